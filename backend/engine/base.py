@@ -1,0 +1,106 @@
+"""The VideoEngine protocol and the typed objects that cross the engine boundary."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import numpy as np
+
+from backend.errors import Cancelled
+from backend.presets import Preset
+from backend.request import GenerationRequest
+
+Stage = Literal["queued", "loading", "encoding", "denoising", "decoding", "saving", "done"]
+STAGE_WORDS: dict[str, str] = {
+    "queued": "waiting in the queue",
+    "loading": "loading the model",
+    "encoding": "encoding the prompt",
+    "denoising": "denoising",
+    "decoding": "decoding the video",
+    "saving": "saving the clip",
+    "done": "done",
+}
+
+
+@dataclass(frozen=True)
+class StageEvent:
+    """Engine → worker: a stage began, or a denoising step finished (`step` of `total_steps`)."""
+
+    stage: Stage
+    step: int = 0
+    total_steps: int = 0
+
+
+EventSink = Callable[[StageEvent], None]
+
+
+class CancelToken:
+    """A job's own cancel flag. The engine checks it between steps, never inside one."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise Cancelled()
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Everything that decides how the engine is built. A change here means a rebuild."""
+
+    preset: Preset
+    low_ram: bool
+    weights_dir: Path
+    quant_scheme: str = "auto"
+    attention: str = "auto"
+
+    def build_key(self) -> tuple[Any, ...]:
+        """The parts that need a new pipeline when they change (size and frames do not)."""
+        engine_keys = tuple(sorted(self.preset.engine_config(self.low_ram).items()))
+        return (engine_keys, self.preset.t5_embedding_to_cpu, str(self.weights_dir), self.quant_scheme,
+                self.attention)
+
+
+@dataclass
+class RenderedVideo:
+    """Frames ready to encode, plus what the engine wants recorded with the clip."""
+
+    frames: np.ndarray  # uint8 [T, H, W, 3]
+    fps: int
+    info: dict[str, Any] = field(default_factory=dict)
+    """Resolved engine config, kernels, stage timings, peak VRAM, GPU, versions."""
+
+
+class VideoEngine(Protocol):
+    """What the worker needs from an engine. Only the worker thread calls `load` and `render`."""
+
+    name: str
+
+    def unavailable_reason(self) -> str | None:
+        """Why generation cannot run here (no GPU, engine not installed, weights missing), or None.
+
+        Must be cheap and must not import the engine.
+        """
+
+    def load(self, config: EngineConfig, on_event: EventSink) -> None:
+        """Build the pipeline for `config`, or keep the warm one when nothing that matters changed."""
+
+    def render(
+        self, request: GenerationRequest, config: EngineConfig, on_event: EventSink, cancel: CancelToken
+    ) -> RenderedVideo:
+        """Generate one clip. Raises a StudioError subclass (Cancelled, OutOfVram, …) on failure."""
+
+    def unload(self) -> None:
+        """Free GPU and pinned memory."""

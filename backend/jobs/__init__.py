@@ -1,0 +1,1 @@
+"""Jobs: the persisted queue, the worker thread that owns the GPU, and the clip writer."""

@@ -1,0 +1,91 @@
+"""Job and progress snapshots: immutable values, replaced (never mutated) under the queue's lock."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+from backend.engine.base import STAGE_WORDS, Stage
+from backend.request import GenerationRequest
+
+JobStatus = Literal["queued", "running", "saving", "done", "failed", "cancelled", "interrupted"]
+ACTIVE: tuple[JobStatus, ...] = ("running", "saving")
+FINISHED: tuple[JobStatus, ...] = ("done", "failed", "cancelled", "interrupted")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a job stands: stage, denoising step, overall fraction and an ETA (seconds, if known)."""
+
+    stage: Stage = "queued"
+    step: int = 0
+    total_steps: int = 0
+    fraction: float = 0.0
+    elapsed_s: float = 0.0
+    eta_s: float | None = None
+    updated_at: float = 0.0
+
+    def describe(self) -> str:
+        word = STAGE_WORDS.get(self.stage, self.stage)
+        if self.stage == "denoising" and self.total_steps:
+            word = f"step {self.step} of {self.total_steps}"
+        return word[0].upper() + word[1:]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One clip to make. `request.seed` is the seed actually used, always concrete."""
+
+    id: str
+    request: GenerationRequest
+    status: JobStatus = "queued"
+    created_at: float = field(default_factory=time.time)
+    started_at: float | None = None
+    finished_at: float | None = None
+    progress: Progress = field(default_factory=Progress)
+    preset_used: str | None = None
+    clip_id: str | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    notes: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+    peak_vram_mib: float | None = None
+
+    @classmethod
+    def new(cls, request: GenerationRequest) -> Job:
+        return cls(id=uuid.uuid4().hex[:12], request=request)
+
+    def with_(self, **changes: Any) -> Job:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["notes"] = list(self.notes)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Job:
+        """Rebuild a stored job; a request that no longer validates raises BadRequest."""
+        request = GenerationRequest.from_dict(data["request"])
+        progress = Progress(**data.get("progress") or {})
+        status = data.get("status", "queued")
+        if status not in ("queued", *ACTIVE, *FINISHED):
+            raise ValueError(f"unknown status {status!r}")
+        return cls(
+            id=str(data["id"]),
+            request=request,
+            status=status,
+            created_at=float(data.get("created_at", time.time())),
+            started_at=data.get("started_at"),
+            finished_at=data.get("finished_at"),
+            progress=progress,
+            preset_used=data.get("preset_used"),
+            clip_id=data.get("clip_id"),
+            error=data.get("error"),
+            error_kind=data.get("error_kind"),
+            notes=tuple(data.get("notes") or ()),
+            timings=dict(data.get("timings") or {}),
+            peak_vram_mib=data.get("peak_vram_mib"),
+        )

@@ -1,0 +1,198 @@
+"""The job queue: ordered, persisted atomically after every change, restored on start."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from backend.engine.base import CancelToken
+from backend.errors import BadRequest, NotFound, StudioError
+from backend.jobs.job import ACTIVE, FINISHED, Job, Progress
+from backend.request import GenerationRequest
+from backend.storage import read_json, write_json_atomic
+
+logger = logging.getLogger(__name__)
+QUEUE_VERSION = 1
+
+
+class JobQueue:
+    """Jobs in submission order. The worker takes from the front; anyone may add or cancel.
+
+    All state sits behind one Condition so the worker can wait without polling.
+    """
+
+    def __init__(self, path: Path, history_limit: int = 200) -> None:
+        self._path = path
+        self._history_limit = history_limit
+        self._cond = threading.Condition()
+        self._jobs: dict[str, Job] = {}
+        self._tokens: dict[str, CancelToken] = {}
+        self._closed = False
+        self.restore_notes: list[str] = []
+
+    # ---- persistence -------------------------------------------------------------------------
+    def restore(self) -> list[str]:
+        """Load the saved queue. A job that was running when the process died comes back
+        `interrupted`; unreadable entries are skipped and reported."""
+        data, note = read_json(self._path)
+        notes = [note] if note else []
+        entries = data.get("jobs") if isinstance(data, dict) else None
+        if data is not None and not isinstance(entries, list):
+            notes.append(f"{self._path.name} had no job list and was ignored.")
+            entries = []
+        skipped = 0
+        with self._cond:
+            for entry in entries or []:
+                try:
+                    job = Job.from_dict(entry)
+                except (StudioError, KeyError, TypeError, ValueError) as err:
+                    skipped += 1
+                    logger.warning("Skipped a stored job: %s", err)
+                    continue
+                if job.status in ACTIVE:
+                    job = job.with_(
+                        status="interrupted",
+                        finished_at=time.time(),
+                        error="The app stopped while this job was running. Re-queue it to try again.",
+                        error_kind="interrupted",
+                    )
+                    logger.info("Job %s was interrupted by a restart", job.id)
+                self._jobs[job.id] = job
+            if skipped:
+                notes.append(f"{skipped} stored job(s) could not be read and were skipped.")
+            self._save_locked()
+        self.restore_notes = notes
+        return notes
+
+    def _save_locked(self) -> None:
+        finished = [j for j in self._jobs.values() if j.status in FINISHED]
+        for old in finished[: max(0, len(finished) - self._history_limit)]:
+            del self._jobs[old.id]
+            self._tokens.pop(old.id, None)
+        payload = {"version": QUEUE_VERSION, "jobs": [j.to_dict() for j in self._jobs.values()]}
+        try:
+            write_json_atomic(self._path, payload)
+        except OSError as err:  # a full disk must not take the queue down; the state stays in memory
+            logger.error("Could not save the queue to %s: %s", self._path, err)
+
+    # ---- changes ---------------------------------------------------------------------------------
+    def enqueue(self, requests: Iterable[GenerationRequest]) -> list[Job]:
+        jobs = [Job.new(r) for r in requests]
+        with self._cond:
+            if self._closed:
+                raise StudioError("The app is shutting down; the job was not added.")
+            for job in jobs:
+                self._jobs[job.id] = job
+                self._tokens[job.id] = CancelToken()
+                logger.info("Job %s queued (seed %d, %dx%dx%d, preset %s)", job.id, job.request.seed,
+                            job.request.width, job.request.height, job.request.frames, job.request.preset)
+            self._save_locked()
+            self._cond.notify_all()
+        return jobs
+
+    def take_next(self, timeout: float | None = None) -> tuple[Job, CancelToken] | None:
+        """Block until a job is queued (or the queue closes) and mark it running."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while True:
+                if self._closed:
+                    return None
+                job = next((j for j in self._jobs.values() if j.status == "queued"), None)
+                if job is not None:
+                    job = job.with_(status="running", started_at=time.time(),
+                                    progress=Progress(stage="loading"))
+                    self._jobs[job.id] = job
+                    self._save_locked()
+                    self._cond.notify_all()
+                    return job, self._tokens.setdefault(job.id, CancelToken())
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return None
+                self._cond.wait(remaining)
+
+    def update(self, job_id: str, persist: bool = True, **changes: object) -> Job:
+        """Replace fields of a job. Progress-only updates pass persist=False."""
+        with self._cond:
+            job = self._jobs[job_id].with_(**changes)
+            self._jobs[job_id] = job
+            if persist:
+                self._save_locked()
+            self._cond.notify_all()
+            return job
+
+    def finish(self, job_id: str, **changes: object) -> Job:
+        """Move a job to a final state and drop its cancel token."""
+        job = self.update(job_id, finished_at=time.time(), **changes)
+        logger.info("Job %s %s%s", job_id, job.status, f": {job.error}" if job.error else "")
+        return job
+
+    def cancel(self, job_id: str) -> Job:
+        """Cancel a queued job now, or ask a running one to stop at its next check."""
+        with self._cond:
+            job = self._get_locked(job_id)
+            if job.status == "queued":
+                job = job.with_(status="cancelled", finished_at=time.time(), error_kind="cancelled",
+                                error="Cancelled before it started.")
+                self._jobs[job_id] = job
+                self._save_locked()
+                self._cond.notify_all()
+                logger.info("Job %s cancelled while queued", job_id)
+                return job
+            if job.status in ACTIVE:
+                self._tokens.setdefault(job_id, CancelToken()).cancel()
+                logger.info("Job %s: cancel requested while %s", job_id, job.status)
+                return job
+            raise BadRequest(f"This job is already {job.status}; there is nothing to cancel.")
+
+    def requeue(self, job_id: str) -> Job:
+        """Queue a finished job's request again (same seed) as a new job."""
+        with self._cond:
+            job = self._get_locked(job_id)
+            if job.status not in ("failed", "cancelled", "interrupted"):
+                raise BadRequest(f"Only failed, cancelled or interrupted jobs can be re-queued; this one is {job.status}.")
+        return self.enqueue([job.request])[0]
+
+    def clear_finished(self) -> int:
+        with self._cond:
+            gone = [j.id for j in self._jobs.values() if j.status in FINISHED]
+            for job_id in gone:
+                del self._jobs[job_id]
+                self._tokens.pop(job_id, None)
+            self._save_locked()
+            return len(gone)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    # ---- reading ---------------------------------------------------------------------------------
+    def _get_locked(self, job_id: str) -> Job:
+        job = self._jobs.get(job_id) if isinstance(job_id, str) else None
+        if job is None:
+            raise NotFound(f"There is no job with id {str(job_id)[:40]!r}.")
+        return job
+
+    def get(self, job_id: str) -> Job:
+        with self._cond:
+            return self._get_locked(job_id)
+
+    def snapshot(self) -> list[Job]:
+        with self._cond:
+            return list(self._jobs.values())
+
+    def wait_for(self, job_id: str, statuses: tuple[str, ...], timeout: float) -> Job:
+        """Block until the job reaches one of `statuses` (for the headless command and tests)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                job = self._get_locked(job_id)
+                if job.status in statuses:
+                    return job
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"job {job_id} still {job.status} after {timeout:.0f} s")
+                self._cond.wait(remaining)

@@ -1,0 +1,193 @@
+"""The worker thread: the only thread that touches the GPU. Renders jobs one by one and hands the
+frames to the clip writer, so encoding a clip overlaps the next job's GPU work."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from backend.engine.base import CancelToken, EngineConfig, RenderedVideo, StageEvent, VideoEngine
+from backend.errors import Cancelled, EngineFailed, OutOfVram, StudioError
+from backend.jobs.eta import EtaModel
+from backend.jobs.job import Job, Progress
+from backend.jobs.queue import JobQueue
+from backend.jobs.writer import ClipWriter
+from backend.gallery import Gallery
+from backend.presets import Preset
+
+logger = logging.getLogger(__name__)
+
+ConfigFor = Callable[[str], EngineConfig]
+"""Preset name ('auto' or a name) → the engine config to use. Raises PresetError for unknown names."""
+LowerOf = Callable[[Preset], Preset | None]
+
+
+@dataclass(frozen=True)
+class EngineState:
+    """What the page shows about the engine itself: idle, loading (with since), ready or error."""
+
+    state: str = "idle"  # idle | loading | ready | error
+    detail: str = ""
+    since: float = 0.0
+
+
+class Worker:
+    """Takes jobs from the queue in order and runs them on the engine."""
+
+    def __init__(self, queue: JobQueue, engine: VideoEngine, gallery: Gallery, config_for: ConfigFor,
+                 lower_of: LowerOf, describe: Callable[[], dict[str, Any]]) -> None:
+        self._queue = queue
+        self._engine = engine
+        self._config_for = config_for
+        self._lower_of = lower_of
+        self._describe = describe
+        self._eta = EtaModel()
+        self._writer = ClipWriter(queue, gallery, self._eta)
+        self._thread: threading.Thread | None = None
+        self._preload: EngineConfig | None = None
+        self._state_lock = threading.Lock()
+        self._state = EngineState()
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+    def start(self, preload: EngineConfig | None = None) -> None:
+        """Start the thread; with `preload`, build the pipeline before the first job arrives."""
+        self._preload = preload
+        self._thread = threading.Thread(target=self._run, name="gpu-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._queue.close()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._writer.close(timeout)
+
+    @property
+    def engine_state(self) -> EngineState:
+        with self._state_lock:
+            return self._state
+
+    def _set_state(self, state: str, detail: str = "") -> None:
+        with self._state_lock:
+            self._state = EngineState(state, detail, time.time())
+
+    def _run(self) -> None:
+        if self._preload is not None:
+            self._do_preload(self._preload)
+        while True:
+            item = self._queue.take_next()
+            if item is None:
+                break
+            job, token = item
+            try:
+                self._run_job(job, token)
+            except Exception:  # the worker must outlive any bug in one job
+                logger.exception("Job %s crashed the worker loop", job.id)
+                self._queue.finish(job.id, status="failed", error_kind="engine_failed",
+                                   error="Unexpected error; see the log file for details.")
+        logger.info("Worker stopped")
+
+    def _do_preload(self, config: EngineConfig) -> None:
+        self._set_state("loading", f"Loading the model for the {config.preset.name} preset…")
+        try:
+            self._engine.load(config, lambda _e: None)
+            self._set_state("ready", f"Model loaded ({config.preset.name} preset).")
+        except StudioError as err:
+            logger.warning("Preload failed: %s", err.user_text())
+            self._set_state("error", err.user_text())
+        except Exception as err:
+            logger.exception("Preload crashed")
+            self._set_state("error", f"Loading the model failed: {err}")
+
+    # ---- one job ---------------------------------------------------------------------------------
+    def _run_job(self, job: Job, token: CancelToken) -> None:
+        logger.info("Job %s started", job.id)
+        started = time.monotonic()
+        notes: list[str] = []
+        try:
+            config = self._config_for(job.request.preset)
+            try:
+                rendered = self._render(job, config, token)
+            except OutOfVram as err:
+                lower = self._lower_of(config.preset)
+                if lower is None:
+                    raise
+                note = (f"Ran out of GPU memory on the {config.preset.name} preset while {err.stage}; "
+                        f"retried once on {lower.name} with the same seed.")
+                logger.warning("Job %s: %s", job.id, note)
+                notes.append(note)
+                self._queue.update(job.id, notes=tuple(notes))
+                config = self._config_for(lower.name)
+                rendered = self._render(job, config, token)
+        except Cancelled:
+            self._queue.finish(job.id, status="cancelled", error_kind="cancelled", error="Cancelled.",
+                               notes=tuple(notes))
+            return
+        except StudioError as err:
+            self._set_state("error" if err.kind in ("engine_unavailable", "no_gpu", "gpu_arch") else "ready",
+                            err.user_text())
+            self._queue.finish(job.id, status="failed", error=err.user_text(), error_kind=err.kind,
+                               notes=tuple(notes))
+            return
+        except Exception as err:
+            logger.exception("Job %s failed in the engine", job.id)
+            failure = EngineFailed(f"The engine failed: {err}.", "See the log file for details.")
+            self._queue.finish(job.id, status="failed", error=failure.user_text(), error_kind=failure.kind,
+                               notes=tuple(notes))
+            return
+        self._set_state("ready", f"Model loaded ({config.preset.name} preset).")
+        timings = dict(rendered.info.get("timings", {}))
+        timings["render_total"] = time.monotonic() - started
+        meta = {
+            "job_id": job.id,
+            "request": job.request.to_dict(),
+            "seed": job.request.seed,
+            "preset": config.preset.name,
+            "low_ram": config.low_ram,
+            "notes": notes,
+            **self._describe(),
+            **rendered.info,
+            "timings": timings,
+        }
+        self._queue.update(job.id, status="saving", preset_used=config.preset.name, notes=tuple(notes),
+                           timings=timings, peak_vram_mib=rendered.info.get("peak_vram_mib"),
+                           progress=self._progress(job, config, "saving", 0, 0, 0.0,
+                                                   time.monotonic() - started))
+        self._writer.submit(job.id, rendered, meta, token, self._eta_key(job, config))
+
+    def _render(self, job: Job, config: EngineConfig, token: CancelToken) -> RenderedVideo:
+        stage_started = time.monotonic()
+        work_started: float | None = None  # loading time is excluded from the ETA's extrapolation
+        current = "loading"
+
+        def on_event(event: StageEvent) -> None:
+            nonlocal stage_started, work_started, current
+            now = time.monotonic()
+            if event.stage != current:
+                current, stage_started = event.stage, now
+            if event.stage == "loading":
+                self._set_state("loading", f"Loading the model for the {config.preset.name} preset…")
+            elif work_started is None:
+                work_started = now
+            progress = self._progress(job, config, event.stage, event.step, event.total_steps,
+                                      now - stage_started, now - (work_started or now))
+            self._queue.update(job.id, persist=False, progress=progress)
+
+        token.raise_if_cancelled()
+        self._queue.update(job.id, persist=False, preset_used=config.preset.name,
+                           progress=self._progress(job, config, "loading", 0, 0, 0.0, 0.0))
+        return self._engine.render(job.request, config, on_event, token)
+
+    def _eta_key(self, job: Job, config: EngineConfig) -> tuple[str, int]:
+        r = job.request
+        return config.preset.name, ((r.frames - 1) // 4 + 1) * (r.height // 16) * (r.width // 16)
+
+    def _progress(self, job: Job, config: EngineConfig, stage: Any, step: int, total: int,
+                  stage_elapsed: float, work_elapsed: float) -> Progress:
+        fraction, eta = self._eta.estimate(self._eta_key(job, config), stage, step, total, stage_elapsed,
+                                           work_elapsed)
+        return Progress(stage=stage, step=step, total_steps=total, fraction=fraction,
+                        elapsed_s=work_elapsed, eta_s=eta, updated_at=time.time())

@@ -1,0 +1,180 @@
+"""The Studio: one object wiring queue, worker, gallery, presets, settings and the GPU monitor.
+
+The page and the headless command both talk to this, never to the parts directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import threading
+from pathlib import Path
+from typing import Any
+
+from backend import APP_VERSION
+from backend.engine.base import EngineConfig, VideoEngine
+from backend.errors import BadRequest, StudioError
+from backend.gallery import Clip, Gallery
+from backend.gpu import GpuSource, NvmlSource, VramMonitor, host_ram_gib, total_vram_gib
+from backend.jobs.job import Job
+from backend.jobs.queue import JobQueue
+from backend.jobs.worker import EngineState, Worker
+from backend.presets import Preset, load_presets, lower_preset, needs_low_ram, resolve
+from backend.request import SEED_MAX, GenerationRequest, build_request
+from backend.settings import Paths, UserSettings, load_user_settings, save_user_settings
+
+logger = logging.getLogger(__name__)
+MAX_BATCH = 16
+
+
+class Studio:
+    """Owns the backend for one process. `start()` restores state; `stop()` lets the worker finish."""
+
+    def __init__(self, paths: Paths, engine: VideoEngine, gpu: GpuSource | None = None,
+                 presets: dict[str, Preset] | None = None, host_ram: float | None = None,
+                 preload: bool = True) -> None:
+        self.paths = paths
+        paths.create()
+        self.engine = engine
+        self.presets = presets or load_presets()
+        self.monitor = VramMonitor(gpu or NvmlSource())
+        self.host_ram_gib = host_ram if host_ram is not None else host_ram_gib()
+        self.queue = JobQueue(paths.queue_file)
+        self.gallery = Gallery(paths.clips_dir)
+        self.settings, settings_note = load_user_settings(paths.settings_file)
+        self._settings_lock = threading.Lock()
+        self._preload = preload
+        self.notes: list[str] = [settings_note] if settings_note else []
+        self.worker = Worker(self.queue, engine, self.gallery, self.config_for, self._lower, self.describe)
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> None:
+        removed = self.gallery.clean_partials()
+        if removed:
+            logger.info("Removed %d unfinished clip file(s) left by a crash", removed)
+        self.notes += self.gallery.rebuild()
+        self.notes += self.queue.restore()
+        for note in self.notes:
+            logger.warning("Start-up: %s", note)
+        self.monitor.start()
+        preload = None
+        if self._preload and self.engine.unavailable_reason() is None:
+            try:
+                preload = self.config_for(self.settings.preset)
+            except StudioError as err:
+                logger.warning("No preload: %s", err.user_text())
+        self.worker.start(preload)
+
+    def stop(self) -> None:
+        self.worker.stop()
+        self.monitor.stop()
+
+    # ---- presets and engine config ---------------------------------------------------------------
+    @property
+    def card_vram_gib(self) -> float | None:
+        return total_vram_gib(self.monitor.latest())
+
+    def preset_for(self, name: str) -> Preset:
+        return resolve(self.presets, name, self.card_vram_gib)
+
+    def low_ram_for(self, preset: Preset) -> bool:
+        choice = self.settings.low_ram
+        return choice == "on" or (choice == "auto" and needs_low_ram(preset, self.host_ram_gib))
+
+    def weights_dir(self) -> Path:
+        return Path(self.settings.weights_dir) if self.settings.weights_dir else self.paths.weights_dir
+
+    def config_for(self, preset_name: str) -> EngineConfig:
+        preset = self.preset_for(preset_name)
+        return EngineConfig(preset=preset, low_ram=self.low_ram_for(preset), weights_dir=self.weights_dir())
+
+    def _lower(self, preset: Preset) -> Preset | None:
+        return lower_preset(self.presets, preset.name)
+
+    def describe(self) -> dict[str, Any]:
+        """Versions and machine facts stored with every clip."""
+        reading = self.monitor.latest()
+        return {
+            "app_version": APP_VERSION,
+            "engine": self.engine.name,
+            "gpu": reading.name if reading.ok else None,
+            "gpu_total_mib": round(reading.total_mib) if reading.ok else None,
+            "driver": reading.driver if reading.ok else None,
+            "host_ram_gib": round(self.host_ram_gib, 1) if self.host_ram_gib else None,
+            "platform": platform.platform(),
+        }
+
+    # ---- jobs ------------------------------------------------------------------------------------
+    def unavailable_reason(self) -> str | None:
+        return self.engine.unavailable_reason()
+
+    @property
+    def engine_state(self) -> EngineState:
+        return self.worker.engine_state
+
+    def submit(self, prompt: object, width: object = 832, height: object = 480, frames: object = 81,
+               seed: object = None, preset: object = "auto", negative_prompt: object = "",
+               count: object = 1) -> list[Job]:
+        """Validate and queue `count` jobs of one prompt. A given seed is used for the first job and
+        counts up for the rest; a random seed draws a fresh one for each. Nothing is queued on error."""
+        try:
+            n = int(count)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            raise BadRequest(f"The number of clips must be a whole number, got {count!r}.") from None
+        if not 1 <= n <= MAX_BATCH:
+            raise BadRequest(f"The number of clips {n} is not allowed: use 1 to {MAX_BATCH}.")
+        first = build_request(prompt, width, height, frames, seed, preset, negative_prompt)
+        chosen = self.preset_for(first.preset)
+        self._check_limits(first, chosen)
+        random_seed = seed is None or str(seed).strip().lower() in ("", "random", "-1")
+        requests = [first]
+        for i in range(1, n):
+            next_seed = None if random_seed else (first.seed + i) % (SEED_MAX + 1)
+            requests.append(build_request(prompt, width, height, frames, next_seed, preset, negative_prompt))
+        return self.queue.enqueue(requests)
+
+    @staticmethod
+    def _check_limits(request: GenerationRequest, preset: Preset) -> None:
+        if request.frames > preset.max_frames:
+            raise BadRequest(
+                f"The {preset.name} preset allows at most {preset.max_frames} frames; {request.frames} were asked.",
+                "Choose fewer frames or a bigger preset.",
+            )
+        if request.width * request.height > preset.max_pixels:
+            raise BadRequest(
+                f"The {preset.name} preset allows at most {preset.max_pixels:,} pixels a frame; "
+                f"{request.width}×{request.height} has {request.width * request.height:,}.",
+                "Choose a smaller size or a bigger preset.",
+            )
+
+    def cancel(self, job_id: str) -> Job:
+        return self.queue.cancel(job_id)
+
+    def requeue(self, job_id: str) -> Job:
+        return self.queue.requeue(job_id)
+
+    def jobs(self) -> list[Job]:
+        return self.queue.snapshot()
+
+    def running_job(self) -> Job | None:
+        return next((j for j in self.queue.snapshot() if j.status == "running"), None)
+
+    # ---- clips -----------------------------------------------------------------------------------
+    def clips(self) -> list[Clip]:
+        return self.gallery.list()
+
+    def clip(self, clip_id: str) -> Clip:
+        return self.gallery.get(clip_id)
+
+    def delete_clip(self, clip_id: str) -> None:
+        self.gallery.delete(clip_id)
+
+    # ---- settings --------------------------------------------------------------------------------
+    def update_settings(self, **changes: Any) -> UserSettings:
+        with self._settings_lock:
+            self.settings = self.settings.merged(**changes)
+            try:
+                save_user_settings(self.paths.settings_file, self.settings)
+            except OSError as err:
+                logger.warning("Could not save settings: %s", err)
+            return self.settings

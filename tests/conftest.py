@@ -1,0 +1,53 @@
+"""Shared fixtures: an isolated data folder, a fake GPU, and a Studio on the CPU test engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backend.gpu import GpuReading
+from backend.settings import Paths
+from backend.studio import Studio
+from tests.support.cpu_engine import CpuTestEngine
+
+
+class FakeGpu:
+    """A GPU source with fixed readings (or none)."""
+
+    def __init__(self, total_mib: float | None = 12282, name: str = "NVIDIA GeForce RTX 4070") -> None:
+        self.total_mib = total_mib
+        self.name = name
+        self.used_mib = 1024.0
+
+    def read(self) -> GpuReading:
+        if self.total_mib is None:
+            return GpuReading(ok=False, reason="No NVIDIA GPU found (test).")
+        return GpuReading(ok=True, name=self.name, total_mib=self.total_mib, used_mib=self.used_mib,
+                          util_pct=50.0, temp_c=60.0, power_w=120.0, process_mib=900.0, driver="580.00",
+                          capability=(8, 9))
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> Paths:
+    p = Paths.default(tmp_path / "home")
+    p.create()
+    return p
+
+
+@pytest.fixture
+def engine() -> CpuTestEngine:
+    return CpuTestEngine()
+
+
+@pytest.fixture
+def studio(paths: Paths, engine: CpuTestEngine) -> Iterator[Studio]:
+    s = Studio(paths, engine, gpu=FakeGpu(), host_ram=64.0)
+    s.start()
+    yield s
+    s.stop()
+
+
+SMALL = {"width": 256, "height": 256, "frames": 5}
+"""The smallest valid request: fast to encode on a 2-core machine."""

@@ -1,0 +1,99 @@
+"""A CPU test engine: real frames, real stage events and per-step cancel, no GPU. Lives in tests/
+only; the product can never select it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVideo, StageEvent
+from backend.errors import OutOfVram, StudioError
+from backend.request import FPS, INFER_STEPS, GenerationRequest
+
+
+def frames_for(request: GenerationRequest) -> np.ndarray:
+    """Deterministic moving colour bars: the same seed gives the same frames."""
+    rng = np.random.default_rng(request.seed)
+    base = rng.integers(0, 256, size=(1, 1, 3), dtype=np.uint8)
+    t = np.arange(request.frames, dtype=np.int32)[:, None, None, None]
+    x = np.arange(request.width, dtype=np.int32)[None, None, :, None]
+    y = np.arange(request.height, dtype=np.int32)[None, :, None, None]
+    frames = (base.astype(np.int32) + x + y // 2 + 8 * t) % 256
+    return frames.astype(np.uint8)
+
+
+@dataclass
+class CpuTestEngine:
+    """Knobs: delays per stage, presets that raise out-of-VRAM, a gate that holds a step."""
+
+    step_delay: float = 0.02
+    encode_delay: float = 0.01
+    decode_delay: float = 0.01
+    load_delay: float = 0.0
+    oom_presets: tuple[str, ...] = ()
+    fail_with: StudioError | None = None
+    unavailable: str | None = None
+    gate: threading.Event | None = None
+    """When set, each stage waits for it (tests release it to move on)."""
+    name: str = "cpu-test"
+    loads: int = 0
+    renders: list[tuple[str, int]] = field(default_factory=list)
+    events: list[StageEvent] = field(default_factory=list)
+    _key: Any = None
+
+    def unavailable_reason(self) -> str | None:
+        return self.unavailable
+
+    def load(self, config: EngineConfig, on_event: EventSink) -> None:
+        if self._key == config.build_key():
+            return
+        self._emit(on_event, StageEvent("loading"))
+        time.sleep(self.load_delay)
+        self._key = config.build_key()
+        self.loads += 1
+
+    def _emit(self, on_event: EventSink, event: StageEvent) -> None:
+        self.events.append(event)
+        on_event(event)
+
+    def _wait(self, cancel: CancelToken, delay: float) -> None:
+        if self.gate is not None:
+            while not self.gate.wait(0.01):
+                if cancel.cancelled:
+                    break
+        time.sleep(delay)
+
+    def render(self, request: GenerationRequest, config: EngineConfig, on_event: EventSink,
+               cancel: CancelToken) -> RenderedVideo:
+        self.renders.append((config.preset.name, request.seed))
+        started = time.monotonic()
+        self.load(config, on_event)
+        t_load = time.monotonic()
+        if self.fail_with is not None:
+            raise self.fail_with
+        self._emit(on_event, StageEvent("encoding"))
+        self._wait(cancel, self.encode_delay)
+        t_enc = time.monotonic()
+        for step in range(INFER_STEPS):
+            cancel.raise_if_cancelled()  # checked before each step, like LightX2V's stop_signal
+            self._wait(cancel, self.step_delay)
+            if config.preset.name in self.oom_presets:
+                raise OutOfVram("denoising", None)
+            self._emit(on_event, StageEvent("denoising", step + 1, INFER_STEPS))
+        t_steps = time.monotonic()
+        self._emit(on_event, StageEvent("decoding"))
+        self._wait(cancel, self.decode_delay)
+        frames = frames_for(request)
+        cancel.raise_if_cancelled()
+        done = time.monotonic()
+        return RenderedVideo(frames, FPS, info={
+            "engine_config": config.preset.engine_config(config.low_ram),
+            "kernels": {"quant_scheme": "cpu", "attention": "cpu"},
+            "timings": {"load_s": t_load - started, "encode_s": t_enc - t_load, "denoise_s": t_steps - t_enc,
+                        "decode_s": done - t_steps},
+            "peak_vram_mib": 0.0,
+        })

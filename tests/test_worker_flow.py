@@ -1,0 +1,42 @@
+"""The real worker, queue, writer and gallery on the CPU test engine."""
+
+from __future__ import annotations
+
+import threading
+
+from backend.request import FPS
+from backend.studio import Studio
+from backend.video import probe, read_comment
+from tests.conftest import SMALL, FakeGpu
+from tests.support.cpu_engine import CpuTestEngine
+
+
+def test_generate_writes_real_mp4_with_metadata(studio: Studio) -> None:
+    (job,) = studio.submit("a red fox in snow", seed=7, **SMALL)
+    done = studio.queue.wait_for(job.id, ("done", "failed"), timeout=60)
+    assert done.status == "done", done.error
+    clip = studio.clip(done.clip_id)
+    info = probe(clip.path)
+    assert info["frames"] == 5 and info["size"] == (256, 256) and info["fps"] == FPS
+    meta = read_comment(clip.path)
+    assert meta is not None and meta["seed"] == 7 and meta["request"]["prompt"] == "a red fox in snow"
+    assert clip.path.with_suffix(".json").exists()
+    assert [c.id for c in studio.clips()] == [clip.id]
+
+
+def test_cancel_running_then_next_job_runs(paths, tmp_path) -> None:
+    gate = threading.Event()
+    engine = CpuTestEngine(gate=gate)
+    studio = Studio(paths, engine, gpu=FakeGpu(), host_ram=64.0)
+    studio.start()
+    try:
+        first, second = studio.submit("one", seed=1, count=2, **SMALL)
+        studio.queue.wait_for(first.id, ("running",), timeout=10)
+        studio.cancel(first.id)
+        gate.set()
+        assert studio.queue.wait_for(first.id, ("cancelled", "failed", "done"), 30).status == "cancelled"
+        assert studio.queue.wait_for(second.id, ("done", "failed"), 60).status == "done"
+        assert second.request.seed == 2
+        assert len(studio.clips()) == 1
+    finally:
+        studio.stop()
