@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from dataclasses import dataclass, field
@@ -221,7 +222,7 @@ def _interpolate(points: list[Measurement], tokens: int) -> float:
     if len(points) == 1 or tokens <= points[0].tokens:
         p = points[0]
         return p.peak_vram_gib if tokens <= p.tokens else p.peak_vram_gib * tokens / p.tokens
-    for lo, hi in zip(points, points[1:], strict=False):
+    for lo, hi in itertools.pairwise(points):
         if tokens <= hi.tokens:
             t = (tokens - lo.tokens) / max(1, hi.tokens - lo.tokens)
             return lo.peak_vram_gib + t * (hi.peak_vram_gib - lo.peak_vram_gib)

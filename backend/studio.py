@@ -58,7 +58,7 @@ class Studio:
             logger.warning("Start-up: %s", note)
         self.monitor.start()
         preload = None
-        if self._preload and self.engine.unavailable_reason() is None:
+        if self._preload and self.unavailable_reason() is None:
             try:
                 preload = self.config_for(self.settings.preset)
             except StudioError as err:
@@ -106,7 +106,8 @@ class Studio:
 
     # ---- jobs ------------------------------------------------------------------------------------
     def unavailable_reason(self) -> str | None:
-        return self.engine.unavailable_reason()
+        """Why Generate is disabled right now (no GPU, no engine, no weights), or None."""
+        return self.engine.unavailable_reason(self.weights_dir())
 
     @property
     def engine_state(self) -> EngineState:

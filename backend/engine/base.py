@@ -88,7 +88,7 @@ class VideoEngine(Protocol):
 
     name: str
 
-    def unavailable_reason(self) -> str | None:
+    def unavailable_reason(self, weights_dir: Path) -> str | None:
         """Why generation cannot run here (no GPU, engine not installed, weights missing), or None.
 
         Must be cheap and must not import the engine.

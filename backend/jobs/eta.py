@@ -38,6 +38,6 @@ class EtaModel:
         before = sum(DEFAULT_SHARE[s] for s in ORDER[: ORDER.index(stage)])
         fraction = before + DEFAULT_SHARE[stage] * within
         # Extrapolate only once a denoising step has been timed; before that a guess would mislead.
-        if stage == "denoising" and step == 0 or fraction < 0.2:
+        if (stage == "denoising" and step == 0) or fraction < 0.2:
             return fraction, None
         return fraction, elapsed / fraction * (1 - fraction)

@@ -152,7 +152,9 @@ class JobQueue:
         with self._cond:
             job = self._get_locked(job_id)
             if job.status not in ("failed", "cancelled", "interrupted"):
-                raise BadRequest(f"Only failed, cancelled or interrupted jobs can be re-queued; this one is {job.status}.")
+                raise BadRequest(
+                    f"Only failed, cancelled or interrupted jobs can be re-queued; this one is {job.status}."
+                )
         return self.enqueue([job.request])[0]
 
     def clear_finished(self) -> int:

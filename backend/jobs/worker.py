@@ -12,11 +12,11 @@ from typing import Any
 
 from backend.engine.base import CancelToken, EngineConfig, RenderedVideo, StageEvent, VideoEngine
 from backend.errors import Cancelled, EngineFailed, OutOfVram, StudioError
+from backend.gallery import Gallery
 from backend.jobs.eta import EtaModel
 from backend.jobs.job import Job, Progress
 from backend.jobs.queue import JobQueue
 from backend.jobs.writer import ClipWriter
-from backend.gallery import Gallery
 from backend.presets import Preset
 
 logger = logging.getLogger(__name__)
@@ -114,14 +114,18 @@ class Worker:
             except OutOfVram as err:
                 lower = self._lower_of(config.preset)
                 if lower is None:
-                    raise
+                    raise OutOfVram(err.stage, None) from err
                 note = (f"Ran out of GPU memory on the {config.preset.name} preset while {err.stage}; "
                         f"retried once on {lower.name} with the same seed.")
                 logger.warning("Job %s: %s", job.id, note)
                 notes.append(note)
                 self._queue.update(job.id, notes=tuple(notes))
                 config = self._config_for(lower.name)
-                rendered = self._render(job, config, token)
+                try:
+                    rendered = self._render(job, config, token)
+                except OutOfVram as again:
+                    below = self._lower_of(config.preset)
+                    raise OutOfVram(again.stage, below.name if below else None) from again
         except Cancelled:
             self._queue.finish(job.id, status="cancelled", error_kind="cancelled", error="Cancelled.",
                                notes=tuple(notes))

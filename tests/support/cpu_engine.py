@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +46,7 @@ class CpuTestEngine:
     events: list[StageEvent] = field(default_factory=list)
     _key: Any = None
 
-    def unavailable_reason(self) -> str | None:
+    def unavailable_reason(self, weights_dir: Path) -> str | None:
         return self.unavailable
 
     def load(self, config: EngineConfig, on_event: EventSink) -> None:

@@ -1,0 +1,280 @@
+"""The LightX2V adapter: the only module that imports lightx2v, lazily, on the worker thread.
+
+Builds the Wan2.1 T2V 4-step distill pipeline once per engine config and keeps it warm; frames change
+through modify_config and size through target_shape, so only a preset, quantization or attention
+change rebuilds.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.metadata
+import importlib.util
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVideo, StageEvent
+from backend.engine.lightx2v_hooks import JobContext, RunnerHooks, add_t5_bias_default
+from backend.engine.translate import ENGINE_FIX, translate
+from backend.errors import EngineUnavailable, NoGpu, WeightsMissing
+from backend.gpu import NvmlSource
+from backend.request import FPS, INFER_STEPS, GenerationRequest
+
+logger = logging.getLogger(__name__)
+MIB = 1024 * 1024
+PINNED_COMMIT = "f8aee98b5462cca8d7288888146ebd95592bf266"
+
+
+def lightx2v_version() -> str:
+    """Version and commit of the installed LightX2V, read from its metadata (no import)."""
+    try:
+        dist = importlib.metadata.distribution("lightx2v")
+    except importlib.metadata.PackageNotFoundError:
+        spec = _find_spec("lightx2v")
+        return f"source tree at {Path(spec.origin).parent.parent}" if spec and spec.origin else "unknown"
+    commit = ""
+    try:
+        direct = json.loads(dist.read_text("direct_url.json") or "{}")
+        commit = direct.get("vcs_info", {}).get("commit_id", "")[:12]
+    except (OSError, ValueError):
+        pass
+    return f"{dist.version}" + (f" @ {commit}" if commit else "")
+
+
+def _find_spec(name: str) -> Any:
+    try:
+        return importlib.util.find_spec(name)
+    except (ValueError, ImportError):  # already imported without a spec (tests) or a broken parent
+        return None
+
+
+class LightX2VEngine:
+    """VideoEngine over LightX2VPipeline. Not thread-safe by design: only the worker calls it."""
+
+    name = "lightx2v"
+
+    def __init__(self) -> None:
+        self._pipe: Any = None
+        self._hooks: RunnerHooks | None = None
+        self._key: tuple[Any, ...] | None = None
+        self._frames: int | None = None
+        self._info: dict[str, Any] = {}
+        self._fatal: str | None = None  # an import or architecture failure: no point retrying
+        self._nvml = NvmlSource()
+        self._reason_cache: tuple[Path, float, str | None] | None = None
+        self._tmp = Path(tempfile.mkdtemp(prefix="wan-studio-"))
+
+    # ---- cheap checks (UI thread) ----------------------------------------------------------------
+    def unavailable_reason(self, weights_dir: Path) -> str | None:
+        if self._fatal:
+            return self._fatal
+        now = time.monotonic()
+        cached = self._reason_cache
+        if cached is not None and cached[0] == weights_dir and now - cached[1] < 3.0:
+            return cached[2]  # the page asks every second; the answer rarely changes
+        reason = self._check(weights_dir)
+        self._reason_cache = (weights_dir, now, reason)
+        return reason
+
+    def _check(self, weights_dir: Path) -> str | None:
+        reading = self._nvml.read()
+        if not reading.ok:
+            return NoGpu(reading.reason.rstrip(".")).user_text()
+        for module, what in (("torch", "PyTorch"), ("lightx2v", "The LightX2V engine")):
+            if module not in sys.modules and _find_spec(module) is None:
+                return f"{what} is not installed. {ENGINE_FIX}"
+        from backend.models import check_weights, default_weight_set
+
+        report = check_weights(weights_dir, default_weight_set(reading.capability))
+        if not report.complete:
+            return f"{report.summary()} Open the Models tab to download them or to choose their folder."
+        return None
+
+    # ---- building --------------------------------------------------------------------------------
+    def load(self, config: EngineConfig, on_event: EventSink) -> None:
+        if self._pipe is not None and self._key == config.build_key():
+            return
+        on_event(StageEvent("loading"))
+        self.unload()
+        started = time.monotonic()
+        try:
+            self._build(config)
+        except Exception as err:
+            self.unload()
+            translated = translate(err, "loading")
+            if translated.kind in ("engine_unavailable", "gpu_arch"):
+                self._fatal = translated.user_text()
+            raise translated from err
+        self._key = config.build_key()
+        self._info["timings_build_s"] = round(time.monotonic() - started, 2)
+        logger.info("Pipeline for %s built in %.1f s", config.preset.name, self._info["timings_build_s"])
+
+    def _build(self, config: EngineConfig) -> None:
+        # These must be set before lightx2v (and CUDA) initialise; users' own values win.
+        os.environ.setdefault("PROFILING_DEBUG_LEVEL", "1")  # level 2 adds device syncs to every phase
+        os.environ.setdefault("DTYPE", "BF16")
+        os.environ.setdefault("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True")
+        import torch
+
+        if not torch.cuda.is_available():
+            raise NoGpu("PyTorch sees no CUDA device")
+        import_started = time.monotonic()
+        try:
+            from lightx2v import LightX2VPipeline
+        except Exception as err:  # ImportError, or RuntimeError from its platform check
+            raise EngineUnavailable(f"The LightX2V engine could not be imported ({type(err).__name__}: {err}).",
+                                    ENGINE_FIX) from err
+        import_s = time.monotonic() - import_started
+        from backend.engine import kernels
+        from backend.models import check_weights, layout
+
+        capability = torch.cuda.get_device_capability(0)
+        scheme, attention, probes = kernels.choose(capability, config.quant_scheme, config.attention)
+        if not scheme or not attention:
+            failed = "; ".join(f"{p.name}: {p.detail}" for p in probes if not p.ok)
+            raise EngineUnavailable(f"No working {'matmul' if not scheme else 'attention'} kernel on this GPU "
+                                    f"({failed}).", "Run the doctor (System tab) for details.")
+        weight_set = kernels.weight_set_for(scheme)
+        report = check_weights(config.weights_dir, weight_set)
+        if not report.complete:
+            raise WeightsMissing(list(report.missing) or list(report.problems), str(config.weights_dir))
+        files = layout(config.weights_dir, weight_set)
+        keys = config.preset.engine_config(config.low_ram)
+
+        pipe = LightX2VPipeline(task="t2v", model_cls="wan2.1_distill", model_path=str(files.root))
+        pipe.enable_quantize(dit_quantized=True, dit_quantized_ckpt=str(files.dit_dir), quant_scheme=scheme,
+                             text_encoder_quantized=True, text_encoder_quantized_ckpt=str(files.t5_file))
+        pipe.enable_offload(cpu_offload=keys.get("cpu_offload", False),
+                            offload_granularity=keys.get("offload_granularity", "block"),
+                            text_encoder_offload=keys.get("t5_cpu_offload", False),
+                            vae_offload=keys.get("vae_cpu_offload", False))
+        for key in ("lazy_load", "unload_modules", "clean_cuda_cache", "rope_chunk", "num_disk_workers",
+                    "use_tiling_vae"):
+            if key in keys:  # these have no setter upstream; the pipeline object doubles as the config
+                setattr(pipe, key, keys[key])
+        pipe.vae_path = str(files.vae_file)
+        pipe.t5_tokenizer_path = str(files.tokenizer_dir)
+        # Upstream drops target_video_length from keyword config; a config_json is merged after it.
+        frames_json = self._tmp / "frames.json"
+        frames_json.write_text(json.dumps({"target_video_length": 81}))
+        pipe.config_json = str(frames_json)
+        if keys.get("t5_cpu_offload"):
+            add_t5_bias_default(scheme)
+        if attention == "sage_attn2":
+            kernels.patch_sageattention_v1()
+        pipe.create_generator(attn_mode=attention, infer_steps=INFER_STEPS, num_frames=81, height=480, width=832,
+                              guidance_scale=1.0, sample_shift=5.0, fps=FPS)
+        self._pipe, self._frames = pipe, 81
+        self._hooks = RunnerHooks(pipe.runner, config.preset.t5_embedding_to_cpu)
+        torch.cuda.synchronize()
+        self._info = {
+            "engine_config": keys,
+            "kernels": {"quant_scheme": scheme, "attention": attention, "weight_set": weight_set},
+            "kernel_probes": [p.__dict__ for p in probes],
+            "lightx2v": lightx2v_version(),
+            "torch": torch.__version__,
+            "gpu_capability": list(capability),
+            "import_s": round(import_s, 2),
+            "context_mib": self._context_mib(),
+        }
+
+    def _context_mib(self) -> float | None:
+        """GPU memory this process holds beyond torch's allocator: the CUDA context and kernels."""
+        import torch
+
+        reading = self._nvml.read()
+        if not reading.ok or reading.process_mib is None:
+            return None
+        return round(reading.process_mib - torch.cuda.memory_reserved() / MIB, 1)
+
+    def unload(self) -> None:
+        """Free GPU and pinned memory: the runner's __del__ releases modules and empties the cache."""
+        if self._pipe is None:
+            return
+        self._hooks = None
+        self._pipe = None
+        self._key = None
+        gc.collect()
+        import torch
+
+        torch.cuda.empty_cache()
+        logger.info("Pipeline released")
+
+    # ---- one clip --------------------------------------------------------------------------------
+    def render(self, request: GenerationRequest, config: EngineConfig, on_event: EventSink,
+               cancel: CancelToken) -> RenderedVideo:
+        cold = self._pipe is None or self._key != config.build_key()
+        self.load(config, on_event)
+        import torch
+
+        pipe, hooks = self._pipe, self._hooks
+        assert pipe is not None and hooks is not None
+        runner = pipe.runner
+        tiled = request.width * request.height >= config.preset.vae_tiling_min_pixels
+        changes: dict[str, Any] = {}
+        if request.frames != self._frames:
+            changes["target_video_length"] = request.frames
+        if bool(runner.config.get("use_tiling_vae", False)) != tiled:
+            changes["use_tiling_vae"] = tiled  # read again when lazy_load re-creates the VAE
+        if changes:
+            pipe.modify_config(changes)
+            self._frames = request.frames
+        if getattr(runner, "vae_decoder", None) is not None:
+            runner.vae_decoder.use_tiling = tiled  # read at decode time: no rebuild needed
+        runner.stop_signal = False
+        hooks.job = JobContext(on_event=on_event, cancel=cancel)
+        torch.cuda.reset_peak_memory_stats()
+        started = time.monotonic()
+        try:
+            cancel.raise_if_cancelled()
+            result = pipe.generate(seed=request.seed, prompt=request.prompt, negative_prompt=request.negative_prompt,
+                                   save_result_path=str(self._tmp / "unused.mp4"), return_result_tensor=True,
+                                   target_shape=[request.height, request.width])
+            video = result["video"]
+            frames = (video * 255).clamp(0, 255).to(torch.uint8).numpy()  # same rounding as LightX2V's saver
+        except BaseException as err:
+            stage = hooks.job.stage if hooks.job else "loading"
+            self._recover(err)
+            raise translate(err, stage) from err
+        finally:
+            runner.stop_signal = False
+        total = time.monotonic() - started
+        timings = {**hooks.timings(), "generate_s": round(total, 3)}
+        if cold:
+            timings["load_s"] = self._info.get("timings_build_s", 0.0)
+        hooks.job = None
+        peak_reserved = torch.cuda.max_memory_reserved() / MIB
+        context = self._info.get("context_mib") or 0.0
+        return RenderedVideo(frames=frames, fps=FPS, info={
+            **{k: v for k, v in self._info.items() if k != "timings_build_s"},
+            "warm": not cold,
+            "vae_tiling": tiled,
+            "timings": timings,
+            "peak_allocated_mib": round(torch.cuda.max_memory_allocated() / MIB, 1),
+            "peak_reserved_mib": round(peak_reserved, 1),
+            "peak_vram_mib": round(peak_reserved + context, 1),
+        })
+
+    def _recover(self, err: BaseException) -> None:
+        """After a failed or cancelled run: clear the runner's per-run state. Anything but a clean stop
+        at a step boundary may leave offload buffers mid-swap, so the pipeline is rebuilt next time."""
+        pipe = self._pipe
+        if pipe is None:
+            return
+        clean_stop = "stop_signal" in str(err) or type(err).__name__ == "Cancelled"
+        try:
+            pipe.runner.end_run()
+        except Exception as cleanup_err:
+            logger.debug("end_run after failure: %s", cleanup_err)
+            clean_stop = False
+        if self._hooks is not None:
+            self._hooks.job = None
+        if not clean_stop:
+            logger.warning("Dropping the pipeline after %s; the next job rebuilds it", type(err).__name__)
+            self.unload()

@@ -1,0 +1,133 @@
+"""What the adapter adds to a LightX2V runner: stage events, per-step cancel, timings, and the
+upstream workarounds (T5 offload bias default, SageAttention 1.x binding, T5 embedding back to CPU)."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.engine.base import CancelToken, EventSink, StageEvent
+from backend.errors import Cancelled
+from backend.request import INFER_STEPS
+
+logger = logging.getLogger(__name__)
+
+
+def add_t5_bias_default(scheme: str) -> None:
+    """LightX2V's offloaded T5 builds its quantized linears without a bias name, so the Triton weight
+    classes never get a `bias` attribute and `apply` fails on it. A class-level None fixes that."""
+    from lightx2v.utils.registry_factory import MM_WEIGHT_REGISTER
+
+    cls = MM_WEIGHT_REGISTER[scheme]
+    if not hasattr(cls, "bias"):
+        cls.bias = None
+
+
+def move_t5_embedding_to_cpu(runner: Any) -> bool:
+    """With t5_cpu_offload LightX2V moves the 2.1 GiB token embedding to the GPU at each encode and
+    leaves it there. Sending it back after encoding is what lets the 8 GB preset stay warm."""
+    import torch
+
+    encoders = getattr(runner, "text_encoders", None) or []
+    model = getattr(encoders[0], "model", None) if encoders else None
+    if model is None or not getattr(model, "cpu_offload", False):
+        return False
+    for name in ("token_embedding", "norm"):
+        module = getattr(model, name, None)
+        if module is not None:
+            setattr(model, name, module.to("cpu"))
+    torch.cuda.empty_cache()
+    return True
+
+
+@dataclass
+class JobContext:
+    """The running job, as the runner hooks see it."""
+
+    on_event: EventSink
+    cancel: CancelToken
+    marks: dict[str, float] = field(default_factory=dict)
+    step_times: list[float] = field(default_factory=list)
+    stage: str = "encoding"
+
+
+class RunnerHooks:
+    """Installed once per pipeline; `job` is set for the duration of each generate()."""
+
+    def __init__(self, runner: Any, embedding_to_cpu: bool) -> None:
+        self.runner = runner
+        self.embedding_to_cpu = embedding_to_cpu
+        self.job: JobContext | None = None
+        self._wrap("run_text_encoder", self._around_encode)
+        self._wrap("run_vae_decoder", self._around_decode)
+        runner.set_progress_callback(self._on_step)
+
+    def _wrap(self, name: str, around: Callable[..., Any]) -> None:
+        original = getattr(self.runner, name)
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            return around(original, *args, **kwargs)
+
+        setattr(self.runner, name, wrapped)
+
+    def _emit(self, stage: Any, step: int = 0) -> None:
+        if self.job is not None:
+            self.job.stage = stage
+            self.job.marks[stage] = time.monotonic()
+            self.job.on_event(StageEvent(stage, step, INFER_STEPS if stage == "denoising" else 0))
+
+    def _around_encode(self, original: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self._emit("encoding")
+        out = original(*args, **kwargs)
+        if self.embedding_to_cpu:
+            move_t5_embedding_to_cpu(self.runner)
+        self._emit("denoising", 0)
+        self._maybe_stop()
+        return out
+
+    def _on_step(self, percent: float, _total: float) -> None:
+        if self.job is None:
+            return
+        now = time.monotonic()
+        previous = self.job.step_times[-1] if self.job.step_times else self.job.marks.get("denoising", now)
+        self.job.step_times.append(now)
+        step = round(percent / 100 * INFER_STEPS)
+        self.job.on_event(StageEvent("denoising", step, INFER_STEPS))
+        logger.debug("step %d took %.2f s", step, now - previous)
+        self._maybe_stop()
+
+    def _around_decode(self, original: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self._emit("decoding")
+        out = original(*args, **kwargs)
+        if self.job is not None:
+            self.job.marks["decoded"] = time.monotonic()
+            if self.job.cancel.cancelled:
+                raise Cancelled()  # no check point after decode upstream: skip the rest ourselves
+        return out
+
+    def _maybe_stop(self) -> None:
+        # LightX2V checks stop_signal before each step: a clean stop at a step boundary, never inside one.
+        if self.job is not None and self.job.cancel.cancelled:
+            self.runner.stop_signal = True
+
+    def timings(self) -> dict[str, float]:
+        """Stage durations of the job that just ran (seconds)."""
+        if self.job is None:
+            return {}
+        m, steps = self.job.marks, self.job.step_times
+        out: dict[str, float] = {}
+        if "encoding" in m and "denoising" in m:
+            out["encode_s"] = m["denoising"] - m["encoding"]
+        if steps and "denoising" in m:
+            out["denoise_s"] = steps[-1] - m["denoising"]
+            edges = [m["denoising"], *steps]
+            durations = [b - a for a, b in itertools.pairwise(edges)]
+            out["step_s"] = sum(durations) / len(durations)
+            out["first_step_s"] = durations[0]
+        if "decoding" in m and "decoded" in m:
+            out["decode_s"] = m["decoded"] - m["decoding"]
+        return {k: round(v, 3) for k, v in out.items()}

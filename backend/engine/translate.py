@@ -1,0 +1,51 @@
+"""Turn LightX2V's and torch's exceptions into the product's errors, at the engine boundary."""
+
+from __future__ import annotations
+
+import traceback
+
+from backend.errors import (
+    Cancelled,
+    EngineFailed,
+    EngineUnavailable,
+    GpuArchUnsupported,
+    OutOfHostRam,
+    OutOfVram,
+    StudioError,
+    WeightsMissing,
+)
+
+STAGE_TEXT = {
+    "loading": "loading the model",
+    "encoding": "encoding the prompt",
+    "denoising": "denoising",
+    "decoding": "decoding the video",
+}
+ENGINE_FIX = (
+    "Run launch.sh / launch.bat again with an internet connection to install it, "
+    "or see the System tab for what is missing."
+)
+
+
+def translate(err: BaseException, stage: str, gpu: str = "this GPU") -> StudioError:
+    """Map an exception from inside the engine to one StudioError (the original stays as __cause__)."""
+    if isinstance(err, StudioError):
+        return err
+    text = f"{type(err).__name__}: {err}"
+    tb = "".join(traceback.format_exception(err)).lower()
+    where = STAGE_TEXT.get(stage, stage)
+    if "stop_signal" in text:
+        return Cancelled()
+    if isinstance(err, MemoryError) or "cudahostalloc" in tb or "pin_memory" in tb or "pinned memory" in tb:
+        return OutOfHostRam(str(err)[:120])
+    if type(err).__name__ == "OutOfMemoryError" or "out of memory" in text.lower():
+        return OutOfVram(where, None)  # the worker knows the next lower preset
+    if "no kernel image is available" in text:
+        return GpuArchUnsupported(gpu)
+    if isinstance(err, FileNotFoundError):
+        missing = err.filename if isinstance(getattr(err, "filename", None), str) else str(err)
+        return WeightsMissing([str(missing)], "the weights folder")
+    if isinstance(err, ImportError):
+        name = getattr(err, "name", None) or str(err)
+        return EngineUnavailable(f"The LightX2V engine could not be imported (missing: {name}).", ENGINE_FIX)
+    return EngineFailed(f"The engine failed while {where}: {text[:300]}.", "See the log file for details.")

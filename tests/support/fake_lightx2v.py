@@ -1,0 +1,192 @@
+"""A recording fake of the slice of LightX2V (and torch) the adapter uses, faithful to the reference
+notes (shared/reference/lightx2v-engine.md §1, §10): LightX2VPipeline's setters and attribute config,
+create_generator, modify_config, generate(return_result_tensor=True), and the runner's
+run_text_encoder / progress callback / stop_signal / run_vae_decoder / end_run behaviour."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+class FakeTensor:
+    """Just enough of torch.Tensor for `(video * 255).clamp(0, 255).to(torch.uint8).numpy()`."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+    def __mul__(self, k: float) -> FakeTensor:
+        return FakeTensor(self.array * k)
+
+    def clamp(self, lo: float, hi: float) -> FakeTensor:
+        return FakeTensor(np.clip(self.array, lo, hi))
+
+    def to(self, dtype: Any) -> FakeTensor:
+        return FakeTensor(self.array.astype(np.uint8))
+
+    def numpy(self) -> np.ndarray:
+        return self.array
+
+
+class OutOfMemoryError(RuntimeError):
+    """Named like torch.cuda.OutOfMemoryError, which the adapter recognises by name."""
+
+
+@dataclass
+class Recorder:
+    """Everything the fake saw, in order."""
+
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+    pipelines: list[FakePipeline] = field(default_factory=list)
+    fail_at_step: int | None = None
+    fail_with: type[BaseException] = OutOfMemoryError
+    fail_message: str = "CUDA out of memory. Tried to allocate 2.00 GiB"
+    build_error: BaseException | None = None
+    stop_when_cancelled: Any = None
+    empty_cache_calls: int = 0
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.calls]
+
+
+class FakeModuleOnGpu:
+    def __init__(self) -> None:
+        self.device = "cuda"
+
+    def to(self, device: str) -> FakeModuleOnGpu:
+        self.device = device
+        return self
+
+
+class FakeRunner:
+    def __init__(self, rec: Recorder, config: dict[str, Any]) -> None:
+        self.rec = rec
+        self.config = config
+        self.stop_signal = False
+        self.progress_callback: Any = None
+        t5 = types.SimpleNamespace(cpu_offload=bool(config.get("t5_cpu_offload")),
+                                   token_embedding=FakeModuleOnGpu(), norm=FakeModuleOnGpu())
+        self.text_encoders = [types.SimpleNamespace(model=t5)]
+        self.vae_decoder = types.SimpleNamespace(use_tiling=bool(config.get("use_tiling_vae", False)))
+        self.ended = 0
+
+    def set_progress_callback(self, cb: Any) -> None:
+        self.rec.calls.append(("set_progress_callback", None))
+        self.progress_callback = cb
+
+    def run_text_encoder(self, input_info: Any) -> dict[str, Any]:
+        self.rec.calls.append(("run_text_encoder", input_info["prompt"]))
+        self.text_encoders[0].model.token_embedding.to("cuda")  # upstream moves it to the GPU and keeps it
+        return {"context": "ctx"}
+
+    def run_vae_decoder(self, latents: Any) -> str:
+        self.rec.calls.append(("run_vae_decoder", self.vae_decoder.use_tiling))
+        return "decoded"
+
+    def check_stop(self) -> None:
+        if self.stop_signal:
+            self.end_run()
+            raise Exception("find rank: 0 stop_signal, stop running, it's an expected behavior")
+
+    def end_run(self) -> None:
+        self.ended += 1
+        self.rec.calls.append(("end_run", None))
+
+    def run_pipeline(self, input_info: dict[str, Any]) -> dict[str, Any]:
+        self.run_text_encoder(input_info)
+        for step in range(4):
+            self.check_stop()
+            self.rec.calls.append(("step", step + 1))
+            if self.rec.fail_at_step == step + 1:
+                raise self.rec.fail_with(self.rec.fail_message)
+            if self.progress_callback:
+                self.progress_callback((step + 1) / 4 * 100, 100)
+        self.run_vae_decoder("latents")
+        h, w = input_info["target_shape"]
+        frames = self.config["target_video_length"]
+        video = np.full((frames, h, w, 3), 0.5, dtype=np.float32)
+        self.end_run()
+        return {"video": FakeTensor(video) if input_info["return_result_tensor"] else None}
+
+
+class FakePipeline:
+    """Attribute-as-config like the real one (`@dict_like`); records every setter and call."""
+
+    def __init__(self, rec: Recorder, **kwargs: Any) -> None:
+        object.__setattr__(self, "_rec", rec)
+        object.__setattr__(self, "_attrs", dict(kwargs))
+        rec.calls.append(("LightX2VPipeline", kwargs))
+        rec.pipelines.append(self)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self._attrs[key] = value
+        self._rec.calls.append(("setattr", (key, value)))
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._attrs[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def enable_quantize(self, **kwargs: Any) -> None:
+        self._rec.calls.append(("enable_quantize", kwargs))
+        self._attrs.update(kwargs)
+
+    def enable_offload(self, **kwargs: Any) -> None:
+        self._rec.calls.append(("enable_offload", kwargs))
+        self._attrs.update(cpu_offload=kwargs.get("cpu_offload"), offload_granularity=kwargs.get("offload_granularity"),
+                           t5_cpu_offload=kwargs.get("text_encoder_offload"), vae_cpu_offload=kwargs.get("vae_offload"))
+
+    def create_generator(self, **kwargs: Any) -> None:
+        self._rec.calls.append(("create_generator", kwargs))
+        if self._rec.build_error is not None:
+            raise self._rec.build_error
+        config = {k: v for k, v in self._attrs.items()}
+        config.update(kwargs)
+        config.pop("num_frames", None)  # the upstream bug: keyword frames never reach the config…
+        if "config_json" in self._attrs:  # …but a config_json set on the pipeline is merged afterwards
+            with open(self._attrs["config_json"], encoding="utf-8") as fh:
+                config.update(json.load(fh))
+        object.__setattr__(self, "runner", FakeRunner(self._rec, config))
+
+    def modify_config(self, changes: dict[str, Any]) -> None:
+        self._rec.calls.append(("modify_config", dict(changes)))
+        self.runner.config.update(changes)
+
+    def generate(self, **kwargs: Any) -> dict[str, Any]:
+        self._rec.calls.append(("generate", kwargs))
+        if "target_video_length" not in self.runner.config:
+            raise KeyError("target_video_length")
+        return self.runner.run_pipeline(kwargs)
+
+
+def install(monkeypatch: Any, rec: Recorder, capability: tuple[int, int] = (8, 9)) -> None:
+    """Put fake `torch` and `lightx2v` modules in sys.modules for the duration of a test."""
+    torch = types.ModuleType("torch")
+    torch.__version__ = "0.0-fake"  # type: ignore[attr-defined]
+    torch.uint8 = "uint8"  # type: ignore[attr-defined]
+
+    def empty_cache() -> None:
+        rec.empty_cache_calls += 1
+
+    torch.cuda = types.SimpleNamespace(  # type: ignore[attr-defined]
+        is_available=lambda: True, get_device_capability=lambda i=0: capability, synchronize=lambda: None,
+        reset_peak_memory_stats=lambda: None, max_memory_reserved=lambda: 6 * 2**30,
+        max_memory_allocated=lambda: 5 * 2**30, memory_reserved=lambda: 1 * 2**30, empty_cache=empty_cache,
+    )
+    lx = types.ModuleType("lightx2v")
+    lx.LightX2VPipeline = lambda **kw: FakePipeline(rec, **kw)  # type: ignore[attr-defined]
+    registry = types.ModuleType("lightx2v.utils.registry_factory")
+
+    class TritonFp8:  # no `bias` attribute, like the real offloaded T5 linears
+        pass
+
+    registry.MM_WEIGHT_REGISTER = {"fp8-triton": TritonFp8, "int8-triton": type("TritonInt8", (), {})}  # type: ignore[attr-defined]
+    for name, module in {"torch": torch, "lightx2v": lx, "lightx2v.utils": types.ModuleType("lightx2v.utils"),
+                         "lightx2v.utils.registry_factory": registry}.items():
+        monkeypatch.setitem(sys.modules, name, module)

@@ -1,0 +1,205 @@
+"""The adapter's side of the LightX2V contract, against a recording fake (CI has no GPU or LightX2V)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backend import models
+from backend.engine import kernels
+from backend.engine.base import CancelToken, EngineConfig, StageEvent
+from backend.engine.lightx2v import LightX2VEngine
+from backend.errors import Cancelled, EngineFailed, EngineUnavailable, OutOfVram, WeightsMissing
+from backend.presets import load_presets
+from backend.request import build_request
+from tests.support import fake_lightx2v
+from tests.support.fake_lightx2v import Recorder
+
+PRESETS = load_presets()
+
+
+@pytest.fixture
+def weights(tmp_path: Path) -> Path:
+    root = tmp_path / "weights"
+    for rel in models.required_files("fp8"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(b"x")
+    return root
+
+
+@pytest.fixture
+def rec(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    recorder = Recorder()
+    fake_lightx2v.install(monkeypatch, recorder)
+    monkeypatch.setattr(kernels, "choose", lambda cap, q="auto", a="auto": ("fp8-triton", "torch_sdpa", []))
+    return recorder
+
+
+def config(weights: Path, preset: str = "12gb", low_ram: bool = False) -> EngineConfig:
+    return EngineConfig(preset=PRESETS[preset], low_ram=low_ram, weights_dir=weights)
+
+
+def render(engine: LightX2VEngine, cfg: EngineConfig, cancel: CancelToken | None = None, **req: object):
+    events: list[StageEvent] = []
+    request = build_request(req.pop("prompt", "a cat"), seed=req.pop("seed", 5), **req)  # type: ignore[arg-type]
+    out = engine.render(request, cfg, events.append, cancel or CancelToken())
+    return out, events
+
+
+def kwargs_of(rec: Recorder, name: str) -> list:
+    return [args for call, args in rec.calls if call == name]
+
+
+def test_build_keys_per_preset_and_call_order(rec: Recorder, weights: Path) -> None:
+    engine = LightX2VEngine()
+    out, events = render(engine, config(weights, "8gb"), width=832, height=480, frames=81)
+    names = rec.names()
+    assert names.index("LightX2VPipeline") < names.index("enable_quantize") < names.index("enable_offload")
+    assert names.index("enable_offload") < names.index("create_generator") < names.index("generate")
+    (pipe_kw,) = kwargs_of(rec, "LightX2VPipeline")
+    assert pipe_kw == {"task": "t2v", "model_cls": "wan2.1_distill", "model_path": str(weights)}
+    (quant,) = kwargs_of(rec, "enable_quantize")
+    assert quant["quant_scheme"] == "fp8-triton" and quant["dit_quantized"] is True
+    assert Path(quant["dit_quantized_ckpt"]).is_absolute() and quant["dit_quantized_ckpt"].endswith("distill_fp8")
+    (offload,) = kwargs_of(rec, "enable_offload")
+    assert offload == {"cpu_offload": True, "offload_granularity": "block", "text_encoder_offload": True,
+                       "vae_offload": True}
+    (gen,) = kwargs_of(rec, "create_generator")
+    assert gen["attn_mode"] == "torch_sdpa" and gen["infer_steps"] == 4 and gen["guidance_scale"] == 1.0
+    assert "config_json" not in gen  # keyword path keeps rope_type; frames come via the pipeline's config_json
+    (call,) = kwargs_of(rec, "generate")
+    assert call["return_result_tensor"] is True and call["target_shape"] == [480, 832] and call["seed"] == 5
+    assert out.frames.shape == (81, 480, 832, 3) and out.frames.dtype.name == "uint8"
+    stages = [e.stage for e in events]
+    assert stages[0] == "loading" and stages.index("encoding") < stages.index("denoising") < stages.index("decoding")
+    assert [e.step for e in events if e.stage == "denoising"] == [0, 1, 2, 3, 4]
+    assert out.info["kernels"]["quant_scheme"] == "fp8-triton" and out.info["warm"] is False
+
+
+def test_low_ram_adds_lazy_load(rec: Recorder, weights: Path) -> None:
+    render(LightX2VEngine(), config(weights, "8gb", low_ram=True), width=256, height=256, frames=5)
+    attrs = dict(kwargs_of(rec, "setattr"))
+    assert attrs["lazy_load"] is True and attrs["num_disk_workers"] == 2
+
+
+def test_warm_reuse_and_frames_through_modify_config(rec: Recorder, weights: Path) -> None:
+    engine = LightX2VEngine()
+    render(engine, config(weights), width=256, height=256, frames=81)
+    out, events = render(engine, config(weights), width=832, height=480, frames=49, seed=9)
+    assert len(rec.pipelines) == 1 and "loading" not in [e.stage for e in events]
+    assert {"target_video_length": 49} in kwargs_of(rec, "modify_config")
+    assert out.frames.shape[0] == 49 and out.info["warm"] is True
+
+
+def test_preset_change_rebuilds_after_freeing(rec: Recorder, weights: Path) -> None:
+    engine = LightX2VEngine()
+    render(engine, config(weights, "12gb"), width=256, height=256, frames=5)
+    before = rec.empty_cache_calls
+    render(engine, config(weights, "8gb"), width=256, height=256, frames=5)
+    assert len(rec.pipelines) == 2 and rec.empty_cache_calls > before
+
+
+def test_t5_embedding_returns_to_cpu_and_bias_default(rec: Recorder, weights: Path) -> None:
+    import sys
+
+    engine = LightX2VEngine()
+    render(engine, config(weights, "8gb"), width=256, height=256, frames=5)
+    runner = rec.pipelines[0].runner
+    assert runner.text_encoders[0].model.token_embedding.device == "cpu"
+    assert sys.modules["lightx2v.utils.registry_factory"].MM_WEIGHT_REGISTER["fp8-triton"].bias is None
+
+
+def test_cancel_between_steps_resets_stop_signal_and_stays_warm(rec: Recorder, weights: Path) -> None:
+    engine = LightX2VEngine()
+    cancel = CancelToken()
+
+    def on_event(event: StageEvent) -> None:
+        if event.stage == "denoising" and event.step == 2:
+            cancel.cancel()
+
+    request = build_request("a cat", 256, 256, 5, 1)
+    with pytest.raises(Cancelled):
+        engine.render(request, config(weights), on_event, cancel)
+    runner = rec.pipelines[0].runner
+    assert runner.stop_signal is False and runner.ended >= 1
+    assert [a for c, a in rec.calls if c == "step"] == [1, 2]  # stopped before step 3, never inside one
+    render(engine, config(weights), width=256, height=256, frames=5)
+    assert len(rec.pipelines) == 1  # a clean stop keeps the pipeline warm
+
+
+def test_cancel_during_decode(rec: Recorder, weights: Path) -> None:
+    engine = LightX2VEngine()
+    cancel = CancelToken()
+
+    def on_event(event: StageEvent) -> None:
+        if event.stage == "decoding":
+            cancel.cancel()
+
+    with pytest.raises(Cancelled):
+        engine.render(build_request("a cat", 256, 256, 5, 1), config(weights), on_event, cancel)
+
+
+def test_oom_translated_with_stage_and_pipeline_dropped(rec: Recorder, weights: Path) -> None:
+    rec.fail_at_step = 2
+    engine = LightX2VEngine()
+    with pytest.raises(OutOfVram) as info:
+        render(engine, config(weights), width=256, height=256, frames=5)
+    assert info.value.stage == "denoising"
+    rec.fail_at_step = None
+    render(engine, config(weights), width=256, height=256, frames=5)
+    assert len(rec.pipelines) == 2  # a mid-step failure may leave offload buffers mid-swap: rebuilt
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (RuntimeError("CUDA error: no kernel image is available for execution on the device"), "gpu_arch"),
+        (RuntimeError("boom"), "engine_failed"),
+        (MemoryError("cannot allocate"), "out_of_host_ram"),
+    ],
+)
+def test_errors_translated(rec: Recorder, weights: Path, error: BaseException, expected: str) -> None:
+    rec.fail_at_step, rec.fail_with, rec.fail_message = 1, type(error), str(error)
+    with pytest.raises((EngineFailed, Exception)) as info:
+        render(LightX2VEngine(), config(weights), width=256, height=256, frames=5)
+    assert getattr(info.value, "kind", None) == expected
+
+
+def test_build_failure_missing_file_and_import_error(rec: Recorder, weights: Path, monkeypatch) -> None:
+    rec.build_error = FileNotFoundError(2, "No such file", "/x/Wan2.1_VAE.pth")
+    with pytest.raises(WeightsMissing):
+        render(LightX2VEngine(), config(weights), width=256, height=256, frames=5)
+    monkeypatch.delitem(__import__("sys").modules, "lightx2v")
+    monkeypatch.setattr("builtins.__import__", _failing_import("lightx2v"))
+    engine = LightX2VEngine()
+    with pytest.raises(EngineUnavailable):
+        render(engine, config(weights), width=256, height=256, frames=5)
+    assert engine.unavailable_reason(weights) is not None  # remembered: Generate stays disabled with the reason
+
+
+def test_missing_weights_refused_before_building(rec: Recorder, weights: Path) -> None:
+    (weights / "config.json").unlink()
+    with pytest.raises(WeightsMissing) as info:
+        render(LightX2VEngine(), config(weights), width=256, height=256, frames=5)
+    assert "config.json" in info.value.user_text()
+    assert not rec.pipelines
+
+
+def test_vae_tiling_follows_size_without_rebuild(rec: Recorder, weights: Path) -> None:
+    engine = LightX2VEngine()
+    render(engine, config(weights, "16gb"), width=832, height=480, frames=5)
+    render(engine, config(weights, "16gb"), width=1280, height=720, frames=5)
+    assert [a for c, a in rec.calls if c == "run_vae_decoder"] == [False, True]
+    assert len(rec.pipelines) == 1
+
+
+def _failing_import(name: str):
+    real = __import__
+
+    def fake(module, *args, **kwargs):
+        if module == name or module.startswith(name + "."):
+            raise ImportError(f"No module named '{name}'", name=name)
+        return real(module, *args, **kwargs)
+
+    return fake
