@@ -32,6 +32,8 @@ def setup_logging(paths: Paths, verbose: bool = False) -> Path:
     console.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
     root.handlers[:] = [file_handler, console]
+    for noisy in ("httpx", "httpx2", "httpcore"):  # one INFO line per HTTP request during downloads
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     return log_file
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
@@ -103,8 +103,9 @@ def write_manifest(root: Path, revision: str, files: Iterable[FileFacts]) -> Non
                       {"version": MANIFEST_VERSION, "repo_id": REPO_ID, "revision": revision, "files": entries})
 
 
-def file_matches_checksum(path: Path, facts: FileFacts) -> bool | None:
-    """True/False when a checksum is known, None when the Hub gave none. Reads the whole file."""
+def file_matches_checksum(path: Path, facts: FileFacts, on_chunk: Callable[[int], None] | None = None) -> bool | None:
+    """True/False when a checksum is known, None when the Hub gave none. Reads the whole file, calling
+    `on_chunk(bytes)` along the way so a caller can cancel (by raising) during a multi-GB read."""
     if facts.sha256:
         digest = hashlib.sha256()
         expected = facts.sha256
@@ -117,6 +118,8 @@ def file_matches_checksum(path: Path, facts: FileFacts) -> bool | None:
     with path.open("rb") as fh:
         while chunk := fh.read(HASH_CHUNK):
             digest.update(chunk)
+            if on_chunk is not None:
+                on_chunk(len(chunk))
     return digest.hexdigest() == expected
 
 
@@ -141,7 +144,8 @@ class WeightsReport:
             return f"All {self.checked} files of the {name} set are {how} in {self.root}."
         parts = []
         if self.missing:
-            shown = ", ".join(self.missing[:3]) + (f" and {len(self.missing) - 3} more" if len(self.missing) > 3 else "")
+            more = len(self.missing) - 3
+            shown = ", ".join(self.missing[:3]) + (f" and {more} more" if more > 0 else "")
             parts.append(f"{len(self.missing)} of {self.checked} files of the {name} set are missing in "
                          f"{self.root} ({shown})")
         if self.problems:

@@ -7,6 +7,7 @@ change rebuilds.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib.metadata
 import importlib.util
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVideo, StageEvent
-from backend.engine.lightx2v_hooks import JobContext, RunnerHooks, add_t5_bias_default
+from backend.engine.lightx2v_hooks import JobContext, RunnerHooks, add_t5_bias_default, skip_random_init
 from backend.engine.translate import ENGINE_FIX, translate
 from backend.errors import EngineUnavailable, NoGpu, WeightsMissing
 from backend.gpu import NvmlSource
@@ -59,7 +60,8 @@ class LightX2VEngine:
 
     name = "lightx2v"
 
-    def __init__(self) -> None:
+    def __init__(self, fast_init: bool = True) -> None:
+        self._fast_init = fast_init
         self._pipe: Any = None
         self._hooks: RunnerHooks | None = None
         self._key: tuple[Any, ...] | None = None
@@ -112,8 +114,8 @@ class LightX2VEngine:
                 self._fatal = translated.user_text()
             raise translated from err
         self._key = config.build_key()
-        self._info["timings_build_s"] = round(time.monotonic() - started, 2)
-        logger.info("Pipeline for %s built in %.1f s", config.preset.name, self._info["timings_build_s"])
+        self._info["build_s"] = round(time.monotonic() - started, 2)
+        logger.info("Pipeline for %s built in %.1f s", config.preset.name, self._info["build_s"])
 
     def _build(self, config: EngineConfig) -> None:
         # These must be set before lightx2v (and CUDA) initialise; users' own values win.
@@ -168,8 +170,9 @@ class LightX2VEngine:
             add_t5_bias_default(scheme)
         if attention == "sage_attn2":
             kernels.patch_sageattention_v1()
-        pipe.create_generator(attn_mode=attention, infer_steps=INFER_STEPS, num_frames=81, height=480, width=832,
-                              guidance_scale=1.0, sample_shift=5.0, fps=FPS)
+        with skip_random_init() if self._fast_init else contextlib.nullcontext():
+            pipe.create_generator(attn_mode=attention, infer_steps=INFER_STEPS, num_frames=81, height=480,
+                                  width=832, guidance_scale=1.0, sample_shift=5.0, fps=FPS)
         self._pipe, self._frames = pipe, 81
         self._hooks = RunnerHooks(pipe.runner, config.preset.t5_embedding_to_cpu)
         torch.cuda.synchronize()
@@ -247,12 +250,12 @@ class LightX2VEngine:
         total = time.monotonic() - started
         timings = {**hooks.timings(), "generate_s": round(total, 3)}
         if cold:
-            timings["load_s"] = self._info.get("timings_build_s", 0.0)
+            timings["load_s"] = self._info.get("build_s", 0.0)
         hooks.job = None
         peak_reserved = torch.cuda.max_memory_reserved() / MIB
         context = self._info.get("context_mib") or 0.0
         return RenderedVideo(frames=frames, fps=FPS, info={
-            **{k: v for k, v in self._info.items() if k != "timings_build_s"},
+            **self._info,
             "warm": not cold,
             "vae_tiling": tiled,
             "timings": timings,

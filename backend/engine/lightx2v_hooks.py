@@ -3,10 +3,11 @@ upstream workarounds (T5 offload bias default, SageAttention 1.x binding, T5 emb
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,34 @@ from backend.errors import Cancelled
 from backend.request import INFER_STEPS
 
 logger = logging.getLogger(__name__)
+
+
+RANDOM_INITS = ("normal_", "uniform_", "trunc_normal_", "kaiming_uniform_", "kaiming_normal_",
+                "xavier_uniform_", "xavier_normal_", "orthogonal_")
+
+
+@contextlib.contextmanager
+def skip_random_init() -> Iterator[None]:
+    """Build modules without drawing random initial weights that the checkpoint overwrites anyway.
+
+    Constructing the 5.7B-parameter T5 on the CPU spends ~35 s in random init before its weights are
+    read. Every module LightX2V builds here is then filled by a strict load_state_dict (T5, VAE) or
+    by its own weight classes (DiT), so skipping the draw changes no output.
+    """
+    import torch
+
+    saved = {name: getattr(torch.nn.init, name) for name in RANDOM_INITS if hasattr(torch.nn.init, name)}
+
+    def keep(tensor: Any, *args: Any, **kwargs: Any) -> Any:
+        return tensor
+
+    for name in saved:
+        setattr(torch.nn.init, name, keep)
+    try:
+        yield
+    finally:
+        for name, fn in saved.items():
+            setattr(torch.nn.init, name, fn)
 
 
 def add_t5_bias_default(scheme: str) -> None:

@@ -179,6 +179,7 @@ def install(monkeypatch: Any, rec: Recorder, capability: tuple[int, int] = (8, 9
         reset_peak_memory_stats=lambda: None, max_memory_reserved=lambda: 6 * 2**30,
         max_memory_allocated=lambda: 5 * 2**30, memory_reserved=lambda: 1 * 2**30, empty_cache=empty_cache,
     )
+    torch.nn = types.SimpleNamespace(init=types.SimpleNamespace(normal_=lambda t, *a, **k: t))  # type: ignore[attr-defined]
     lx = types.ModuleType("lightx2v")
     lx.LightX2VPipeline = lambda **kw: FakePipeline(rec, **kw)  # type: ignore[attr-defined]
     registry = types.ModuleType("lightx2v.utils.registry_factory")

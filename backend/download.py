@@ -1,0 +1,367 @@
+"""Downloading a weight set from the Hub: remote file list, free-disk check, resumable byte-range fetches,
+checksums, and progress (bytes, speed, ETA) for the page and the log."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx2
+from huggingface_hub import HfApi, constants, hf_hub_url
+from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+from backend.errors import Cancelled, DownloadError
+from backend.models import (
+    REPO_ID,
+    WEIGHT_SETS,
+    WHOLE_FOLDERS,
+    FileFacts,
+    WeightSet,
+    check_weights,
+    file_matches_checksum,
+    read_manifest,
+    required_files,
+    write_manifest,
+)
+
+logger = logging.getLogger(__name__)
+
+DownloadState = Literal["idle", "checking", "downloading", "verifying", "done", "failed", "cancelled"]
+FileState = Literal["pending", "present", "downloading", "verifying", "done", "failed"]
+LIST_TIMEOUT_S = 10.0
+TIMEOUT = httpx2.Timeout(20.0, connect=10.0)
+"""A stalled connection fails after 20 s and is resumed; it also bounds how long a cancel can wait."""
+MAX_ATTEMPTS = 6
+DISK_RESERVE = 512 << 20
+"""Left free beyond the weights, so the download never fills the disk to the last byte."""
+LOG_EVERY_S = 10.0
+SPEED_WINDOW_S = 8.0
+PARTIAL_SUFFIX = ".incomplete"
+UNREACHABLE_HINT = "Check the connection or choose a folder that already has the weights."
+
+
+class _Retry(Exception):
+    """A transient failure (server busy, body cut short) worth resuming after a pause."""
+
+
+@dataclass(frozen=True)
+class FileProgress:
+    path: str
+    done_bytes: int
+    total_bytes: int | None
+    state: FileState
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    """A snapshot for the page; `message` is one sentence (on failure: what is wrong and what to do)."""
+
+    state: DownloadState
+    message: str
+    files: tuple[FileProgress, ...]
+    done_bytes: int
+    total_bytes: int
+    speed_bps: float
+    eta_s: float | None
+
+
+def free_disk_bytes(root: Path) -> int:
+    """Free bytes on the disk that will hold `root` (which may not exist yet)."""
+    probe = root
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return shutil.disk_usage(probe).free
+
+
+def gb(n: float) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.2f} MB"
+
+
+def _unreachable(detail: str) -> DownloadError:
+    return DownloadError(f"Cannot reach the Hugging Face Hub ({detail}).", UNREACHABLE_HINT)
+
+
+def _hub_error(err: Exception, what: str) -> DownloadError:
+    """The Hub's and the network's errors as one sentence plus what to do."""
+    if isinstance(err, OfflineModeIsEnabled):
+        return _unreachable("offline mode is on: HF_HUB_OFFLINE is set")
+    if isinstance(err, HfHubHTTPError) and err.response is not None:
+        code = err.response.status_code
+        if code in (401, 403):
+            return DownloadError(f"The Hugging Face Hub refused access to {what} (HTTP {code}).",
+                                 "Enter a Hugging Face access token (or check the one given) and try again.")
+        return DownloadError(f"The Hugging Face Hub answered HTTP {code} for {what}.",
+                             "Try again later, or choose a folder that already has the weights.")
+    if isinstance(err, _Retry) or not str(err):
+        return _unreachable(str(err) or type(err).__name__)
+    return _unreachable(f"{type(err).__name__}: {err}")
+
+
+class _Tracker:
+    """Mutable progress shared by the download thread (writer) and the page (reader), under one lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.state: DownloadState = "idle"
+        self.message = "No download has started."
+        self.files: dict[str, list[Any]] = {}  # path -> [done, total, state]
+        self.net_bytes = 0
+        self._samples: collections.deque[tuple[float, int]] = collections.deque()
+        self._last_log = 0.0
+
+    def set(self, state: DownloadState, message: str) -> None:
+        with self.lock:
+            self.state, self.message = state, message
+            if state == "downloading":  # the speed window starts now, not at the first chunk
+                self._samples.append((time.monotonic(), self.net_bytes))
+        logger.info("Weights download %s: %s", state, message)
+
+    def file(self, path: str, done: int | None = None, state: FileState | None = None) -> None:
+        with self.lock:
+            entry = self.files[path]
+            entry[0] = entry[0] if done is None else done
+            entry[2] = entry[2] if state is None else state
+
+    def add(self, path: str, n: int) -> None:
+        now = time.monotonic()
+        with self.lock:
+            self.files[path][0] += n
+            self.net_bytes += n
+            self._samples.append((now, self.net_bytes))
+            if now - self._last_log < LOG_EVERY_S:
+                return
+            self._last_log = now
+        snap = self.snapshot()
+        eta = f"{snap.eta_s / 60:.0f} min" if snap.eta_s is not None else "unknown"
+        logger.info("Downloading weights: %s of %s (%.0f%%), %.1f MB/s, %s left", gb(snap.done_bytes),
+                    gb(snap.total_bytes), 100 * snap.done_bytes / max(snap.total_bytes, 1), snap.speed_bps / 1e6, eta)
+
+    def snapshot(self) -> DownloadProgress:
+        now = time.monotonic()
+        with self.lock:
+            while len(self._samples) > 1 and now - self._samples[0][0] > SPEED_WINDOW_S:
+                self._samples.popleft()
+            speed = 0.0
+            if self._samples and now - self._samples[0][0] > 0.05:
+                t0, b0 = self._samples[0]
+                speed = (self.net_bytes - b0) / (now - t0)
+            files = tuple(FileProgress(p, d, t, s) for p, (d, t, s) in self.files.items())
+            state, message = self.state, self.message
+        done, total = sum(f.done_bytes for f in files), sum(f.total_bytes or 0 for f in files)
+        eta = (total - done) / speed if speed > 0 and state == "downloading" else None
+        return DownloadProgress(state, message, files, done, total, speed, eta)
+
+
+class WeightsDownloader:
+    """Fetches one weight set into a root folder on a background thread; the page polls `progress()`."""
+
+    def __init__(self, endpoint: str | None = None, *, disk_free: Callable[[Path], int] = free_disk_bytes,
+                 retry_wait: float = 1.0) -> None:
+        self.endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+        self._disk_free = disk_free
+        self._retry_wait = retry_wait
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._tracker = _Tracker()
+
+    def start(self, root: Path, weight_set: WeightSet, token: str | None = None) -> None:
+        """Begin (or resume) downloading `weight_set` into `root`. Refused while one is running."""
+        if weight_set not in WEIGHT_SETS:
+            raise DownloadError(f"Unknown weight set {weight_set!r}; choose one of {', '.join(WEIGHT_SETS)}.")
+        if self._thread is not None and self._thread.is_alive():
+            raise DownloadError("A weights download is already running.", "Wait for it or cancel it first.")
+        self._cancel.clear()
+        self._tracker = _Tracker()
+        self._tracker.set("checking", f"Checking what the {weight_set.upper()} set needs…")
+        self._thread = threading.Thread(target=self._run, args=(root, weight_set, token or None),
+                                        name="weights-download", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Stop at the next chunk; partial files stay on disk so the next start resumes them."""
+        if self._thread is not None and self._thread.is_alive():
+            self._cancel.set()
+            with self._tracker.lock:
+                self._tracker.message = "Cancelling…"
+
+    def progress(self) -> DownloadProgress:
+        return self._tracker.snapshot()
+
+    def wait(self, timeout: float | None = None) -> DownloadProgress:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.progress()
+
+    # ---- the download thread ------------------------------------------------------------------------
+    def _run(self, root: Path, weight_set: WeightSet, token: str | None) -> None:
+        started = time.monotonic()
+        try:
+            self._download(root, weight_set, token)
+        except Cancelled:
+            with self._tracker.lock:
+                for entry in self._tracker.files.values():
+                    entry[2] = "pending" if entry[2] in ("downloading", "verifying") else entry[2]
+            self._tracker.set("cancelled", "Download cancelled; finished and partial files are kept, "
+                                           "so starting again resumes where it stopped.")
+        except DownloadError as err:
+            self._tracker.set("failed", err.user_text())
+        except OfflineModeIsEnabled as err:
+            self._tracker.set("failed", _hub_error(err, REPO_ID).user_text())
+        except OSError as err:
+            self._tracker.set("failed", f"Could not write the weights in {root} ({err}). "
+                                        "Check the disk has room and the folder is writable.")
+        except Exception as err:  # the thread must always end in a state the page can show
+            logger.exception("Weights download crashed")
+            self._tracker.set("failed", f"The download stopped on an unexpected error ({err}); the log has details.")
+        else:
+            took = time.monotonic() - started
+            took_text = f"{took:.1f} s" if took < 60 else f"{took / 60:.0f} min"
+            self._tracker.set("done", f"{check_weights(root, weight_set).summary()} "
+                                      f"Downloaded {gb(self._tracker.net_bytes)} in {took_text}.")
+
+    def _list_remote(self, token: str | None) -> tuple[str, dict[str, FileFacts]]:
+        if constants.is_offline_mode() or os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE"):
+            raise _unreachable("offline mode is on: HF_HUB_OFFLINE is set")
+        try:
+            info = HfApi(endpoint=self.endpoint, token=token).model_info(REPO_ID, files_metadata=True,
+                                                                         timeout=LIST_TIMEOUT_S)
+        except (HfHubHTTPError, httpx2.HTTPError, OfflineModeIsEnabled) as err:
+            raise _hub_error(err, REPO_ID) from err
+        files = {s.rfilename: FileFacts(s.rfilename, s.size, s.lfs.sha256 if s.lfs else None,
+                                        None if s.lfs else s.blob_id)
+                 for s in info.siblings or [] if s.size is not None}
+        return info.sha or "main", files
+
+    def _download(self, root: Path, weight_set: WeightSet, token: str | None) -> None:
+        revision, remote = self._list_remote(token)
+        wanted = required_files(weight_set)
+        absent = [p for p in wanted if p not in remote]
+        if absent:
+            raise DownloadError(
+                f"The Hub repository {REPO_ID} no longer has {len(absent)} file(s) the {weight_set.upper()} set "
+                f"needs: {', '.join(absent[:5])}{' …' if len(absent) > 5 else ''}. Its layout has changed.",
+                "Update Wan Studio, or choose a folder that already has the weights.")
+        wanted += sorted(p for p in remote if p not in wanted and p.startswith(tuple(f"{d}/" for d in WHOLE_FOLDERS)))
+        todo = self._plan(root, revision, [remote[p] for p in wanted])
+        needed = sum(f.size - self._tracker.files[f.path][0] for f in todo)
+        free = self._disk_free(root)
+        if free < needed + DISK_RESERVE:
+            raise DownloadError(
+                f"Not enough free disk space in {root}: the {weight_set.upper()} set needs {gb(needed + DISK_RESERVE)} "
+                f"more ({gb(needed)} of weights plus {gb(DISK_RESERVE)} to spare), only {gb(free)} is free.",
+                "Free some space or choose a folder on another disk.")
+        headers = {**build_hf_headers(token=token), "Accept-Encoding": "identity"}
+        self._tracker.set("downloading", f"Downloading {len(todo)} file(s), {gb(needed)}, of the "
+                                         f"{weight_set.upper()} set into {root}.")
+        for facts in todo:
+            url = hf_hub_url(REPO_ID, facts.path, revision=revision, endpoint=self.endpoint)
+            self._fetch(url, root / facts.path, facts, headers)
+            write_manifest(root, revision, [facts])
+        self._tracker.set("verifying", "Checking every file of the set…")
+        report = check_weights(root, weight_set)
+        if not report.complete:
+            raise DownloadError(report.summary())
+
+    def _plan(self, root: Path, revision: str, files: list[FileFacts]) -> list[FileFacts]:
+        """Which files still need bytes. A file already there counts only if the manifest vouches for it
+        or its checksum matches; a partial file keeps its bytes for resume."""
+        manifest = read_manifest(root)
+        with self._tracker.lock:
+            self._tracker.files = {f.path: [0, f.size, "pending"] for f in files}
+        todo, vouched = [], []
+        for f in files:
+            self._check_cancel()
+            dest = root / f.path
+            if dest.is_file() and dest.stat().st_size == f.size:
+                if manifest.get(f.path) == f:
+                    self._tracker.file(f.path, f.size, "present")
+                    continue
+                self._tracker.file(f.path, state="verifying")
+                if file_matches_checksum(dest, f, self._on_hash_chunk) is not False:
+                    self._tracker.file(f.path, f.size, "present")
+                    vouched.append(f)
+                    continue
+            part = dest.with_name(dest.name + PARTIAL_SUFFIX)
+            kept = part.stat().st_size if part.is_file() else 0
+            self._tracker.file(f.path, kept if kept <= f.size else 0, "pending")
+            todo.append(f)
+        if vouched:
+            write_manifest(root, revision, vouched)
+        return todo
+
+    def _check_cancel(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled()
+
+    def _on_hash_chunk(self, n: int) -> None:
+        self._check_cancel()
+
+    def _fetch(self, url: str, dest: Path, facts: FileFacts, headers: dict[str, str]) -> None:
+        """Stream one file into `<dest>.incomplete`, resuming from the bytes already there; retried with
+        back-off on network errors; renamed into place only once size and checksum are right."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        part = dest.with_name(dest.name + PARTIAL_SUFFIX)
+        self._tracker.file(facts.path, state="downloading")
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            self._check_cancel()
+            offset = part.stat().st_size if part.is_file() else 0
+            if offset > facts.size:  # not a prefix of this file: start over
+                part.unlink()
+                offset = 0
+            self._tracker.file(facts.path, offset)
+            try:
+                offset = self._stream(url, part, facts, headers, offset)
+                break
+            except (httpx2.TransportError, _Retry) as err:
+                if attempt == MAX_ATTEMPTS:
+                    self._tracker.file(facts.path, state="failed")
+                    raise _hub_error(err, facts.path) from err
+                wait = self._retry_wait * 2 ** (attempt - 1)
+                logger.warning("Download of %s interrupted (%s); resuming in %.1f s", facts.path, err, wait)
+                if self._cancel.wait(wait):
+                    raise Cancelled() from err
+        self._tracker.file(facts.path, offset, "verifying")
+        if file_matches_checksum(part, facts, self._on_hash_chunk) is False:
+            part.unlink()
+            self._tracker.file(facts.path, 0, "failed")
+            raise DownloadError(f"{facts.path} arrived damaged: its content does not match the Hub's checksum.",
+                                "It was removed; start the download again to fetch it anew.")
+        os.replace(part, dest)
+        self._tracker.file(facts.path, facts.size, "done")
+        logger.info("Downloaded %s (%s)", facts.path, gb(facts.size))
+
+    def _stream(self, url: str, part: Path, facts: FileFacts, headers: dict[str, str], offset: int) -> int:
+        if offset == facts.size:
+            return offset
+        ranged = {**headers, "Range": f"bytes={offset}-"} if offset else headers
+        with get_session().stream("GET", url, headers=ranged, timeout=TIMEOUT) as response:
+            if response.status_code in (408, 429) or response.status_code >= 500:
+                raise _Retry(f"HTTP {response.status_code}")
+            if response.status_code >= 400:
+                response.read()
+                try:
+                    hf_raise_for_status(response)
+                except HfHubHTTPError as err:
+                    self._tracker.file(facts.path, state="failed")
+                    raise _hub_error(err, facts.path) from err
+            if offset and response.status_code != 206:  # the server ignored the range: start the file over
+                offset = 0
+                self._tracker.file(facts.path, 0)
+            with part.open("ab" if offset else "wb") as fh:
+                for chunk in response.iter_bytes():
+                    self._check_cancel()
+                    fh.write(chunk)
+                    offset += len(chunk)
+                    self._tracker.add(facts.path, len(chunk))
+        if offset != facts.size:
+            raise _Retry(f"the connection ended at {offset:,} of {facts.size:,} bytes")
+        return offset

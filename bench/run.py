@@ -1,0 +1,76 @@
+"""Run benchmark configurations, each in a fresh process, and save one JSON file per configuration.
+
+python -m bench.run --weights DIR --out DIR --plan app-16gb,app-12gb,app-8gb
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+logger = logging.getLogger("bench")
+
+# Caps are each budget minus ~0.7 GiB for the CUDA context, which lives outside torch's allocator.
+PLANS: dict[str, list[str]] = {
+    "app-16gb": ["--preset", "16gb", "--cap-gib", "15.3"],
+    "app-12gb": ["--preset", "12gb", "--cap-gib", "11.3"],
+    "app-8gb": ["--preset", "8gb", "--cap-gib", "7.3"],
+    "app-8gb-lowram": ["--preset", "8gb", "--cap-gib", "7.3", "--low-ram"],
+    "app-16gb-720p": ["--preset", "16gb", "--cap-gib", "15.3", "--width", "1280", "--height", "720"],
+    "app-resident": ["--preset", "24gb", "--cap-gib", "0"],
+    "app-12gb-queue": ["--preset", "12gb", "--cap-gib", "11.3", "--clips", "1", "--queue", "5"],
+    "app-16gb-pinned": ["--preset", "16gb", "--cap-gib", "15.3", "--quant", "fp8-triton", "--attn", "torch_sdpa"],
+    "bare-16gb": ["--mode", "bare", "--preset", "16gb", "--cap-gib", "15.3", "--quant", "fp8-triton",
+                  "--attn", "torch_sdpa"],
+    "app-16gb-slowinit": ["--preset", "16gb", "--cap-gib", "15.3", "--clips", "1", "--no-fast-init"],
+}
+
+
+def run_plan(name: str, weights: Path, out: Path, timeout: float) -> dict:
+    cmd = [sys.executable, "-m", "bench.run_one", "--weights", str(weights), *PLANS[name]]
+    started = time.monotonic()
+    log = out / f"{name}.log"
+    try:
+        with log.open("w") as fh:
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=fh, text=True, timeout=timeout, check=False,
+                                  env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH_JSON ")]
+        result = json.loads(lines[-1][len("BENCH_JSON ") :]) if lines else {"error": f"exit {proc.returncode}"}
+    except subprocess.TimeoutExpired:
+        result = {"error": f"timed out after {timeout:.0f} s"}
+    result.update({"name": name, "process_s": round(time.monotonic() - started, 1)})
+    (out / f"{name}.json").write_text(json.dumps(result, indent=1))
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--weights", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--plan", required=True, help=f"comma-separated, from: {', '.join(PLANS)}")
+    parser.add_argument("--deadline-s", type=float, default=560, help="stop starting new runs after this")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    args.out.mkdir(parents=True, exist_ok=True)
+    begin = time.monotonic()
+    for name in args.plan.split(","):
+        left = args.deadline_s - (time.monotonic() - begin)
+        if left < 60:
+            logger.info("skip %s: %.0f s left", name, left)
+            continue
+        result = run_plan(name, args.weights, args.out, left)
+        clips = result.get("clips", [])
+        logger.info("%s: %s walls=%s nvml=%s MiB rss=%s GiB %s", name, [c.get("status") for c in clips],
+                    [c.get("wall_s") for c in clips], result.get("peak_nvml_mib"), result.get("peak_rss_gib"),
+                    result.get("error", ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

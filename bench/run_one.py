@@ -1,0 +1,194 @@
+"""One benchmark configuration in this (fresh) process: the product's path or bare LightX2V, under a
+CUDA memory cap, printing one JSON object with times and memory peaks.
+
+Run by bench/run.py; by hand: python -m bench.run_one --mode app --preset 8gb --cap-gib 7.3 --weights DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+PROMPT = "A red fox runs through fresh snow in a pine forest at dawn, cinematic, soft light"
+GIB = 1024**3
+
+
+class PeakSampler:
+    """Samples this process's GPU memory (NVML, context included) and host RSS every 50 ms."""
+
+    def __init__(self) -> None:
+        import psutil
+        import pynvml
+
+        pynvml.nvmlInit()
+        self._nvml, self._handle = pynvml, pynvml.nvmlDeviceGetHandleByIndex(0)
+        self._proc = psutil.Process()
+        self.gpu_mib = 0.0
+        self.rss_gib = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            try:
+                procs = self._nvml.nvmlDeviceGetComputeRunningProcesses(self._handle)
+                mine = sum(p.usedGpuMemory or 0 for p in procs if p.pid == os.getpid())
+                self.gpu_mib = max(self.gpu_mib, mine / 2**20)
+            except self._nvml.NVMLError:
+                pass
+            self.rss_gib = max(self.rss_gib, self._proc.memory_info().rss / GIB)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(1)
+
+
+def cap_memory(cap_gib: float) -> None:
+    """Emulate a smaller card: cap torch's allocator (the CUDA context lives outside the cap)."""
+    import torch
+
+    if cap_gib > 0:
+        total = torch.cuda.get_device_properties(0).total_memory
+        torch.cuda.set_per_process_memory_fraction(min(1.0, cap_gib * GIB / total), 0)
+
+
+def run_app(args: argparse.Namespace) -> dict[str, Any]:
+    """Through the Studio: queue, worker, engine adapter, clip writer, exactly as the page uses them."""
+    from backend.engine.lightx2v import LightX2VEngine
+    from backend.settings import Paths
+    from backend.studio import Studio
+
+    home = Path(tempfile.mkdtemp(prefix="bench-home-"))
+    studio = Studio(Paths.default(home), LightX2VEngine(fast_init=not args.no_fast_init), preload=True)
+    studio.update_settings(weights_dir=str(args.weights), preset=args.preset, low_ram="on" if args.low_ram else "off")
+    if args.quant != "auto" or args.attn != "auto":  # pin kernels, for a like-for-like bare comparison
+        original = studio.config_for
+        studio.config_for = lambda name: dataclasses.replace(  # type: ignore[method-assign]
+            original(name), quant_scheme=args.quant, attention=args.attn)
+    studio.start()
+    clips: list[dict[str, Any]] = []
+    size = {"width": args.width, "height": args.height, "frames": args.frames}
+    for i in range(args.clips):  # one at a time: the first pays for the build, the rest are warm
+        (job,) = studio.submit(PROMPT, seed=42 + i, preset=args.preset, **size)
+        clips.append(job_record(studio, studio.queue.wait_for(job.id, ("done", "failed", "cancelled"), 1800)))
+    queued: dict[str, Any] = {}
+    if args.queue:
+        jobs = studio.submit(PROMPT, seed=100, preset=args.preset, count=args.queue, **size)
+        done = [studio.queue.wait_for(j.id, ("done", "failed", "cancelled"), 3600) for j in jobs]
+        queued = {"count": args.queue, "statuses": [j.status for j in done],
+                  "wall_s": round(max(j.finished_at or 0 for j in done) - min(j.started_at or 0 for j in done), 2)}
+    state = studio.engine_state
+    studio.stop()
+    return {"clips": clips, "queued": queued, "engine_state": state.state, "engine_detail": state.detail}
+
+
+def job_record(studio: Any, job: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {"status": job.status, "error": job.error, "notes": list(job.notes),
+                              "wall_s": round((job.finished_at or 0) - (job.started_at or 0), 2),
+                              "finished_at": job.finished_at, "timings": job.timings}
+    if job.clip_id:
+        clip = studio.clip(job.clip_id)
+        meta = clip.meta
+        record.update({k: meta.get(k) for k in (
+            "kernels", "peak_vram_mib", "peak_reserved_mib", "peak_allocated_mib", "context_mib", "warm",
+            "vae_tiling", "import_s", "build_s", "lightx2v", "torch")})
+        from backend.video import probe
+
+        record["output"] = probe(clip.path)
+    return record
+
+
+def run_bare(args: argparse.Namespace) -> dict[str, Any]:
+    """Plain LightX2VPipeline with the preset's keys, plus only the two upstream fixes it needs to run."""
+    import torch
+
+    from backend.engine.lightx2v_hooks import add_t5_bias_default
+    from backend.models import layout
+    from backend.presets import load_presets
+
+    started = time.monotonic()
+    from lightx2v import LightX2VPipeline
+
+    import_s = time.monotonic() - started
+    keys = load_presets()[args.preset].engine_config(args.low_ram)
+    files = layout(args.weights, "fp8")
+    pipe = LightX2VPipeline(task="t2v", model_cls="wan2.1_distill", model_path=str(files.root))
+    pipe.enable_quantize(dit_quantized=True, dit_quantized_ckpt=str(files.dit_dir), quant_scheme=args.quant,
+                         text_encoder_quantized=True, text_encoder_quantized_ckpt=str(files.t5_file))
+    pipe.enable_offload(cpu_offload=keys.get("cpu_offload", False),
+                        offload_granularity=keys.get("offload_granularity", "block"),
+                        text_encoder_offload=keys.get("t5_cpu_offload", False),
+                        vae_offload=keys.get("vae_cpu_offload", False))
+    for key in ("lazy_load", "unload_modules", "num_disk_workers", "use_tiling_vae"):
+        if key in keys:
+            setattr(pipe, key, keys[key])
+    tmp = Path(tempfile.mkdtemp(prefix="bench-bare-"))
+    (tmp / "frames.json").write_text(json.dumps({"target_video_length": args.frames}))
+    pipe.config_json = str(tmp / "frames.json")
+    add_t5_bias_default(args.quant)
+    built = time.monotonic()
+    pipe.create_generator(attn_mode=args.attn, infer_steps=4, num_frames=args.frames, height=args.height,
+                          width=args.width, guidance_scale=1.0, sample_shift=5.0, fps=16)
+    build_s = time.monotonic() - built
+    clips = []
+    for i in range(args.clips):
+        torch.cuda.reset_peak_memory_stats()
+        t0 = time.monotonic()
+        pipe.generate(seed=42 + i, prompt=PROMPT, save_result_path=str(tmp / f"clip{i}.mp4"),
+                      target_shape=[args.height, args.width])
+        clips.append({"status": "done", "wall_s": round(time.monotonic() - t0, 2), "finished_at": time.time(),
+                      "peak_reserved_mib": round(torch.cuda.max_memory_reserved() / 2**20, 1),
+                      "peak_allocated_mib": round(torch.cuda.max_memory_allocated() / 2**20, 1)})
+    return {"clips": clips, "import_s": round(import_s, 2), "build_s": round(build_s, 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mode", choices=("app", "bare"), default="app")
+    parser.add_argument("--preset", default="16gb")
+    parser.add_argument("--cap-gib", type=float, default=0.0, help="allocator cap; 0 = none")
+    parser.add_argument("--low-ram", action="store_true")
+    parser.add_argument("--width", type=int, default=832)
+    parser.add_argument("--height", type=int, default=480)
+    parser.add_argument("--frames", type=int, default=81)
+    parser.add_argument("--clips", type=int, default=2)
+    parser.add_argument("--queue", type=int, default=0, help="then queue this many clips at once")
+    parser.add_argument("--quant", default="auto")
+    parser.add_argument("--attn", default="auto")
+    parser.add_argument("--no-fast-init", action="store_true")
+    parser.add_argument("--weights", type=Path, required=True)
+    args = parser.parse_args(argv)
+    process_start = time.time()
+    import logging
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
+    import torch
+
+    cap_memory(args.cap_gib)
+    sampler = PeakSampler()
+    result: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}, "gpu": torch.cuda.get_device_name(0)}
+    try:
+        result.update(run_app(args) if args.mode == "app" else run_bare(args))
+        first_done = next((c["finished_at"] for c in result["clips"] if c["status"] == "done"), None)
+        result["start_to_first_clip_s"] = round(first_done - process_start, 2) if first_done else None
+    except Exception as err:
+        result["error"] = f"{type(err).__name__}: {err}"
+    finally:
+        sampler.stop()
+    result["peak_nvml_mib"] = round(sampler.gpu_mib, 1)
+    result["peak_rss_gib"] = round(sampler.rss_gib, 2)
+    sys.stdout.write("BENCH_JSON " + json.dumps(result) + "\n")
+    return 0 if "error" not in result else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

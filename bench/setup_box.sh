@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Prepare an offline GPU box for the benchmark. Source it from the repository root:
+#   source bench/setup_box.sh CARRY_DIR
+# CARRY_DIR holds whl/ (wheels LightX2V's import needs beyond a stock PyTorch image: loguru, gguf, ftfy,
+# wcwidth, diffusers, imageio-ffmpeg, pydantic and its parts, pyzmq, sageattention, platformdirs) and src/
+# (LightX2V's lightx2v/ and lightx2v_platform/ at the pinned commit). Nothing here is downloaded.
+carry=${1:?usage: source bench/setup_box.sh CARRY_DIR}
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site "$carry"/whl/*.whl
+standins=/tmp/standins
+mkdir -p "$standins"
+# av and decord are imported by LightX2V's other model families when pipeline.py loads, never on the
+# Wan text-to-video path; their wheels (49 MB) do not fit the box's upload limit, so when the box lacks
+# them an empty module stands in for the import. A user's install has the real packages.
+for mod in av decord; do
+  if ! python3 -c "import $mod" 2>/dev/null; then
+    mkdir -p "$standins/$mod"
+    echo "\"\"\"Stand-in: $mod is not installed on this benchmark box (unused on the Wan T2V path).\"\"\"" \
+      > "$standins/$mod/__init__.py"
+    echo "bench setup: $mod missing, empty stand-in module used" >&2
+  fi
+done
+export PYTHONPATH="$PWD:$carry/src:/tmp/site:$standins${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONUNBUFFERED=1
