@@ -172,9 +172,13 @@ def pick_preset(presets: dict[str, Preset], total_vram_gib: float | None) -> Pre
     return fitting[-1] if fitting else ordered[0]
 
 
+RAM_TOLERANCE_GIB = 1.0
+"""A '32 GB' computer reports about 31.3 GiB; it still counts as 32."""
+
+
 def needs_low_ram(preset: Preset, host_ram_gib: float | None) -> bool:
     """Whether host RAM is too small to pin the model, so blocks must be read from disk (lazy_load)."""
-    return host_ram_gib is not None and host_ram_gib < preset.min_host_ram_gib
+    return host_ram_gib is not None and host_ram_gib + RAM_TOLERANCE_GIB < preset.min_host_ram_gib
 
 
 def lower_preset(presets: dict[str, Preset], name: str) -> Preset | None:

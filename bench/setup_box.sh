@@ -14,8 +14,27 @@ mkdir -p "$standins"
 for mod in av decord; do
   if ! python3 -c "import $mod" 2>/dev/null; then
     mkdir -p "$standins/$mod"
-    echo "\"\"\"Stand-in: $mod is not installed on this benchmark box (unused on the Wan T2V path).\"\"\"" \
-      > "$standins/$mod/__init__.py"
+    cat > "$standins/$mod/__init__.py" <<PY
+"""Stand-in: $mod is not installed on this benchmark box (unused on the Wan T2V path).
+
+Any attribute resolves to a placeholder, so type annotations such as av.container.Container evaluate at
+import time; calling anything raises.
+"""
+
+
+class _Placeholder:
+    def __getattr__(self, name):
+        return self
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("$mod is only a stand-in on this benchmark box")
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return _Placeholder()
+PY
     echo "bench setup: $mod missing, empty stand-in module used" >&2
   fi
 done

@@ -1,0 +1,317 @@
+"""The environment doctor: gather every reading once (NVML, a probe child process, pip's record of
+LightX2V, RAM, disk, weights) into an Environment, run the checks, and print a copyable report."""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from backend import APP_VERSION
+from backend.checks import Check, KernelKind, run_checks
+from backend.errors import PresetError
+from backend.gpu import GpuReading
+from backend.models import WeightSet, WeightsReport, check_weights, default_weight_set
+from backend.presets import Preset
+from backend.studio import Studio
+
+__all__ = ["Check", "Environment", "gather", "print_report", "report_text", "run_checks"]
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROBE_COMMAND = (sys.executable, "-m", "backend.engine.kernels", "--json")
+PROBE_TIMEOUT_S = 180.0
+"""Importing lightx2v takes 12-20 s and the first Triton compile of each kernel a few more."""
+
+
+@dataclass(frozen=True)
+class TorchInfo:
+    """The probe's view of torch. `cuda` is "" for a CPU-only build."""
+
+    ok: bool
+    error: str = ""
+    version: str = ""
+    cuda: str = ""
+    arch_list: tuple[str, ...] = ()
+    cuda_available: bool | None = None
+    device: str = ""
+    capability: tuple[int, int] | None = None
+    tiny_op_ok: bool | None = None
+
+
+@dataclass(frozen=True)
+class TritonInfo:
+    ok: bool
+    version: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class EngineImport:
+    """Whether `import lightx2v` worked in the probe process, and how long it took."""
+
+    ok: bool
+    error: str = ""
+    import_s: float | None = None
+
+
+@dataclass(frozen=True)
+class KernelResult:
+    """One candidate matmul scheme or attention kernel, tried with a tiny call on this GPU."""
+
+    name: str
+    kind: KernelKind
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What the probe child reported. `failure` says why it crashed, timed out or printed no JSON;
+    a piece is None where that part could not run."""
+
+    failure: str = ""
+    seconds: float = 0.0
+    torch: TorchInfo | None = None
+    triton: TritonInfo | None = None
+    lightx2v: EngineImport | None = None
+    kernels: tuple[KernelResult, ...] | None = None
+    chosen_quant: str = ""
+    chosen_attention: str = ""
+
+
+@dataclass(frozen=True)
+class EngineDist:
+    """The installed lightx2v distribution as pip recorded it (PEP 610 direct_url.json)."""
+
+    installed: bool
+    version: str = ""
+    commit: str = ""
+    source: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Every reading the checks need: gathered once by `gather`, or built by hand in tests."""
+
+    system: str
+    platform: str
+    python: str
+    python_exe: str
+    gpu: GpuReading
+    probe: ProbeResult
+    engine_dist: EngineDist
+    host_ram_gib: float | None
+    preset: Preset | None
+    auto_preset: Preset | None
+    preset_error: str
+    low_ram: bool
+    low_ram_setting: str
+    weights_dir: Path
+    free_disk_gb: float | None
+    weight_set: WeightSet
+    weights: WeightsReport | None
+    weights_error: str = ""
+
+    @property
+    def capability(self) -> tuple[int, int] | None:
+        torch = self.probe.torch
+        return self.gpu.capability or (torch.capability if torch else None)
+
+    @property
+    def windows(self) -> bool:
+        return self.system == "Windows"
+
+
+# ---- the probe child process ----------------------------------------------------------------------
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _pair(value: object) -> tuple[int, int] | None:
+    if isinstance(value, list | tuple) and len(value) == 2 and all(type(v) is int for v in value):
+        return (value[0], value[1])
+    return None
+
+
+def _section(data: dict[str, Any], key: str) -> dict[str, Any] | None:
+    value = data.get(key)
+    return value if isinstance(value, dict) else None
+
+
+def parse_probe(data: dict[str, Any], failure: str = "", seconds: float = 0.0) -> ProbeResult:
+    """Typed pieces from the probe's JSON. Missing or mistyped fields become None/"", never an error."""
+    torch = triton = engine = None
+    if (t := _section(data, "torch")) is not None:
+        arch = t.get("arch_list")
+        torch = TorchInfo(ok=t.get("ok") is True, error=_text(t.get("error")), version=_text(t.get("version")),
+                          cuda=_text(t.get("cuda")),
+                          arch_list=tuple(a for a in arch if isinstance(a, str)) if isinstance(arch, list) else (),
+                          cuda_available=_flag(t.get("cuda_available")), device=_text(t.get("device")),
+                          capability=_pair(t.get("capability")), tiny_op_ok=_flag(t.get("tiny_op_ok")))
+    if (s := _section(data, "triton")) is not None:
+        triton = TritonInfo(ok=s.get("ok") is True, version=_text(s.get("version")), error=_text(s.get("error")))
+    if (e := _section(data, "lightx2v")) is not None:
+        took = e.get("import_s")
+        engine = EngineImport(ok=e.get("ok") is True, error=_text(e.get("error")),
+                              import_s=float(took) if isinstance(took, int | float) else None)
+    kernels = None
+    if isinstance(data.get("kernels"), list):
+        kernels = tuple(
+            KernelResult(name=_text(k.get("name")) or "?", ok=k.get("ok") is True, detail=_text(k.get("detail")),
+                         kind=k["kind"] if k.get("kind") in ("quant", "attention") else "other")
+            for k in data["kernels"] if isinstance(k, dict))
+    chosen = _section(data, "chosen") or {}
+    return ProbeResult(failure=failure, seconds=seconds, torch=torch, triton=triton, lightx2v=engine,
+                       kernels=kernels, chosen_quant=_text(chosen.get("quant_scheme")),
+                       chosen_attention=_text(chosen.get("attention")))
+
+
+def _last_json_object(stdout: str) -> dict[str, Any] | None:
+    """The probe prints one JSON object; tolerate stray lines before it (an import that prints)."""
+    for line in [stdout, *reversed(stdout.splitlines())]:
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _tail(text: str, limit: int = 300) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return (lines[-1] if lines else "no output")[-limit:]
+
+
+def run_probe(command: Sequence[str] = PROBE_COMMAND, timeout_s: float = PROBE_TIMEOUT_S) -> ProbeResult:
+    """Run the probe in a child process: torch and lightx2v never load in the app process (the GPU
+    belongs to the worker thread, and a crashing kernel must not take the app down)."""
+    started = time.monotonic()
+    try:
+        done = subprocess.run(list(command), capture_output=True, text=True, encoding="utf-8", errors="replace",
+                              timeout=timeout_s, cwd=PROJECT_ROOT, check=False)
+    except subprocess.TimeoutExpired:
+        return ProbeResult(failure=f"the GPU probe did not finish within {timeout_s:.0f} s and was stopped",
+                           seconds=time.monotonic() - started)
+    except OSError as err:
+        return ProbeResult(failure=f"the GPU probe could not start ({err})", seconds=time.monotonic() - started)
+    seconds = time.monotonic() - started
+    data = _last_json_object(done.stdout)
+    failure = ""
+    if done.returncode != 0:
+        failure = f"the GPU probe exited with code {done.returncode}: {_tail(done.stderr or done.stdout)}"
+    elif data is None:
+        failure = f"the GPU probe printed no JSON report (it printed: {_tail(done.stdout)})"
+    if failure:
+        logger.warning("Doctor probe: %s", failure)
+    return parse_probe(data or {}, failure, seconds)
+
+
+# ---- the other readings ---------------------------------------------------------------------------
+def read_engine_dist(name: str = "lightx2v") -> EngineDist:
+    """Version and commit of the installed LightX2V, read from pip's records: importing it takes 15 s
+    and needs a GPU."""
+    try:
+        dist = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return EngineDist(installed=False)
+    try:
+        direct = json.loads(dist.read_text("direct_url.json") or "{}")
+    except ValueError as err:
+        return EngineDist(installed=True, version=dist.version, error=f"direct_url.json is unreadable ({err})")
+    vcs = direct.get("vcs_info") if isinstance(direct, dict) else None
+    commit = _text(vcs.get("commit_id")) if isinstance(vcs, dict) else ""
+    source = _text(direct.get("url")) if isinstance(direct, dict) else ""
+    return EngineDist(installed=True, version=dist.version, commit=commit, source=source)
+
+
+def free_disk_gb(folder: Path) -> float | None:
+    """Free space on the drive that holds `folder` (or would, once created)."""
+    probe = folder
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    try:
+        return shutil.disk_usage(probe).free / 1e9
+    except OSError:
+        return None
+
+
+def _weights(root: Path, weight_set: WeightSet) -> tuple[WeightsReport | None, str]:
+    try:
+        return check_weights(root, weight_set), ""
+    except OSError as err:
+        return None, f"{type(err).__name__}: {err}"
+
+
+def gather(studio: Studio, preset_name: str, probe_command: Sequence[str] = PROBE_COMMAND,
+           probe_timeout_s: float = PROBE_TIMEOUT_S) -> Environment:
+    """Read everything once. Nothing here raises for a broken machine: each problem becomes a reading."""
+    gpu = studio.monitor.sample()
+    preset, preset_error = None, ""
+    try:
+        preset = studio.preset_for(preset_name)
+    except PresetError as err:
+        preset_error = err.user_text()
+    probe = run_probe(probe_command, probe_timeout_s)
+    capability = gpu.capability or (probe.torch.capability if probe.torch else None)
+    weight_set = default_weight_set(capability)
+    weights_dir = studio.weights_dir()
+    weights, weights_error = _weights(weights_dir, weight_set)
+    return Environment(
+        system=platform.system(), platform=platform.platform(), python=platform.python_version(),
+        python_exe=sys.executable, gpu=gpu, probe=probe, engine_dist=read_engine_dist(),
+        host_ram_gib=studio.host_ram_gib, preset=preset, auto_preset=studio.preset_for("auto"),
+        preset_error=preset_error, low_ram=studio.low_ram_for(preset) if preset else False,
+        low_ram_setting=studio.settings.low_ram, weights_dir=weights_dir, free_disk_gb=free_disk_gb(weights_dir),
+        weight_set=weight_set, weights=weights, weights_error=weights_error,
+    )
+
+
+# ---- the report -----------------------------------------------------------------------------------
+LABELS = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
+
+
+def report_text(checks: Sequence[Check]) -> str:
+    """The plain-text report: one line per check, the fix indented under it, a verdict at the end."""
+    lines = [f"Wan Studio {APP_VERSION} environment report"]
+    for check in checks:
+        lines.append(f"[{LABELS[check.status]}] {check.name}: {check.detail}")
+        if check.fix and check.status != "ok":
+            lines.append(f"       fix: {check.fix}")
+    counts = {status: sum(c.status == status for c in checks) for status in LABELS}
+    no_gpu = any(c.name == "GPU" and c.status == "fail" for c in checks)
+    if no_gpu:
+        verdict = "No NVIDIA GPU: generation is unavailable on this computer."
+    elif counts["fail"]:
+        verdict = "Not ready: fix the FAIL lines, top first, then run the doctor again."
+    else:
+        verdict = "Ready to generate."
+    lines.append(f"{counts['fail']} failed, {counts['warn']} warning(s), {counts['ok']} ok, {counts['skip']} "
+                 f"skipped. {verdict}")
+    return "\n".join(lines) + "\n"
+
+
+def print_report(studio: Studio, preset_name: str, probe_command: Sequence[str] = PROBE_COMMAND) -> int:
+    """`python app.py doctor`: print the report; 0 when nothing failed, else 1."""
+    sys.stderr.write("Checking the GPU, torch, kernels and weights (up to a few minutes the first time)…\n")
+    sys.stderr.flush()
+    checks = run_checks(gather(studio, preset_name, probe_command))
+    sys.stdout.write(report_text(checks))
+    sys.stdout.flush()
+    return 1 if any(c.status == "fail" for c in checks) else 0
