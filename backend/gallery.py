@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -12,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from backend.errors import NotFound
+from backend.errors import NotFound, SaveFailed
 from backend.storage import read_json, write_json_atomic
 from backend.video import read_comment, write_mp4
 
@@ -102,21 +103,24 @@ class Gallery:
         """Write `<id>.mp4` and `<id>.json`. The mp4 is encoded under a hidden temporary name and
         renamed last, so a listed clip is always complete. `before_publish()` may raise (a cancel)
         to drop the clip at the last moment."""
-        self.folder.mkdir(parents=True, exist_ok=True)
         final = self.folder / f"{clip_id}.mp4"
         tmp = self.folder / f".{clip_id}.partial.mp4"
         sidecar = final.with_suffix(".json")
         meta = {**meta, "id": clip_id, "created_at": meta.get("created_at", time.time())}
         try:
+            self.folder.mkdir(parents=True, exist_ok=True)
             write_mp4(frames, tmp, fps, meta)
             if before_publish is not None:
                 before_publish()
             write_json_atomic(sidecar, meta)
             tmp.replace(final)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            if not final.exists():
-                sidecar.unlink(missing_ok=True)
+        except BaseException as err:
+            for leftover in (tmp, *(() if final.exists() else (sidecar,))):
+                with contextlib.suppress(OSError):
+                    leftover.unlink(missing_ok=True)
+            if isinstance(err, OSError):
+                raise SaveFailed(f"The clip could not be saved in {self.folder} ({err.strerror or err}).",
+                                 "Free some disk space or choose another clips folder.") from err
             raise
         clip = Clip(clip_id, final, float(meta["created_at"]), meta)
         with self._lock:

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from backend.engine.base import CancelToken
 from backend.errors import BadRequest, NotFound, StudioError
@@ -113,7 +114,7 @@ class JobQueue:
                     return None
                 self._cond.wait(remaining)
 
-    def update(self, job_id: str, persist: bool = True, **changes: object) -> Job:
+    def update(self, job_id: str, *, persist: bool = True, **changes: Any) -> Job:
         """Replace fields of a job. Progress-only updates pass persist=False."""
         with self._cond:
             job = self._jobs[job_id].with_(**changes)
@@ -123,7 +124,7 @@ class JobQueue:
             self._cond.notify_all()
             return job
 
-    def finish(self, job_id: str, **changes: object) -> Job:
+    def finish(self, job_id: str, **changes: Any) -> Job:
         """Move a job to a final state and drop its cancel token."""
         job = self.update(job_id, finished_at=time.time(), **changes)
         logger.info("Job %s %s%s", job_id, job.status, f": {job.error}" if job.error else "")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -57,6 +57,9 @@ class CpuTestEngine:
         self._key = config.build_key()
         self.loads += 1
 
+    def unload(self) -> None:
+        self._key = None
+
     def _emit(self, on_event: EventSink, event: StageEvent) -> None:
         self.events.append(event)
         on_event(event)
@@ -79,6 +82,7 @@ class CpuTestEngine:
         self._emit(on_event, StageEvent("encoding"))
         self._wait(cancel, self.encode_delay)
         t_enc = time.monotonic()
+        self._emit(on_event, StageEvent("denoising", 0, INFER_STEPS))
         for step in range(INFER_STEPS):
             cancel.raise_if_cancelled()  # checked before each step, like LightX2V's stop_signal
             self._wait(cancel, self.step_delay)

@@ -1,0 +1,187 @@
+"""Queue and worker with the CPU test engine: cancel, restart, OOM retry, batches, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from backend.errors import BadRequest, NotFound, StudioError
+from backend.jobs.queue import JobQueue
+from backend.request import build_request
+from backend.studio import Studio
+from tests.conftest import SMALL, FakeGpu
+from tests.support.cpu_engine import CpuTestEngine
+
+
+def make(paths, engine: CpuTestEngine, gpu: FakeGpu | None = None) -> Studio:
+    studio = Studio(paths, engine, gpu=gpu or FakeGpu(), host_ram=64.0)
+    studio.start()
+    return studio
+
+
+def test_cancel_queued_job_while_another_runs(paths) -> None:
+    gate = threading.Event()
+    studio = make(paths, CpuTestEngine(gate=gate))
+    try:
+        a, b, c = studio.submit("x", seed=1, count=3, **SMALL)
+        studio.queue.wait_for(a.id, ("running",), 10)
+        assert studio.cancel(b.id).status == "cancelled"
+        gate.set()
+        assert studio.queue.wait_for(c.id, ("done", "failed"), 60).status == "done"
+        assert studio.queue.get(a.id).status == "done"
+        assert studio.queue.get(b.id).status == "cancelled"
+        assert len(studio.clips()) == 2
+    finally:
+        studio.stop()
+
+
+def test_cancel_finished_and_unknown_jobs(studio: Studio) -> None:
+    (job,) = studio.submit("x", seed=1, **SMALL)
+    studio.queue.wait_for(job.id, ("done",), 60)
+    with pytest.raises(BadRequest, match="already done"):
+        studio.cancel(job.id)
+    with pytest.raises(NotFound):
+        studio.cancel("../../etc/passwd")
+
+
+def test_batch_seeds_count_up_or_are_random(studio: Studio) -> None:
+    jobs = studio.submit("x", seed=4294967295, count=3, **SMALL)
+    assert [j.request.seed for j in jobs] == [4294967295, 0, 1]
+    randoms = studio.submit("x", seed=None, count=4, **SMALL)
+    assert len({j.request.seed for j in randoms}) == 4
+    with pytest.raises(BadRequest, match="1 to 16"):
+        studio.submit("x", count=99, **SMALL)
+
+
+def test_bad_request_queues_nothing(studio: Studio) -> None:
+    before = len(studio.jobs())
+    for bad in ({"frames": 80}, {"width": 100}, {"seed": -3}, {"preset": "99gb"}, {"frames": 161, "preset": "8gb"}):
+        with pytest.raises(StudioError):
+            studio.submit("x", **{**SMALL, **bad})
+    assert len(studio.jobs()) == before
+
+
+def test_preset_limit_message(studio: Studio) -> None:
+    with pytest.raises(BadRequest, match="8gb preset allows at most 81 frames"):
+        studio.submit("x", width=256, height=256, frames=121, preset="8gb")
+
+
+def test_queue_persists_and_running_job_comes_back_interrupted(paths) -> None:
+    gate = threading.Event()
+    studio = make(paths, CpuTestEngine(gate=gate))
+    a, b = studio.submit("persist me", seed=11, count=2, **SMALL)
+    studio.queue.wait_for(a.id, ("running",), 10)
+    stored = json.loads(paths.queue_file.read_text())
+    assert [j["status"] for j in stored["jobs"]] == ["running", "queued"]
+    # Simulate a crash: a new process reads the same files while the old one never finished.
+    restored = JobQueue(paths.queue_file)
+    restored.restore()
+    jobs = {j.id: j for j in restored.snapshot()}
+    assert jobs[a.id].status == "interrupted" and "Re-queue" in (jobs[a.id].error or "")
+    assert jobs[b.id].status == "queued" and jobs[b.id].request.seed == 12
+    again = restored.requeue(a.id)
+    assert again.status == "queued" and again.request == jobs[a.id].request
+    gate.set()
+    studio.stop()
+
+
+def test_restart_resumes_queued_jobs(paths) -> None:
+    gate = threading.Event()
+    studio = make(paths, CpuTestEngine(gate=gate))
+    a, b = studio.submit("x", seed=1, count=2, **SMALL)
+    studio.queue.wait_for(a.id, ("running",), 10)
+    gate.set()
+    studio.stop()
+    second = make(paths, CpuTestEngine())
+    try:
+        statuses = {j.id: j.status for j in second.jobs()}
+        assert statuses[a.id] in ("done", "interrupted")
+        assert second.queue.wait_for(b.id, ("done",), 60).status == "done"
+    finally:
+        second.stop()
+
+
+def test_oom_retries_once_on_lower_preset_with_same_seed(paths) -> None:
+    engine = CpuTestEngine(oom_presets=("12gb",))
+    studio = make(paths, engine)
+    try:
+        (job,) = studio.submit("x", seed=77, preset="12gb", **SMALL)
+        done = studio.queue.wait_for(job.id, ("done", "failed"), 60)
+        assert done.status == "done" and done.preset_used == "8gb"
+        assert engine.renders == [("12gb", 77), ("8gb", 77)]
+        assert "retried once on 8gb with the same seed" in done.notes[0]
+        assert studio.clip(done.clip_id).meta["notes"] == list(done.notes)
+    finally:
+        studio.stop()
+
+
+def test_oom_on_lowest_preset_fails_clearly_and_worker_keeps_serving(paths) -> None:
+    engine = CpuTestEngine(oom_presets=("8gb", "12gb"))
+    studio = make(paths, engine)
+    try:
+        (job,) = studio.submit("x", seed=5, preset="12gb", **SMALL)
+        failed = studio.queue.wait_for(job.id, ("done", "failed"), 60)
+        assert failed.status == "failed" and failed.error_kind == "out_of_vram"
+        assert "ran out of memory" in failed.error and "fewer frames" in failed.error
+        engine.oom_presets = ()
+        (ok,) = studio.submit("x", seed=6, preset="12gb", **SMALL)
+        assert studio.queue.wait_for(ok.id, ("done", "failed"), 60).status == "done"
+    finally:
+        studio.stop()
+
+
+def test_engine_error_is_one_sentence_and_next_job_runs(paths) -> None:
+    from backend.errors import EngineUnavailable
+
+    engine = CpuTestEngine(fail_with=EngineUnavailable("The engine is broken.", "Reinstall it."))
+    studio = make(paths, engine)
+    try:
+        (job,) = studio.submit("x", seed=5, **SMALL)
+        failed = studio.queue.wait_for(job.id, ("failed",), 60)
+        assert failed.error == "The engine is broken. Reinstall it." and "Traceback" not in failed.error
+        engine.fail_with = None
+        (ok,) = studio.submit("x", seed=6, **SMALL)
+        assert studio.queue.wait_for(ok.id, ("done", "failed"), 60).status == "done"
+    finally:
+        studio.stop()
+
+
+def test_progress_advances_with_eta_after_first_clip(paths) -> None:
+    studio = make(paths, CpuTestEngine(step_delay=0.15))
+    try:
+        first, second = studio.submit("x", seed=1, count=2, **SMALL)
+        seen: list[tuple[str, int]] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and studio.queue.get(second.id).status not in ("done", "failed"):
+            job = studio.running_job()
+            if job is not None:
+                seen.append((job.progress.stage, job.progress.step))
+                if job.id == second.id and job.progress.stage == "denoising" and job.progress.step >= 1:
+                    assert job.progress.eta_s is not None and 0 < job.progress.fraction < 1
+            time.sleep(0.02)
+        assert ("denoising", 2) in seen and ("denoising", 3) in seen, sorted(set(seen))
+        assert studio.queue.get(second.id).status == "done"
+    finally:
+        studio.stop()
+
+
+def test_requeue_rules(studio: Studio) -> None:
+    (job,) = studio.submit("x", seed=1, **SMALL)
+    studio.queue.wait_for(job.id, ("done",), 60)
+    with pytest.raises(BadRequest, match="Only failed, cancelled or interrupted"):
+        studio.requeue(job.id)
+
+
+def test_stored_job_with_invalid_request_is_skipped(paths) -> None:
+    good = build_request("fine", seed=1, **SMALL)
+    from backend.jobs.job import Job
+
+    bad = Job.new(good).to_dict()
+    bad["request"]["frames"] = 80
+    paths.queue_file.write_text(json.dumps({"version": 1, "jobs": [Job.new(good).to_dict(), bad]}))
+    q = JobQueue(paths.queue_file)
+    notes = q.restore()
+    assert len(q.snapshot()) == 1 and "1 stored job(s) could not be read" in notes[0]
