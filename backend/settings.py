@@ -77,6 +77,10 @@ class UserSettings:
     preset: str = "auto"
     low_ram: LowRam = "auto"
     weights_dir: str = ""
+    quant_scheme: str = "auto"
+    """Matmul kernel override (fp8-triton, fp8-torchao, int8-triton); 'auto' probes the GPU."""
+    attention: str = "auto"
+    """Attention override (sage_attn2, torch_sdpa); 'auto' probes the GPU."""
 
     def merged(self, **changes: Any) -> UserSettings:
         known = {f.name for f in fields(self)}

@@ -86,7 +86,8 @@ class Studio:
 
     def config_for(self, preset_name: str) -> EngineConfig:
         preset = self.preset_for(preset_name)
-        return EngineConfig(preset=preset, low_ram=self.low_ram_for(preset), weights_dir=self.weights_dir())
+        return EngineConfig(preset=preset, low_ram=self.low_ram_for(preset), weights_dir=self.weights_dir(),
+                            quant_scheme=self.settings.quant_scheme, attention=self.settings.attention)
 
     def _lower(self, preset: Preset) -> Preset | None:
         return lower_preset(self.presets, preset.name)

@@ -7,7 +7,6 @@ Run by bench/run.py; by hand: python -m bench.run_one --mode app --preset 8gb --
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
@@ -69,11 +68,8 @@ def run_app(args: argparse.Namespace) -> dict[str, Any]:
 
     home = Path(tempfile.mkdtemp(prefix="bench-home-"))
     studio = Studio(Paths.default(home), LightX2VEngine(fast_init=not args.no_fast_init), preload=True)
-    studio.update_settings(weights_dir=str(args.weights), preset=args.preset, low_ram="on" if args.low_ram else "off")
-    if args.quant != "auto" or args.attn != "auto":  # pin kernels, for a like-for-like bare comparison
-        original = studio.config_for
-        studio.config_for = lambda name: dataclasses.replace(  # type: ignore[method-assign]
-            original(name), quant_scheme=args.quant, attention=args.attn)
+    studio.update_settings(weights_dir=str(args.weights), preset=args.preset, low_ram="on" if args.low_ram else "off",
+                           quant_scheme=args.quant, attention=args.attn)  # pinned kernels: like-for-like with bare
     studio.start()
     clips: list[dict[str, Any]] = []
     size = {"width": args.width, "height": args.height, "frames": args.frames}

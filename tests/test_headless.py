@@ -63,7 +63,7 @@ def test_generate_engine_failure_exit_1(paths) -> None:
 def test_real_command_without_gpu_says_why(tmp_path: Path) -> None:
     """On a machine without an NVIDIA GPU (CI), the real command exits 1 with the reason in one line."""
     proc = subprocess.run([sys.executable, "app.py", "--home", str(tmp_path), "generate", "--prompt", "x"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     if "error:" not in proc.stdout and proc.returncode == 0:
         return  # a machine with a GPU, engine and weights: nothing to assert here
     assert proc.returncode == 1

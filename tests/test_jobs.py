@@ -152,7 +152,7 @@ def test_engine_error_is_one_sentence_and_next_job_runs(paths) -> None:
 def test_progress_advances_with_eta_after_first_clip(paths) -> None:
     studio = make(paths, CpuTestEngine(step_delay=0.15))
     try:
-        first, second = studio.submit("x", seed=1, count=2, **SMALL)
+        _first, second = studio.submit("x", seed=1, count=2, **SMALL)
         seen: list[tuple[str, int]] = []
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and studio.queue.get(second.id).status not in ("done", "failed"):

@@ -60,7 +60,7 @@ def test_bad_preset_files_name_file_and_key(tmp_path: Path, change, needle: str)
 def test_unreadable_json(tmp_path: Path) -> None:
     folder = copy_presets(tmp_path)
     (folder / "12gb.json").write_text("{not json")
-    with pytest.raises(PresetError, match="12gb.json: not readable JSON"):
+    with pytest.raises(PresetError, match=r"12gb\.json: not readable JSON"):
         load_presets(folder)
 
 
