@@ -128,6 +128,9 @@ def _bar(job: Job) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from backend.engine.lightx2v import set_engine_environment
+
+    set_engine_environment()  # before anything can initialise CUDA
     args = parse_args(argv)
     paths = Paths.default(args.home)
     log_file = setup_logging(paths, args.verbose)

@@ -92,9 +92,12 @@ def ratios(runs: dict[str, dict[str, Any]]) -> list[str]:
     bare_total = (bare.get("import_s", 0) + bare.get("build_s", 0) + bare_first) if bare_first else None
     line("process start → first clip saved, app ÷ bare (import + build + first clip)",
          runs.get("app-16gb-pinned", {}).get("start_to_first_clip_s"), bare_total, 0.5)
-    queue = runs.get("app-12gb-queue", {}).get("queued", {})
-    one = _clip(runs.get("app-12gb-queue", {}), 0).get("wall_s")
-    line("5 queued clips ÷ 5 × one clip", queue.get("wall_s"), 5 * one if one else None, 0.92)
+    for name, run in sorted(runs.items()):
+        queue = run.get("queued") or {}
+        one = _clip(run, 1).get("wall_s") or _clip(run, 0).get("wall_s")
+        if queue.get("wall_s"):
+            line(f"{queue['count']} queued clips ÷ {queue['count']} × one warm clip ({name})", queue["wall_s"],
+                 queue["count"] * one if one else None, 0.92)
     line("offload cost: 16 GB warm ÷ all-resident warm", warm("app-16gb"), warm("app-resident"), 10.0)
     return out
 

@@ -167,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
+    from backend.engine.lightx2v import set_engine_environment
+
+    set_engine_environment()  # as app.py does, before torch touches CUDA (the bare run gets the same)
     import torch
 
     cap_memory(args.cap_gib)

@@ -48,6 +48,15 @@ def lightx2v_version() -> str:
     return f"{dist.version}" + (f" @ {commit}" if commit else "")
 
 
+def set_engine_environment() -> None:
+    """Defaults that must be in place before torch initialises CUDA (call at process start); users'
+    own values win. Expandable segments keep the capped allocator from fragmenting: without them the
+    8 GB preset ran out of memory at a 7.3 GiB cap on a 6 GiB peak."""
+    os.environ.setdefault("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True")
+    os.environ.setdefault("PROFILING_DEBUG_LEVEL", "1")  # level 2 adds device syncs to every phase
+    os.environ.setdefault("DTYPE", "BF16")
+
+
 def _find_spec(name: str) -> Any:
     try:
         return importlib.util.find_spec(name)
@@ -108,6 +117,7 @@ class LightX2VEngine:
         try:
             self._build(config)
         except Exception as err:
+            logger.warning("Building the pipeline failed: %s: %s", type(err).__name__, err)
             self.unload()
             translated = translate(err, "loading")
             if translated.kind in ("engine_unavailable", "gpu_arch"):
@@ -118,10 +128,7 @@ class LightX2VEngine:
         logger.info("Pipeline for %s built in %.1f s", config.preset.name, self._info["build_s"])
 
     def _build(self, config: EngineConfig) -> None:
-        # These must be set before lightx2v (and CUDA) initialise; users' own values win.
-        os.environ.setdefault("PROFILING_DEBUG_LEVEL", "1")  # level 2 adds device syncs to every phase
-        os.environ.setdefault("DTYPE", "BF16")
-        os.environ.setdefault("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True")
+        set_engine_environment()
         import torch
 
         if not torch.cuda.is_available():
@@ -243,6 +250,7 @@ class LightX2VEngine:
             frames = (video * 255).clamp(0, 255).to(torch.uint8).numpy()  # same rounding as LightX2V's saver
         except BaseException as err:
             stage = hooks.job.stage if hooks.job else "loading"
+            logger.warning("Generation stopped while %s: %s: %s", stage, type(err).__name__, err)
             self._recover(err)
             raise translate(err, stage) from err
         finally:

@@ -56,21 +56,48 @@ def add_t5_bias_default(scheme: str) -> None:
         cls.bias = None
 
 
-def move_t5_embedding_to_cpu(runner: Any) -> bool:
-    """With t5_cpu_offload LightX2V moves the 2.1 GiB token embedding to the GPU at each encode and
-    leaves it there. Sending it back after encoding is what lets the 8 GB preset stay warm."""
-    import torch
-
+def _offloaded_t5_parts(runner: Any) -> list[Any]:
+    """The T5 modules LightX2V moves to the GPU at each encode when the T5 is offloaded."""
     encoders = getattr(runner, "text_encoders", None) or []
     model = getattr(encoders[0], "model", None) if encoders else None
     if model is None or not getattr(model, "cpu_offload", False):
-        return False
-    for name in ("token_embedding", "norm"):
-        module = getattr(model, name, None)
-        if module is not None:
-            setattr(model, name, module.to("cpu"))
-    torch.cuda.empty_cache()
-    return True
+        return []
+    return [m for m in (getattr(model, "token_embedding", None), getattr(model, "norm", None)) if m is not None]
+
+
+def _tensors(module: Any) -> list[Any]:
+    return [*module.parameters(), *module.buffers()]
+
+
+def pin_t5_embedding(runner: Any) -> None:
+    """Before an encode: keep a pinned host copy of the parts LightX2V will move to the GPU, so moving
+    them there is a fast pinned copy and moving them back costs nothing (see park_t5_embedding)."""
+    for module in _offloaded_t5_parts(runner):
+        for t in _tensors(module):
+            if t.device.type == "cpu" and getattr(t, "_studio_pinned", None) is None:
+                t.data = t.data.pin_memory()
+                t._studio_pinned = t.data
+
+
+def park_t5_embedding(runner: Any) -> bool:
+    """After an encode: with t5_cpu_offload LightX2V leaves the 2.1 GiB token embedding on the GPU.
+    Pointing it back at its pinned host copy (the weights never change, so nothing is copied) frees
+    that memory: this is what lets the 8 GB preset stay warm without reloading the T5."""
+    import torch
+
+    parked = False
+    for module in _offloaded_t5_parts(runner):
+        for t in _tensors(module):
+            pinned = getattr(t, "_studio_pinned", None)
+            if pinned is not None and t.device.type != "cpu":
+                t.data = pinned
+                parked = True
+            elif pinned is None and t.device.type != "cpu":
+                t.data = t.data.to("cpu")
+                parked = True
+    if parked:
+        torch.cuda.empty_cache()
+    return parked
 
 
 @dataclass
@@ -111,9 +138,11 @@ class RunnerHooks:
 
     def _around_encode(self, original: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         self._emit("encoding")
+        if self.embedding_to_cpu:
+            pin_t5_embedding(self.runner)
         out = original(*args, **kwargs)
         if self.embedding_to_cpu:
-            move_t5_embedding_to_cpu(self.runner)
+            park_t5_embedding(self.runner)
         self._emit("denoising", 0)
         self._maybe_stop()
         return out

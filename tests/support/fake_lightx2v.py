@@ -54,12 +54,46 @@ class Recorder:
         return [name for name, _ in self.calls]
 
 
-class FakeModuleOnGpu:
-    def __init__(self) -> None:
-        self.device = "cuda"
+class FakeData:
+    """Tensor storage on a device; `.to` copies (counted), `.pin_memory` makes a pinned host copy."""
 
-    def to(self, device: str) -> FakeModuleOnGpu:
-        self.device = device
+    copies = 0
+
+    def __init__(self, device: str, pinned: bool = False) -> None:
+        self.device = types.SimpleNamespace(type=device)
+        self.pinned = pinned
+
+    def to(self, device: str) -> FakeData:
+        FakeData.copies += 1
+        return FakeData(device)
+
+    def pin_memory(self) -> FakeData:
+        return FakeData("cpu", pinned=True)
+
+
+class FakeParam:
+    def __init__(self) -> None:
+        self.data = FakeData("cpu")
+
+    @property
+    def device(self) -> Any:
+        return self.data.device
+
+
+class FakeModule:
+    """Like nn.Module.to: replaces each parameter's data, keeping the Parameter objects."""
+
+    def __init__(self) -> None:
+        self.weight = FakeParam()
+
+    def parameters(self) -> list[FakeParam]:
+        return [self.weight]
+
+    def buffers(self) -> list[FakeParam]:
+        return []
+
+    def to(self, device: str) -> FakeModule:
+        self.weight.data = self.weight.data.to(device)
         return self
 
 
@@ -70,7 +104,7 @@ class FakeRunner:
         self.stop_signal = False
         self.progress_callback: Any = None
         t5 = types.SimpleNamespace(cpu_offload=bool(config.get("t5_cpu_offload")),
-                                   token_embedding=FakeModuleOnGpu(), norm=FakeModuleOnGpu())
+                                   token_embedding=FakeModule(), norm=FakeModule())
         self.text_encoders = [types.SimpleNamespace(model=t5)]
         self.vae_decoder = types.SimpleNamespace(use_tiling=bool(config.get("use_tiling_vae", False)))
         self.ended = 0
@@ -81,7 +115,9 @@ class FakeRunner:
 
     def run_text_encoder(self, input_info: Any) -> dict[str, Any]:
         self.rec.calls.append(("run_text_encoder", input_info["prompt"]))
-        self.text_encoders[0].model.token_embedding.to("cuda")  # upstream moves it to the GPU and keeps it
+        t5 = self.text_encoders[0].model
+        t5.token_embedding = t5.token_embedding.to("cuda")  # upstream moves these to the GPU and keeps them there
+        t5.norm = t5.norm.to("cuda")
         return {"context": "ctx"}
 
     def run_vae_decoder(self, latents: Any) -> str:

@@ -1,0 +1,85 @@
+"""Start the real page in-process on a free port, on a Studio with the CPU test engine, and always close it."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import gradio as gr
+from gradio_client import Client
+
+from backend.gpu import GpuSource
+from backend.settings import Paths
+from backend.studio import Studio
+from tests.support.cpu_engine import CpuTestEngine
+from ui.context import UiContext
+from ui.server import Access, LaunchOptions, build_app, launch_kwargs, plan_access, record_launch
+
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RunningApp:
+    studio: Studio
+    engine: CpuTestEngine
+    demo: gr.Blocks
+    ctx: UiContext
+    access: Access
+    url: str
+
+    def client(self) -> Client:
+        """A fresh gradio_client session (a new 'tab'), logged in when the app needs a login."""
+        return Client(self.url, auth=self.access.credentials, verbose=False, download_files=False)
+
+    def file_url(self, path: Path | str) -> str:
+        return f"{self.url}gradio_api/file={path}"
+
+
+@contextmanager
+def running_app(paths: Paths, engine: CpuTestEngine | None = None, gpu: GpuSource | None = None,
+                options: LaunchOptions | None = None, host_ram: float = 64.0) -> Iterator[RunningApp]:
+    """The page exactly as `serve` builds it (same builder, same launch options) but on a free port,
+    without a browser, a share tunnel or a blocking main thread."""
+    from tests.conftest import FakeGpu
+
+    engine = engine or CpuTestEngine()
+    studio = Studio(paths, engine, gpu=gpu or FakeGpu(), host_ram=host_ram, preload=False)
+    studio.start()
+    options = options or LaunchOptions()
+    access = plan_access(options)
+    demo, ctx = build_app(studio, access, share=False)
+    kwargs = launch_kwargs(options, access, paths.clips_dir)
+    kwargs.update(server_port=free_port(), inbrowser=False, share=False)
+    try:
+        demo.launch(prevent_thread_lock=True, **kwargs)
+        record_launch(ctx, demo)
+        url = f"http://127.0.0.1:{demo.server_port}/"
+        yield RunningApp(studio, engine, demo, ctx, access, url)
+    finally:
+        demo.close(verbose=False)
+        if engine.gate is not None:  # a failed test must not leave the worker parked on a closed gate
+            engine.gate.set()
+        studio.stop()
+
+
+def eventually(check: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.05) -> T:
+    """Poll `check` until it returns something truthy; fail with the last value after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout:.0f} s (last value: {last!r})")
