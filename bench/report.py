@@ -32,8 +32,9 @@ def _clip(run: dict[str, Any], i: int) -> dict[str, Any]:
 
 
 def need_gib(run: dict[str, Any]) -> float | None:
-    """What a real card must hold: the allocator's peak plus the measured CUDA context."""
-    peaks = [c.get("peak_reserved_mib") for c in run.get("clips", []) if c.get("peak_reserved_mib")]
+    """What a real card must hold: the allocator's peak allocation plus the measured CUDA context. (Reserved
+    memory is no measure under a cap: the caching allocator keeps blocks up to whatever cap it is given.)"""
+    peaks = [c.get("peak_allocated_mib") for c in run.get("clips", []) if c.get("peak_allocated_mib")]
     context = next((c.get("context_mib") for c in run.get("clips", []) if c.get("context_mib")), None)
     if not peaks:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +27,7 @@ class FakeGpu:
             return GpuReading(ok=False, reason="No NVIDIA GPU found (test).")
         return GpuReading(ok=True, name=self.name, total_mib=self.total_mib, used_mib=self.used_mib,
                           util_pct=50.0, temp_c=60.0, power_w=120.0, process_mib=900.0, driver="580.00",
-                          capability=(8, 9))
+                          capability=(8, 9), at=time.time())
 
 
 @pytest.fixture

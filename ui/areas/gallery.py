@@ -1,0 +1,189 @@
+"""The gallery area: finished clips, newest first, kept across restarts.
+
+Pick one to play it and see its settings; reuse them in the form, delete the clip, or open its folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from backend.gallery import Clip
+from backend.request import FPS
+from backend.studio import Studio
+from ui.choices import size_choices, size_value
+from ui.context import UiContext
+from ui.folders import open_folder
+from ui.formatting import esc, mib, moment, seconds, shorten
+from ui.messages import done, note, problem
+
+HEADERS = ["Made", "Prompt", "Size", "Length", "Seed", "Preset", "Clip"]
+COLUMN_WIDTHS: list[str | int] = ["15%", "33%", "11%", "8%", "12%", "8%", "13%"]
+CONFIRM_DELETE = "(clip) => (clip && window.confirm('Delete this clip for good?')) ? clip : ''"
+
+
+@dataclass(frozen=True)
+class GalleryWidgets:
+    table: gr.Dataframe
+    clip: gr.Dropdown
+    video: gr.Video
+    info: gr.Markdown
+    reuse: gr.Button
+    delete: gr.Button
+    open_folder: gr.Button
+    message: gr.Markdown
+    list_key: gr.State
+
+
+def render(ctx: UiContext) -> GalleryWidgets:
+    clips = ctx.studio.clips()
+    with gr.Row():
+        with gr.Column(scale=3):
+            table = gr.Dataframe(value=rows(clips), headers=HEADERS, interactive=False, wrap=True, max_height=460,
+                                 column_widths=COLUMN_WIDTHS, label="Finished clips (click one to play it)",
+                                 elem_id="wan-gallery")
+        with gr.Column(scale=2):
+            clip = gr.Dropdown(choices=clip_choices(clips), value=None, label="Clip", allow_custom_value=True,
+                               elem_id="wan-clip")
+            video = gr.Video(label="Player", interactive=False, loop=True, elem_id="wan-video")
+            with gr.Row():
+                reuse = gr.Button("↩ Reuse settings", size="sm", elem_id="wan-reuse")
+                open_button = gr.Button("📂 Open folder", size="sm", elem_id="wan-open-folder")
+                delete = gr.Button("🗑 Delete", size="sm", variant="stop", elem_id="wan-delete")
+            message = gr.Markdown(elem_id="wan-gallery-message")
+            info = gr.Markdown(elem_id="wan-clip-info")
+    # A change-detection key only (the table is rebuilt when the list of clips changes); the clips
+    # themselves always come from the Studio.
+    list_key = gr.State(None)  # None never equals a real key: the first refresh always draws
+    return ctx.keep(GalleryWidgets(table, clip, video, info, reuse, delete, open_button, message, list_key))
+
+
+def _request(clip: Clip) -> dict[str, Any]:
+    return clip.request or {}
+
+
+def rows(clips: list[Clip]) -> list[list[str]]:
+    out = []
+    for c in clips:
+        r = _request(c)
+        frames = int(r.get("frames") or 0)
+        out.append([moment(c.created_at), shorten(str(r.get("prompt", c.title)), 60),
+                    f"{r.get('width', '?')}×{r.get('height', '?')}", f"{frames / FPS:.1f} s" if frames else "?",
+                    str(c.meta.get("seed", r.get("seed", "?"))), str(c.meta.get("preset", r.get("preset", "?"))),
+                    c.id])
+    return out
+
+
+def clip_choices(clips: list[Clip]) -> list[tuple[str, str]]:
+    return [(f"{moment(c.created_at)} · {c.title}", c.id) for c in clips]
+
+
+def refresh(studio: Studio, picked: str | None, key: str | None) -> tuple[object, object, str | None]:
+    clips = studio.clips()
+    new_key = "|".join(c.id for c in clips)
+    if new_key == key:
+        return gr.skip(), gr.skip(), key
+    choices = clip_choices(clips)
+    keep = picked if picked in {v for _, v in choices} else None
+    return gr.update(value=rows(clips), headers=HEADERS), gr.update(choices=choices, value=keep), new_key
+
+
+def clip_info(clip: Clip) -> str:
+    r, m = _request(clip), clip.meta
+    timings = m["timings"] if isinstance(m.get("timings"), dict) else {}
+    lines = [
+        f"**Prompt:** {esc(r.get('prompt', '?'))}",
+        f"**Size:** {r.get('width', '?')}×{r.get('height', '?')} · **frames:** {r.get('frames', '?')} "
+        f"· **seed:** {m.get('seed', r.get('seed', '?'))}",
+        f"**Preset:** {esc(m.get('preset', r.get('preset', '?')))}" + (" (low RAM)" if m.get("low_ram") else "")
+        + f" · **made in** {seconds(timings.get('render_total'))} · **peak VRAM** {mib(m.get('peak_vram_mib'))}",
+        f"**GPU:** {esc(m.get('gpu') or 'unknown')} · **engine:** {esc(m.get('engine', '?'))} "
+        f"· **made:** {moment(clip.created_at)}",
+        f"**File:** `{esc(clip.path)}`",
+    ]
+    lines += [f"ℹ️ {esc(n)}" for n in m.get("notes") or [] if isinstance(n, str)]
+    return "  \n".join(lines)
+
+
+def show(studio: Studio, clip_id: str | None) -> tuple[str | None, str]:
+    if not clip_id:
+        return None, ""
+    try:
+        clip = studio.clip(clip_id)
+    except Exception as err:
+        return None, problem(err, "opening the clip")
+    return str(clip.path), clip_info(clip)
+
+
+def reuse(studio: Studio, clip_id: str | None) -> tuple[object, ...]:
+    """The clip's prompt, size, frames, seed (locked) and preset, for the form; a message last."""
+    try:
+        clip = studio.clip(clip_id or "")
+        r = _request(clip)
+        size = size_value(int(r["width"]), int(r["height"]))
+        preset = str(r.get("preset", "auto"))
+        if preset != "auto" and preset not in studio.presets:
+            preset = "auto"
+        values: tuple[object, ...] = (str(r["prompt"]), gr.update(choices=size_choices(size), value=size),
+                                      int(r["frames"]), int(r["seed"]), True, preset)
+    except (KeyError, TypeError, ValueError):
+        return (*(gr.skip(),) * 6, note("This clip does not record its settings."))
+    except Exception as err:
+        return (*(gr.skip(),) * 6, problem(err, "reading the clip's settings"))
+    return (*values, done("The form now holds this clip's settings (seed locked)."))
+
+
+def delete(studio: Studio, clip_id: str | None) -> str:
+    if not clip_id:
+        return note("Nothing was deleted.")
+    try:
+        studio.delete_clip(clip_id)
+    except Exception as err:
+        return problem(err, "deleting the clip")
+    return done("Deleted.")
+
+
+def open_clips_folder(ctx: UiContext) -> str:
+    folder = ctx.studio.paths.clips_dir
+    if ctx.server.remote:
+        return note(f"The clips are on the machine running Wan Studio, in {folder}.")
+    why = open_folder(folder)
+    return done(f"Opened {folder}.") if why is None else note(f"{why} The clips are in {folder}.")
+
+
+def listen(ctx: UiContext) -> None:
+    w = ctx.area(GalleryWidgets)
+    studio = ctx.studio
+
+    def on_refresh(picked: str | None, key: str | None) -> tuple[object, object, str | None]:
+        return refresh(studio, picked, key)
+
+    def on_select(evt: gr.SelectData) -> object:
+        row = evt.row_value or []
+        return row[-1] if row else gr.skip()
+
+    def on_show(clip_id: str | None) -> tuple[str | None, str]:
+        return show(studio, clip_id)
+
+    def on_reuse(clip_id: str | None) -> tuple[object, ...]:
+        return reuse(studio, clip_id)
+
+    def on_delete(clip_id: str | None) -> tuple[object, ...]:
+        message = delete(studio, clip_id)
+        table, choices, key = refresh(studio, None, None)  # the picked clip is gone: pick nothing
+        return message, table, choices, key, None, ""
+
+    w.table.select(on_select, outputs=[w.clip], show_progress="hidden", api_visibility="private")
+    w.clip.change(on_show, inputs=[w.clip], outputs=[w.video, w.info], api_name="show_clip")
+    form = [ctx.widget(n) for n in ("prompt", "size", "frames", "seed", "seed_lock", "preset")]
+    w.reuse.click(on_reuse, inputs=[w.clip], outputs=[*form, w.message], api_name="reuse_settings")
+    w.delete.click(on_delete, inputs=[w.clip], outputs=[w.message, w.table, w.clip, w.list_key, w.video, w.info],
+                   js=CONFIRM_DELETE, api_name="delete_clip")
+    w.open_folder.click(lambda: open_clips_folder(ctx), outputs=[w.message], api_name="open_clips_folder")
+    outputs = [w.table, w.clip, w.list_key]
+    ctx.widget("slow_timer").tick(on_refresh, inputs=[w.clip, w.list_key], outputs=outputs, show_progress="hidden",
+                                  api_name="gallery_view", concurrency_limit=None)
+    ctx.blocks().load(on_refresh, inputs=[w.clip, w.list_key], outputs=outputs, show_progress="hidden",
+                      api_visibility="private")

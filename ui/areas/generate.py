@@ -1,0 +1,159 @@
+"""The generate area: the Generate button (or why it is off), engine state, and live job progress.
+
+Progress is the running job's stage, percentage, elapsed time and ETA, with a Cancel button.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import gradio as gr
+
+from backend.jobs.job import ACTIVE, FINISHED, Job
+from backend.studio import Studio
+from ui.choices import parse_size
+from ui.context import UiContext
+from ui.formatting import attr, esc, seconds, shorten
+from ui.messages import done, problem
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GenerateWidgets:
+    button: gr.Button
+    message: gr.Markdown
+    availability: gr.Markdown
+    progress: gr.HTML
+    cancel: gr.Button
+
+
+def render(ctx: UiContext) -> GenerateWidgets:
+    reason = ctx.studio.unavailable_reason()
+    button = gr.Button("Generate", variant="primary", size="lg", interactive=reason is None, elem_id="wan-generate")
+    message = gr.Markdown(elem_id="wan-message")
+    availability = gr.Markdown(availability_text(ctx.studio), elem_id="wan-availability")
+    progress = gr.HTML(progress_html(ctx.studio.jobs()), elem_id="wan-progress")
+    cancel = gr.Button("⏹ Cancel the running job", size="sm", variant="stop", elem_id="wan-cancel-running",
+                       interactive=False)
+    return ctx.keep(GenerateWidgets(button, message, availability, progress, cancel))
+
+
+def availability_text(studio: Studio) -> str:
+    """Why Generate is off, or the engine's state (loading in the background, ready, error)."""
+    reason = studio.unavailable_reason()
+    if reason:
+        return f"🚫 **Generate is off:** {esc(reason)}"
+    state = studio.engine_state
+    words = {
+        "idle": "Engine idle: the model loads at the first Generate.",
+        "loading": "⏳ Loading the model in the background… you can queue jobs now.",
+        "ready": "🟢 Engine ready.",
+        "error": "🔴 The engine had a problem.",
+    }
+    line = words.get(state.state, esc(state.state))
+    return f"{line} {esc(state.detail)}" if state.detail else line
+
+
+def active_job(jobs: list[Job]) -> Job | None:
+    """The job on the GPU; while one clip is being written the next may already run, so prefer running."""
+    running = next((j for j in jobs if j.status == "running"), None)
+    return running or next((j for j in jobs if j.status == "saving"), None)
+
+
+def progress_html(jobs: list[Job], now: float | None = None) -> str:
+    """Stage, percentage, elapsed and ETA of the active job; else the last outcome and what waits."""
+    now = now or time.time()
+    waiting = sum(1 for j in jobs if j.status == "queued")
+    behind = f"{waiting} more waiting." if waiting else "Nothing else waiting."
+    job = active_job(jobs)
+    if job is None:
+        finished = sorted((j for j in jobs if j.status in FINISHED), key=lambda j: j.finished_at or 0)
+        last = finished[-1] if finished else None
+        if last is not None and last.status == "failed":
+            head = f'<div class="wan-fail">The last job failed: {esc(last.error or "no reason recorded")}</div>'
+        elif last is not None and last.status == "done":
+            took = seconds((last.finished_at or now) - (last.started_at or now))
+            head = f'<div class="wan-dim">Last clip finished in {took}.</div>'
+        else:
+            head = ""
+        state = "Waiting for the engine…" if waiting else "Nothing is running."
+        return f'<div class="wan-progress"><div class="wan-stage">{state}</div>{head}<div>{behind}</div></div>'
+    p = job.progress
+    pct = max(0.0, min(1.0, p.fraction)) * 100
+    elapsed = now - job.started_at if job.started_at else p.elapsed_s
+    eta = p.eta_s
+    if eta is not None and p.updated_at:  # count down between worker updates instead of freezing
+        eta = max(0.0, eta - max(0.0, now - p.updated_at))
+    r = job.request
+    left = f"about {seconds(eta)} left" if eta is not None else "time left: measuring…"
+    return (
+        f'<div class="wan-progress" data-job="{attr(job.id)}">'
+        f'<div class="wan-stage">{esc(p.describe())} · {pct:.0f}%</div>'
+        f'<div class="wan-bar"><div style="width:{pct:.1f}%"></div></div>'
+        f"<div>Elapsed {seconds(elapsed)} · {left}</div>"
+        f'<div class="wan-dim">“{esc(shorten(r.prompt, 90))}” · {r.width}×{r.height}, {r.frames} frames, '
+        f"seed {r.seed}, preset {esc(job.preset_used or r.preset)}</div>"
+        f"<div>{behind}</div></div>"
+    )
+
+
+def generate(studio: Studio, prompt: str | None, size: str | None, frames: float | None, seed: float | None,
+             seed_lock: bool, count: float | None, preset: str | None) -> tuple[str, object]:
+    """Queue the form as jobs and return (message, seed to show). Nothing is queued on a bad value."""
+    reason = studio.unavailable_reason()
+    if reason:
+        return f"🚫 {esc(reason)}", gr.skip()
+    try:
+        width, height = parse_size(size)
+        chosen_seed = seed if seed_lock else None
+        jobs = studio.submit(prompt, width, height, frames, chosen_seed, preset or "auto", count=count or 1)
+    except Exception as err:
+        return problem(err, "adding the job"), gr.skip()
+    first = jobs[0].request
+    try:
+        studio.update_settings(prompt=first.prompt, width=width, height=height, frames=first.frames,
+                               seed=first.seed, seed_locked=bool(seed_lock), preset=first.preset)
+    except Exception:
+        logger.exception("Could not remember the form")
+    seeds = ", ".join(str(j.request.seed) for j in jobs[:4]) + (", …" if len(jobs) > 4 else "")
+    what = "1 clip" if len(jobs) == 1 else f"{len(jobs)} clips"
+    text = f"Queued {what} (seed {seeds}). Jobs keep running if you close this tab."
+    return done(text), first.seed
+
+
+def status(studio: Studio) -> tuple[str, str, dict, dict]:
+    """(progress, availability, Generate button, Cancel button) as the Studio stands now."""
+    jobs = studio.jobs()
+    available = studio.unavailable_reason() is None
+    return (progress_html(jobs), availability_text(studio), gr.update(interactive=available),
+            gr.update(interactive=active_job(jobs) is not None))
+
+
+def cancel_running(studio: Studio) -> str:
+    job = active_job(studio.jobs())
+    if job is None or job.status not in ACTIVE:
+        return "ℹ️ Nothing is running."
+    try:
+        studio.cancel(job.id)
+    except Exception as err:
+        return problem(err, "cancelling the job")
+    return done("Cancelling: the job stops at its next step.")
+
+
+def listen(ctx: UiContext) -> None:
+    w = ctx.area(GenerateWidgets)
+    studio = ctx.studio
+
+    def on_generate(prompt: str | None, size: str | None, frames: float | None, seed: float | None,
+                    seed_lock: bool, count: float | None, preset: str | None) -> tuple[str, object]:
+        return generate(studio, prompt, size, frames, seed, seed_lock, count, preset)
+
+    w.button.click(on_generate, inputs=ctx.form(), outputs=[w.message, ctx.widget("seed")], api_name="generate")
+    w.cancel.click(lambda: cancel_running(studio), outputs=[w.message], api_name="cancel_running")
+    outputs = [w.progress, w.availability, w.button, w.cancel]
+    ctx.widget("fast_timer").tick(lambda: status(studio), outputs=outputs, show_progress="hidden", api_name="progress",
+                                  concurrency_limit=None)
+    ctx.blocks().load(lambda: status(studio), outputs=outputs, show_progress="hidden", api_visibility="private")

@@ -1,0 +1,167 @@
+"""The models area: the weights folder and set (FP8/INT8), whether it is complete, and its download.
+
+The download resumes and shows byte progress per file and in total, with speed and ETA.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from backend.download import DownloadProgress, WeightsDownloader
+from backend.models import WEIGHT_SETS, WeightSet, check_weights, default_weight_set
+from backend.studio import Studio
+from ui.context import UiContext
+from ui.formatting import data_size, esc, seconds
+from ui.messages import done, note, problem
+
+SET_LABELS: dict[WeightSet, str] = {"fp8": "FP8 (RTX 40 and 50 series)", "int8": "INT8 (RTX 30 series and older)"}
+ACTIVE_STATES = ("checking", "downloading", "verifying")
+FILES_SHOWN = 6
+
+
+@dataclass(frozen=True)
+class ModelsArea:
+    folder: gr.Textbox
+    use_folder: gr.Button
+    default_folder: gr.Button
+    weight_set: gr.Radio
+    status: gr.Markdown
+    token: gr.Textbox
+    download: gr.Button
+    cancel: gr.Button
+    progress: gr.HTML
+    message: gr.Markdown
+    seen: gr.State
+    downloader: WeightsDownloader
+
+
+def render(ctx: UiContext) -> ModelsArea:
+    studio = ctx.studio
+    chosen = default_weight_set(studio.monitor.latest().capability)
+    folder = gr.Textbox(str(studio.weights_dir()), label="Weights folder", elem_id="wan-weights-dir",
+                        info="A folder that already has the weights, or where to download them.")
+    with gr.Row():
+        use_folder = gr.Button("Use this folder", size="sm", elem_id="wan-weights-use")
+        default_folder = gr.Button("Back to the default folder", size="sm", elem_id="wan-weights-default")
+    weight_set = gr.Radio([(SET_LABELS[s], s) for s in WEIGHT_SETS], value=chosen, label="Weight set",
+                          info="Picked from your card: FP8 needs an RTX 40 or 50 (sm_89+).", elem_id="wan-weight-set")
+    status = gr.Markdown(status_text(studio, chosen), elem_id="wan-weights-status")
+    token = gr.Textbox(label="Hugging Face token (optional, not saved)", type="password", elem_id="wan-hf-token")
+    with gr.Row():
+        download = gr.Button("⬇ Download / resume", variant="primary", elem_id="wan-download")
+        cancel = gr.Button("Cancel download", variant="stop", elem_id="wan-download-cancel")
+    progress = gr.HTML(elem_id="wan-download-progress")
+    message = gr.Markdown(elem_id="wan-models-message")
+    # What this tab last drew of the download (a change-detection key; progress comes from the downloader).
+    seen = gr.State("")
+    return ctx.keep(ModelsArea(folder, use_folder, default_folder, weight_set, status, token, download, cancel,
+                               progress, message, seen, WeightsDownloader()))
+
+
+def as_weight_set(value: object) -> WeightSet:
+    """The radio's value as a WeightSet; anything else (a hand-made API call) falls back to the first."""
+    return next((s for s in WEIGHT_SETS if s == value), WEIGHT_SETS[0])
+
+
+def status_text(studio: Studio, weight_set: str | None) -> str:
+    try:
+        report = check_weights(studio.weights_dir(), as_weight_set(weight_set))
+    except OSError as err:
+        return f"⚠️ The folder {esc(studio.weights_dir())} could not be read ({esc(err)})."
+    return ("✅ " if report.complete else "⚠️ ") + esc(report.summary())
+
+
+def progress_html(p: DownloadProgress) -> str:
+    if p.state == "idle":
+        return ""
+    pct = 100 * p.done_bytes / p.total_bytes if p.total_bytes else 0.0
+    speed = f"{data_size(p.speed_bps)}/s" if p.speed_bps > 0 else "—"
+    eta = seconds(p.eta_s) if p.eta_s is not None else "—"
+    finished = sum(f.state in ("present", "done") for f in p.files)
+    active = [f for f in p.files if f.state in ("downloading", "verifying", "failed")][:FILES_SHOWN]
+    files = "".join(
+        f'<li>{esc(f.path)}: {f.state}, {data_size(f.done_bytes)} of {data_size(f.total_bytes)}'
+        f'<div class="wan-bar wan-bar-thin"><div style="width:{_share(f.done_bytes, f.total_bytes):.1f}%"></div>'
+        "</div></li>"
+        for f in active
+    )
+    return (
+        f'<div class="wan-download wan-download-{p.state}"><div>{esc(p.message)}</div>'
+        f'<div class="wan-bar"><div style="width:{pct:.1f}%"></div></div>'
+        f"<div>{data_size(p.done_bytes)} of {data_size(p.total_bytes)} ({pct:.0f}%) · {speed} · {eta} left · "
+        f"{finished} of {len(p.files)} files ready</div><ul>{files}</ul></div>"
+    )
+
+
+def _share(done_bytes: int, total: int | None) -> float:
+    return 100 * done_bytes / total if total else 0.0
+
+
+def choose_folder(studio: Studio, text: str | None, weight_set: str | None) -> tuple[str, str, str]:
+    """Check the folder exists, remember it, and report what it holds. (message, folder, status)."""
+    raw = (text or "").strip()
+    if not raw:
+        return note("Type the path of a folder."), str(studio.weights_dir()), status_text(studio, weight_set)
+    folder = Path(raw).expanduser()
+    if not folder.is_absolute():
+        return (note(f"Give the full path of the folder (for example {studio.paths.weights_dir})."), raw,
+                status_text(studio, weight_set))
+    if not folder.is_dir():
+        return (note(f"The folder {folder} does not exist. Create it first, or choose one that has the weights."),
+                raw, status_text(studio, weight_set))
+    studio.update_settings(weights_dir=str(folder))
+    return done(f"Using {folder}."), str(folder), status_text(studio, weight_set)
+
+
+def listen(ctx: UiContext) -> None:
+    area = ctx.area(ModelsArea)
+    studio = ctx.studio
+
+    def on_folder(text: str | None, weight_set: str | None) -> tuple[str, str, str]:
+        try:
+            return choose_folder(studio, text, weight_set)
+        except Exception as err:
+            return problem(err, "choosing the folder"), str(studio.weights_dir()), status_text(studio, weight_set)
+
+    def on_default(weight_set: str | None) -> tuple[str, str, str]:
+        studio.update_settings(weights_dir="")
+        return done("Using the default folder."), str(studio.weights_dir()), status_text(studio, weight_set)
+
+    def on_download(weight_set: str | None, token: str | None) -> str:
+        try:
+            area.downloader.start(studio.weights_dir(), as_weight_set(weight_set), (token or "").strip() or None)
+        except Exception as err:
+            return problem(err, "starting the download")
+        return note("Download started; progress shows below. It keeps going if you close this tab.")
+
+    def on_cancel() -> str:
+        area.downloader.cancel()
+        return note("Cancelling the download; what has arrived is kept for the next start.")
+
+    def on_refresh(weight_set: str | None, seen: str) -> tuple[object, ...]:
+        p = area.downloader.progress()
+        key = f"{p.state}:{p.message}"
+        if key == seen and p.state not in ACTIVE_STATES:
+            return gr.skip(), gr.skip(), seen
+        status = status_text(studio, weight_set) if p.state not in ACTIVE_STATES else gr.skip()
+        return progress_html(p), status, key
+
+    area.use_folder.click(on_folder, inputs=[area.folder, area.weight_set],
+                          outputs=[area.message, area.folder, area.status], api_name="use_weights_folder")
+    area.folder.submit(on_folder, inputs=[area.folder, area.weight_set],
+                       outputs=[area.message, area.folder, area.status], api_visibility="private")
+    area.default_folder.click(on_default, inputs=[area.weight_set], outputs=[area.message, area.folder, area.status],
+                              api_visibility="private")
+    area.weight_set.change(lambda s: status_text(studio, s), inputs=[area.weight_set], outputs=[area.status],
+                           show_progress="hidden", api_visibility="private")
+    area.download.click(on_download, inputs=[area.weight_set, area.token], outputs=[area.message],
+                        api_name="download_weights")
+    area.cancel.click(on_cancel, outputs=[area.message], api_name="cancel_download")
+    outputs = [area.progress, area.status, area.seen]
+    ctx.widget("fast_timer").tick(on_refresh, inputs=[area.weight_set, area.seen], outputs=outputs,
+                                  show_progress="hidden", api_name="download_view", concurrency_limit=None)
+    ctx.blocks().load(lambda: str(studio.weights_dir()), outputs=[area.folder], show_progress="hidden",
+                      api_visibility="private")

@@ -1,0 +1,63 @@
+"""The notices area at the top of the page: start-up notes and how the page is shared.
+
+Start-up notes are skipped damaged files and interrupted jobs; sharing is the public link and the
+login. Shown once per tab until dismissed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from ui.context import ServerInfo, UiContext
+from ui.formatting import attr, esc
+
+
+@dataclass(frozen=True)
+class NoticeWidgets:
+    banner: gr.HTML
+    dismiss: gr.Button
+
+
+def render(ctx: UiContext) -> NoticeWidgets:
+    with gr.Row(elem_id="wan-notices-row"):
+        banner = gr.HTML(notices_html(ctx.studio.notes, ctx.server), elem_id="wan-notices")
+        dismiss = gr.Button("Dismiss", size="sm", scale=0, min_width=90, elem_id="wan-dismiss")
+    return ctx.keep(NoticeWidgets(banner, dismiss))
+
+
+def access_lines(server: ServerInfo) -> list[str]:
+    """What someone sharing the page needs to know: where it is reachable and how to log in."""
+    lines = []
+    if server.share_url:
+        lines.append(f'🌐 Temporary public link: <a href="{attr(server.share_url)}" target="_blank">'
+                     f"{esc(server.share_url)}</a>")
+    elif server.share_requested and server.local_url:
+        lines.append("🌐 The public link could not be made (no internet connection, or the tunnel program was "
+                     f"blocked). The page still works here at {esc(server.local_url)}.")
+    if server.listen:
+        lines.append(f"📡 Open to your local network on port {server.port}.")
+    if server.user and server.generated_password:
+        lines.append(f"🔑 Login: user <code>{esc(server.user)}</code>, password "
+                     f"<code>{esc(server.generated_password)}</code>.")
+    elif server.user:
+        lines.append(f"🔑 Login: user <code>{esc(server.user)}</code> with the password given by --auth.")
+    return lines
+
+
+def notices_html(notes: list[str], server: ServerInfo) -> str:
+    items = [f"<li>⚠️ {esc(n)}</li>" for n in notes] + [f"<li>{line}</li>" for line in access_lines(server)]
+    return f'<ul class="wan-notices">{"".join(items)}</ul>' if items else ""
+
+
+def listen(ctx: UiContext) -> None:
+    w = ctx.area(NoticeWidgets)
+
+    def current() -> tuple[str, dict]:
+        html = notices_html(ctx.studio.notes, ctx.server)
+        return html, gr.update(visible=bool(html))
+
+    ctx.blocks().load(current, outputs=[w.banner, w.dismiss], show_progress="hidden", api_name="notices")
+    w.dismiss.click(lambda: ("", gr.update(visible=False)), outputs=[w.banner, w.dismiss], show_progress="hidden",
+                    api_visibility="private")

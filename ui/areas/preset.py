@@ -1,0 +1,70 @@
+"""The preset area: which VRAM preset runs the job, what it does, and whether the chosen size fits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from backend.errors import StudioError
+from backend.presets import predict_fit
+from backend.request import FRAMES_DEFAULT
+from backend.studio import Studio
+from ui.choices import DEFAULT_SIZE, FIT_WORDS, parse_size, preset_choices
+from ui.context import UiContext
+from ui.formatting import attr, esc
+from ui.messages import problem_text
+
+
+@dataclass(frozen=True)
+class PresetWidgets:
+    preset: gr.Dropdown
+    summary: gr.HTML
+
+
+def render(ctx: UiContext) -> PresetWidgets:
+    studio = ctx.studio
+    preset = gr.Dropdown(choices=preset_choices(studio.presets, studio.card_vram_gib), value="auto",
+                         label="VRAM preset", elem_id="wan-preset")
+    summary = gr.HTML(describe(studio, "auto", DEFAULT_SIZE, FRAMES_DEFAULT), elem_id="wan-preset-summary")
+    ctx.publish("preset", preset)
+    return ctx.keep(PresetWidgets(preset, summary))
+
+
+def describe(studio: Studio, name: str | None, size: str | None, frames: float | None) -> str:
+    """One line on what the preset does and a fit badge for this size and frame count, before any run."""
+    try:
+        preset = studio.preset_for(name or "auto")
+        width, height = parse_size(size)
+    except StudioError as err:
+        return f'<div class="wan-note">⚠️ {esc(err.user_text())}</div>'
+    count = int(frames or FRAMES_DEFAULT)
+    fit, text = predict_fit(preset, width, height, count)
+    picked = f"Auto picked <b>{esc(preset.label)}</b>. " if (name or "auto") == "auto" else ""
+    low_ram = ""
+    if studio.low_ram_for(preset):
+        ram = f"{studio.host_ram_gib:.0f} GiB" if studio.host_ram_gib else "little"
+        low_ram = (f"<div class='wan-dim'>This computer has {ram} of RAM, so the model is read from disk "
+                   "as it runs (slower, but it fits).</div>")
+    return (
+        f'<div class="wan-preset">{picked}{esc(preset.description)}'
+        f'<div><span class="wan-fit wan-fit-{fit}" title="{attr(text)}">● {FIT_WORDS[fit]}</span> '
+        f"{esc(text)}</div>{low_ram}</div>"
+    )
+
+
+def listen(ctx: UiContext) -> None:
+    w = ctx.area(PresetWidgets)
+    size, frames = ctx.widget("size"), ctx.widget("frames")
+
+    def refresh(name: str | None, size_value: str | None, frame_count: float | None) -> str:
+        try:
+            return describe(ctx.studio, name, size_value, frame_count)
+        except Exception as err:  # a preview must never break the form
+            return f'<div class="wan-note">⚠️ {esc(problem_text(err, "predicting the fit"))}</div>'
+
+    for trigger in (w.preset.change, size.change, frames.change):
+        trigger(refresh, inputs=[w.preset, size, frames], outputs=[w.summary], show_progress="hidden",
+                api_visibility="private")
+    ctx.blocks().load(refresh, inputs=[w.preset, size, frames], outputs=[w.summary], show_progress="hidden",
+                      api_name="preset_summary")

@@ -1,0 +1,53 @@
+"""The prompt area: what the video should show, with example prompts and a note on overlong text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from backend.request import prompt_warning
+from ui.context import UiContext
+from ui.formatting import esc
+
+EXAMPLE_PROMPTS: tuple[str, ...] = (
+    "A red fox trots through fresh snow in a birch forest at dawn, soft golden light, slow tracking shot.",
+    "Close-up of a hummingbird hovering at a purple flower, wings blurred, shallow depth of field.",
+    "Waves crash against black volcanic rocks at sunset, spray in slow motion, wide angle.",
+    "A cyclist rides down a rainy neon-lit street at night, reflections on wet asphalt, cinematic.",
+    "Time-lapse of clouds rolling over a mountain ridge, shadows sweeping across green valleys.",
+)
+
+
+@dataclass(frozen=True)
+class PromptWidgets:
+    prompt: gr.Textbox
+    warning: gr.Markdown
+
+
+def render(ctx: UiContext) -> PromptWidgets:
+    prompt = gr.Textbox(
+        label="Prompt",
+        lines=4,
+        max_lines=14,
+        placeholder="Describe the video: subject, action, place, light, camera. One or two sentences work well.",
+        elem_id="wan-prompt",
+    )
+    warning = gr.Markdown(elem_id="wan-prompt-warning")
+    gr.Examples(examples=[[p] for p in EXAMPLE_PROMPTS], inputs=[prompt], label="Example prompts",
+                examples_per_page=len(EXAMPLE_PROMPTS))
+    ctx.publish("prompt", prompt)
+    return ctx.keep(PromptWidgets(prompt, warning))
+
+
+def warning_for(prompt: str | None) -> str:
+    """Say so when the text encoder will not read the whole prompt; empty otherwise."""
+    text = prompt_warning(prompt or "")
+    return f"ℹ️ {esc(text)}" if text else ""
+
+
+def listen(ctx: UiContext) -> None:
+    w = ctx.area(PromptWidgets)
+    # blur, not change: a server round trip per keystroke buys nothing for a length hint.
+    w.prompt.blur(warning_for, inputs=[w.prompt], outputs=[w.warning], show_progress="hidden",
+                  api_visibility="private")

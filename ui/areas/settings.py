@@ -1,0 +1,93 @@
+"""The settings area: the low-RAM choice, and the form as it was last left.
+
+The form is restored in every new tab from the Studio and saved as it changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from backend.request import SEED_MAX, check_seed, snap_frames
+from backend.studio import Studio
+from ui.choices import LOW_RAM_CHOICES, parse_size, size_choices, size_value
+from ui.context import UiContext
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SettingsWidgets:
+    low_ram: gr.Radio
+
+
+def render(ctx: UiContext) -> SettingsWidgets:
+    low_ram = gr.Radio(choices=LOW_RAM_CHOICES, value=ctx.studio.settings.low_ram, label="Low-RAM mode",
+                       info="Reading the model from disk as it runs needs far less system RAM but is slower.",
+                       elem_id="wan-low-ram")
+    return ctx.keep(SettingsWidgets(low_ram))
+
+
+def restored(studio: Studio) -> tuple[object, ...]:
+    """The form as last left: prompt, size, frames, seed, lock, preset, low-RAM choice."""
+    s = studio.settings
+    size = size_value(s.width, s.height)
+    seed = s.seed if 0 <= s.seed <= SEED_MAX else check_seed(None)
+    preset = s.preset if s.preset == "auto" or s.preset in studio.presets else "auto"
+    return (s.prompt, gr.update(choices=size_choices(size), value=size), snap_frames(s.frames), seed,
+            s.seed_locked, preset, s.low_ram)
+
+
+def _size_change(value: str | None) -> dict[str, Any]:
+    width, height = parse_size(value)
+    return {"width": width, "height": height}
+
+
+def _seed_change(value: float | None) -> dict[str, Any]:
+    return {"seed": check_seed(int(value))} if value is not None and value >= 0 else {}
+
+
+SAVERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "prompt": lambda v: {"prompt": str(v or "")},
+    "size": _size_change,
+    "frames": lambda v: {"frames": snap_frames(v)} if v is not None else {},
+    "seed": _seed_change,
+    "seed_lock": lambda v: {"seed_locked": bool(v)},
+    "preset": lambda v: {"preset": str(v)} if v else {},
+    "low_ram": lambda v: {"low_ram": v} if v in ("auto", "on", "off") else {},
+}
+"""Form widget → the UserSettings fields its value sets."""
+
+
+def remember(studio: Studio, name: str, value: object) -> None:
+    """Save one changed form value. A value the form cannot hold yet (half-typed) is simply not saved."""
+    try:
+        changes = SAVERS[name](value)
+    except Exception:
+        return
+    if changes:
+        try:
+            studio.update_settings(**changes)
+        except Exception:
+            logger.exception("Could not save the %s setting", name)
+
+
+def listen(ctx: UiContext) -> None:
+    w = ctx.area(SettingsWidgets)
+    studio = ctx.studio
+    widgets = {"prompt": ctx.widget("prompt"), "size": ctx.widget("size"), "frames": ctx.widget("frames"),
+               "seed": ctx.widget("seed"), "seed_lock": ctx.widget("seed_lock"), "preset": ctx.widget("preset"),
+               "low_ram": w.low_ram}
+    for name, widget in widgets.items():
+        def save(value: object, name: str = name) -> None:
+            remember(studio, name, value)
+
+        # Text is saved when the box loses focus, not at every keystroke.
+        event = widget.blur if name == "prompt" else widget.change
+        event(save, inputs=[widget], show_progress="hidden", api_visibility="private", concurrency_limit=None)
+    ctx.blocks().load(lambda: restored(studio), outputs=list(widgets.values()), show_progress="hidden",
+                      api_name="restore_form")

@@ -1,0 +1,90 @@
+"""Choices the page offers, derived from the backend's constants and Literals so each has one source."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+from backend.errors import BadRequest
+from backend.jobs.job import JobStatus
+from backend.presets import Fit, Preset, pick_preset
+from backend.request import SUPPORTED_SIZES
+from backend.settings import LowRam
+
+SizeChoice = tuple[str, str]
+
+
+def size_value(width: int, height: int) -> str:
+    return f"{width}x{height}"
+
+
+def _size_label(width: int, height: int) -> str:
+    shape = "landscape" if width > height else "portrait" if height > width else "square"
+    return f"{width}×{height} · {shape} {min(width, height)}p"
+
+
+SIZE_CHOICES: tuple[SizeChoice, ...] = tuple(
+    (_size_label(w, h), size_value(w, h)) for h, w in SUPPORTED_SIZES
+)
+"""The trained sizes, landscape 480p first (SUPPORTED_SIZES holds (height, width))."""
+DEFAULT_SIZE = SIZE_CHOICES[0][1]
+
+
+def size_choices(current: str | None = None) -> list[SizeChoice]:
+    """The trained sizes, plus `current` when a reused clip was made at another size (command line)."""
+    choices = list(SIZE_CHOICES)
+    if current and current not in {v for _, v in choices}:
+        width, height = parse_size(current)
+        choices.append((f"{width}×{height} · from a clip", current))
+    return choices
+
+
+def parse_size(value: object) -> tuple[int, int]:
+    """'832x480' to (832, 480); the backend checks the range when the request is built."""
+    text = str(value or "").lower().replace("×", "x").strip()
+    width, sep, height = text.partition("x")
+    if not sep or not width.strip().isdigit() or not height.strip().isdigit():
+        raise BadRequest(f"The size {value!r} is not valid.", "Choose one of the listed sizes, such as 832×480.")
+    return int(width), int(height)
+
+
+def preset_choices(presets: dict[str, Preset], card_vram_gib: float | None) -> list[tuple[str, str]]:
+    """'auto' first (saying what it picks for this card), then each preset by its label."""
+    picked = pick_preset(presets, card_vram_gib)
+    card = f"{card_vram_gib:.0f} GB card" if card_vram_gib is not None else "no GPU found"
+    auto = (f"Auto: {picked.label} ({card})", "auto")
+    return [auto, *((p.label, p.name) for p in presets.values())]
+
+
+STATUS_WORDS: dict[JobStatus, str] = {
+    "queued": "⏳ queued",
+    "running": "▶ running",
+    "saving": "💾 saving",
+    "done": "✅ done",
+    "failed": "❌ failed",
+    "cancelled": "⏹ cancelled",
+    "interrupted": "⚠ interrupted",
+}
+CANCELLABLE: tuple[JobStatus, ...] = ("queued", "running", "saving")
+REQUEUEABLE: tuple[JobStatus, ...] = ("failed", "cancelled", "interrupted")
+
+FIT_WORDS: dict[Fit, str] = {"green": "fits", "amber": "tight", "red": "too big", "unknown": "not measured"}
+
+LOW_RAM_CHOICES: list[tuple[str, str]] = [
+    (label, value)
+    for value, label in zip(
+        get_args(LowRam),
+        ("Automatic (from this computer's RAM)", "On: read the model from disk (less RAM, slower)",
+         "Off: keep the model in RAM"),
+        strict=True,
+    )
+]
+
+
+def _check_complete() -> None:
+    # A status or fit added to the backend must get words here; fail at import, not in a user's page.
+    missing = set(get_args(JobStatus)) - set(STATUS_WORDS) | set(get_args(Fit)) - set(FIT_WORDS)
+    if missing:
+        raise RuntimeError(f"ui.choices lacks words for {sorted(missing)}")
+
+
+_check_complete()

@@ -1,0 +1,102 @@
+"""The per-app UI context: the Studio, what the server looks like, and the typed registry of shared widgets.
+
+One context per built page, never module globals, so a test can build the page twice in one process.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, cast
+
+import gradio as gr
+
+from backend.studio import Studio
+
+WidgetName = Literal[
+    "prompt",
+    "size",
+    "frames",
+    "seed",
+    "seed_lock",
+    "count",
+    "preset",
+    "fast_timer",
+    "slow_timer",
+]
+"""Widgets one area creates and another reads or fills (the form, and the two refresh timers)."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """How the page is reached, filled in once the server runs; the page shows it to the user."""
+
+    local_url: str = ""
+    port: int = 0
+    share_requested: bool = False
+    share_url: str | None = None
+    listen: bool = False
+    user: str | None = None
+    generated_password: str | None = None
+    """Only a password the app made up is shown; one the user chose is theirs to remember."""
+
+    @property
+    def remote(self) -> bool:
+        """Whether people on other machines may use the page (the server's desktop is not theirs)."""
+        return self.listen or self.share_requested
+
+
+class UiContext:
+    """What every area gets: the Studio (all state comes from it), shared widgets and server facts."""
+
+    def __init__(self, studio: Studio, server: ServerInfo | None = None) -> None:
+        self.studio = studio
+        self._server = server or ServerInfo()
+        self._server_lock = threading.Lock()
+        self._widgets: dict[WidgetName, gr.components.Component] = {}
+        self._areas: dict[type, Any] = {}
+        self.demo: gr.Blocks | None = None
+
+    # ---- shared widgets ----------------------------------------------------------------------------
+    def publish(self, name: WidgetName, widget: gr.components.Component) -> None:
+        if name in self._widgets:
+            raise ValueError(f"Widget {name!r} is published twice; each name belongs to one area.")
+        self._widgets[name] = widget
+
+    def widget(self, name: WidgetName) -> Any:
+        """A widget another area published. Typed Any so callers can use the concrete class's events."""
+        try:
+            return self._widgets[name]
+        except KeyError:
+            raise KeyError(f"Widget {name!r} was not rendered; render every area before any listen().") from None
+
+    def form(self) -> list[gr.components.Component]:
+        """The generation form in the order handlers take it: prompt, size, frames, seed, lock, count, preset."""
+        names: tuple[WidgetName, ...] = ("prompt", "size", "frames", "seed", "seed_lock", "count", "preset")
+        return [self.widget(n) for n in names]
+
+    # ---- an area's own widgets ---------------------------------------------------------------------
+    def keep(self, widgets: T) -> T:
+        """Remember what an area's render() made, so its listen() can find it again."""
+        self._areas[type(widgets)] = widgets
+        return widgets
+
+    def area(self, kind: type[T]) -> T:
+        return cast(T, self._areas[kind])
+
+    # ---- server facts --------------------------------------------------------------------------------
+    @property
+    def server(self) -> ServerInfo:
+        with self._server_lock:
+            return self._server
+
+    def set_server(self, info: ServerInfo) -> None:
+        with self._server_lock:
+            self._server = info
+
+    def blocks(self) -> gr.Blocks:
+        if self.demo is None:
+            raise RuntimeError("The page is not built yet.")
+        return self.demo

@@ -1,0 +1,53 @@
+"""The page layout: arranges the areas in tabs and columns.
+
+Every render() runs before any listen(), so an area can wire itself to widgets published by areas
+placed after it.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from ui.areas import gallery, gauge, generate, models, notices, preset, prompt, queue, settings, system, video
+from ui.context import UiContext
+
+FAST_TICK_S = 1.0
+"""Progress, queue and VRAM gauge: about once a second, like nvidia-smi -l 1."""
+SLOW_TICK_S = 2.0
+"""Gallery and doctor results change rarely; half the requests."""
+CACHE_CLEANUP = (3600, 6 * 3600)
+"""Gradio keeps a copy of each clip played; drop copies older than six hours, checking hourly."""
+
+LISTENERS = (notices.listen, prompt.listen, video.listen, preset.listen, generate.listen, gauge.listen,
+             queue.listen, gallery.listen, models.listen, system.listen, settings.listen)
+
+
+def build(ctx: UiContext) -> gr.Blocks:
+    with gr.Blocks(title="Wan Studio", analytics_enabled=False, delete_cache=CACHE_CLEANUP) as demo:
+        ctx.demo = demo
+        ctx.publish("fast_timer", gr.Timer(FAST_TICK_S))
+        ctx.publish("slow_timer", gr.Timer(SLOW_TICK_S))
+        gr.HTML('<div class="wan-header"><h1>Wan Studio</h1><span>Wan2.1 text-to-video, 4 steps, on your '
+                "own GPU</span></div>")
+        notices.render(ctx)
+        with gr.Tabs():
+            with gr.Tab("Studio", id="studio"):
+                with gr.Row():
+                    with gr.Column(scale=5):
+                        prompt.render(ctx)
+                        video.render(ctx)
+                        preset.render(ctx)
+                        generate.render(ctx)
+                    with gr.Column(scale=4):
+                        gauge.render(ctx)
+                        queue.render(ctx)
+                gallery.render(ctx)
+            with gr.Tab("Models", id="models"):
+                models.render(ctx)
+            with gr.Tab("System", id="system"):
+                system.render(ctx)
+                gr.Markdown("### Settings")
+                settings.render(ctx)
+        for listen in LISTENERS:
+            listen(ctx)
+    return demo

@@ -1,0 +1,169 @@
+"""Launching the page: who may reach it, what it serves, and where the console says it is.
+
+Localhost by default; --listen and --share only behind a login; only the clips folder is served.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import secrets
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+import gradio as gr
+
+from backend.errors import BadRequest
+from backend.studio import Studio
+from ui.context import ServerInfo, UiContext
+from ui.layout import build
+
+logger = logging.getLogger(__name__)
+
+LOCAL_HOST = "127.0.0.1"
+ALL_INTERFACES = "0.0.0.0"
+GENERATED_USER = "studio"
+MAX_UPLOAD = "1mb"
+"""The page takes no uploads; anything sent to the upload route is refused beyond this."""
+CSS_FILE = Path(__file__).with_name("page.css")
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    """The serve command's options (app.py's argparse names)."""
+
+    port: int = 7860
+    listen: bool = False
+    share: bool = False
+    auth: str | None = None
+    no_browser: bool = False
+    no_preload: bool = False
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> LaunchOptions:
+        return cls(port=int(args.port), listen=bool(args.listen), share=bool(args.share), auth=args.auth or None,
+                   no_browser=bool(args.no_browser), no_preload=bool(getattr(args, "no_preload", False)))
+
+
+@dataclass(frozen=True)
+class Access:
+    """Where the server binds and the one login it accepts (None: no login, localhost only)."""
+
+    host: str
+    credentials: tuple[str, str] | None
+    generated: bool
+
+    @property
+    def remote(self) -> bool:
+        return self.host != LOCAL_HOST
+
+
+def parse_auth(text: str) -> tuple[str, str]:
+    user, sep, password = text.partition(":")
+    if not sep or not user.strip() or not password:
+        raise BadRequest("--auth must look like user:password, with both parts filled in.")
+    return user.strip(), password
+
+
+def plan_access(options: LaunchOptions) -> Access:
+    """Localhost needs no login; the network or a public link always does (one is made up if not given)."""
+    host = ALL_INTERFACES if options.listen else LOCAL_HOST
+    if options.auth:
+        return Access(host, parse_auth(options.auth), generated=False)
+    if options.listen or options.share:
+        return Access(host, (GENERATED_USER, secrets.token_urlsafe(12)), generated=True)
+    return Access(host, None, generated=False)
+
+
+def launch_kwargs(options: LaunchOptions, access: Access, clips_dir: Path) -> dict[str, Any]:
+    """Everything passed to Blocks.launch. Only the clips folder is served; auth goes with any exposure."""
+    if (options.listen or options.share) and access.credentials is None:
+        raise BadRequest("Sharing the page needs a login.")  # plan_access never allows this; keep it enforced
+    return {
+        "server_name": access.host,
+        "server_port": options.port,
+        "share": options.share,
+        "auth": access.credentials,
+        "auth_message": "Wan Studio: log in with the user and password shown where the app was started.",
+        "inbrowser": not options.no_browser,
+        "allowed_paths": [str(clips_dir.resolve())],
+        "max_file_size": MAX_UPLOAD,
+        "show_error": False,
+        "quiet": True,
+        "ssr_mode": False,
+        "mcp_server": False,
+        "enable_monitoring": False,
+        "run_history": False,
+        "footer_links": ["api", "settings"],
+        "css_paths": [CSS_FILE],
+    }
+
+
+def build_app(studio: Studio, access: Access, share: bool = False) -> tuple[gr.Blocks, UiContext]:
+    """The page for this Studio. Handlers return at once (jobs run on the Studio's worker), so no event
+    needs to wait behind another: no default concurrency limit."""
+    user = access.credentials[0] if access.credentials else None
+    password = access.credentials[1] if access.credentials and access.generated else None
+    ctx = UiContext(studio, ServerInfo(listen=access.remote, share_requested=share, user=user,
+                                       generated_password=password))
+    demo = build(ctx)
+    demo.queue(default_concurrency_limit=None)
+    return demo, ctx
+
+
+def record_launch(ctx: UiContext, demo: gr.Blocks) -> ServerInfo:
+    """What the running server turned out to be (the public link may have failed)."""
+    info = replace(ctx.server, local_url=str(demo.local_url or ""), port=int(demo.server_port or 0),
+                   share_url=getattr(demo, "share_url", None))
+    ctx.set_server(info)
+    return info
+
+
+def announce(info: ServerInfo, out: TextIO) -> None:
+    """The console lines a person needs. The one place the app writes to stdout: the generated
+    password must reach the user and must not go into the log file."""
+    lines = [f"Wan Studio is running at {info.local_url}"]
+    if info.listen:
+        lines.append(f"It is open to your network on port {info.port}: use this computer's address.")
+    if info.share_requested:
+        lines.append(f"Public link: {info.share_url}" if info.share_url else
+                     "The public link could not be made (offline, or the tunnel program was blocked); "
+                     "the page still works on this computer.")
+    if info.user and info.generated_password:
+        lines.append(f"Login: user '{info.user}', password '{info.generated_password}' (also shown on the page).")
+    elif info.user:
+        lines.append(f"Login: user '{info.user}' with the password given by --auth.")
+    lines.append("Press Ctrl+C to stop.")
+    out.write("\n".join(lines) + "\n")
+    out.flush()
+
+
+def serve(studio: Studio, args: argparse.Namespace) -> int:
+    """Start the Studio and the page; block until Ctrl+C; stop both. 0 on a clean stop."""
+    options = LaunchOptions.from_args(args)
+    try:
+        access = plan_access(options)
+    except BadRequest as err:
+        logger.error("%s", err.user_text())
+        return 2
+    studio.start()
+    demo: gr.Blocks | None = None
+    try:
+        demo, ctx = build_app(studio, access, share=options.share)
+        try:
+            demo.launch(prevent_thread_lock=True, **launch_kwargs(options, access, studio.paths.clips_dir))
+        except OSError as err:
+            logger.error("The page could not start on port %d (%s). Choose another with --port.", options.port, err)
+            return 1
+        info = record_launch(ctx, demo)
+        if options.share and not info.share_url:
+            logger.warning("The public link could not be made; the page works locally at %s", info.local_url)
+        announce(info, sys.stdout)
+        demo.block_thread()
+    finally:
+        if demo is not None:
+            demo.close(verbose=False)
+        studio.stop()
+    return 0
