@@ -41,7 +41,7 @@ def make_studio(paths: Paths, preload: bool = True) -> Studio:
     """The product's Studio: the LightX2V engine, NVML readings, presets from presets/."""
     from backend.engine.lightx2v import LightX2VEngine
 
-    return Studio(paths, LightX2VEngine(), preload=preload)
+    return Studio(paths, LightX2VEngine(kernel_cache=paths.data_dir / "kernel-choice.json"), preload=preload)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -146,10 +146,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_generate(studio, args)
         finally:
             studio.stop()
-    from ui.server import serve
-
     studio = make_studio(paths, preload=not args.no_preload)
-    return serve(studio, args)
+    studio.start()  # the model starts loading on the worker while the page's packages import
+    try:
+        from ui.server import serve
+
+        return serve(studio, args)
+    finally:
+        studio.stop()
 
 
 if __name__ == "__main__":

@@ -44,11 +44,16 @@ class Studio:
         self.settings, settings_note = load_user_settings(paths.settings_file)
         self._settings_lock = threading.Lock()
         self._preload = preload
+        self._started = self._stopped = False
         self.notes: list[str] = [settings_note] if settings_note else []
         self.worker = Worker(self.queue, engine, self.gallery, self.config_for, self._lower, self.describe)
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
+        """Restore state and start the worker (and the model preload). A second call does nothing."""
+        if self._started:
+            return
+        self._started = True
         removed = self.gallery.clean_partials()
         if removed:
             logger.info("Removed %d unfinished clip file(s) left by a crash", removed)
@@ -66,6 +71,9 @@ class Studio:
         self.worker.start(preload)
 
     def stop(self) -> None:
+        if not self._started or self._stopped:
+            return
+        self._stopped = True
         self.worker.stop()
         self.monitor.stop()
 

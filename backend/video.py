@@ -34,7 +34,8 @@ def write_mp4(frames: np.ndarray, path: Path, fps: int, comment: dict[str, Any])
         macro_block_size=1,
         quality=None,
         ffmpeg_log_level="error",
-        output_params=["-crf", "18", "-preset", "medium", "-movflags", "+faststart",
+        # libx264's defaults (crf 23, preset medium), as LightX2V's own saver uses
+        output_params=["-movflags", "+faststart",
                        "-metadata", "comment=" + json.dumps(comment, ensure_ascii=False, separators=(",", ":"))],
     )
     try:

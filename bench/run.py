@@ -37,14 +37,19 @@ def run_plan(name: str, weights: Path, out: Path, timeout: float) -> dict:
     cmd = [sys.executable, "-m", "bench.run_one", "--weights", str(weights), *PLANS[name]]
     started = time.monotonic()
     log = out / f"{name}.log"
-    try:
-        with log.open("w") as fh:
+    with log.open("w") as fh:
+        try:
             proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=fh, text=True, timeout=timeout, check=False,
                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH_JSON ")]
-        result = json.loads(lines[-1][len("BENCH_JSON ") :]) if lines else {"error": f"exit {proc.returncode}"}
-    except subprocess.TimeoutExpired:
-        result = {"error": f"timed out after {timeout:.0f} s"}
+            stdout, failure = proc.stdout, f"exit {proc.returncode}, no result"
+        except subprocess.TimeoutExpired as err:  # keep what the run reported before it was stopped
+            captured = err.stdout or ""
+            stdout = captured.decode() if isinstance(captured, bytes) else captured
+            failure = f"timed out after {timeout:.0f} s"
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("BENCH_JSON ")]
+    result = json.loads(lines[-1][len("BENCH_JSON ") :]) if lines else {}
+    if failure.startswith("timed out") or not lines:
+        result["error"] = failure
     result.update({"name": name, "process_s": round(time.monotonic() - started, 1)})
     (out / f"{name}.json").write_text(json.dumps(result, indent=1))
     return result

@@ -32,6 +32,7 @@ class PeakSampler:
         self._proc = psutil.Process()
         self.gpu_mib = 0.0
         self.rss_gib = 0.0
+        self.anon_gib = 0.0  # RSS without file-backed pages (safetensors maps count in RSS but are reclaimable)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -45,10 +46,31 @@ class PeakSampler:
             except self._nvml.NVMLError:
                 pass
             self.rss_gib = max(self.rss_gib, self._proc.memory_info().rss / GIB)
+            self.anon_gib = max(self.anon_gib, _rss_anon_gib())
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(1)
+
+
+def _rss_anon_gib() -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) / 1024**2
+    except OSError:
+        pass
+    return 0.0
+
+
+def emit(result: dict[str, Any], sampler: PeakSampler) -> None:
+    """Print the result so far: a run cut off by its time limit still reports the clips it finished."""
+    result["peak_nvml_mib"] = round(sampler.gpu_mib, 1)
+    result["peak_rss_gib"] = round(sampler.rss_gib, 2)
+    result["peak_anon_gib"] = round(sampler.anon_gib, 2)
+    sys.stdout.write("BENCH_JSON " + json.dumps(result) + "\n")
+    sys.stdout.flush()
 
 
 def cap_memory(cap_gib: float) -> None:
@@ -60,7 +82,7 @@ def cap_memory(cap_gib: float) -> None:
         torch.cuda.set_per_process_memory_fraction(min(1.0, cap_gib * GIB / total), 0)
 
 
-def run_app(args: argparse.Namespace) -> dict[str, Any]:
+def run_app(args: argparse.Namespace, partial: Any) -> dict[str, Any]:
     """Through the Studio: queue, worker, engine adapter, clip writer, exactly as the page uses them."""
     from backend.engine.lightx2v import LightX2VEngine
     from backend.settings import Paths
@@ -76,6 +98,7 @@ def run_app(args: argparse.Namespace) -> dict[str, Any]:
     for i in range(args.clips):  # one at a time: the first pays for the build, the rest are warm
         (job,) = studio.submit(PROMPT, seed=42 + i, preset=args.preset, **size)
         clips.append(job_record(studio, studio.queue.wait_for(job.id, ("done", "failed", "cancelled"), 1800)))
+        partial({"clips": clips})
     queued: dict[str, Any] = {}
     if args.queue:
         jobs = studio.submit(PROMPT, seed=100, preset=args.preset, count=args.queue, **size)
@@ -103,7 +126,7 @@ def job_record(studio: Any, job: Any) -> dict[str, Any]:
     return record
 
 
-def run_bare(args: argparse.Namespace) -> dict[str, Any]:
+def run_bare(args: argparse.Namespace, partial: Any) -> dict[str, Any]:
     """Plain LightX2VPipeline with the preset's keys, plus only the two upstream fixes it needs to run."""
     import torch
 
@@ -144,6 +167,7 @@ def run_bare(args: argparse.Namespace) -> dict[str, Any]:
         clips.append({"status": "done", "wall_s": round(time.monotonic() - t0, 2), "finished_at": time.time(),
                       "peak_reserved_mib": round(torch.cuda.max_memory_reserved() / 2**20, 1),
                       "peak_allocated_mib": round(torch.cuda.max_memory_allocated() / 2**20, 1)})
+        partial({"clips": clips, "import_s": round(import_s, 2), "build_s": round(build_s, 2)})
     return {"clips": clips, "import_s": round(import_s, 2), "build_s": round(build_s, 2)}
 
 
@@ -175,17 +199,19 @@ def main(argv: list[str] | None = None) -> int:
     cap_memory(args.cap_gib)
     sampler = PeakSampler()
     result: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}, "gpu": torch.cuda.get_device_name(0)}
+
+    def partial(update: dict[str, Any]) -> None:
+        emit({**result, **update}, sampler)
+
     try:
-        result.update(run_app(args) if args.mode == "app" else run_bare(args))
+        result.update(run_app(args, partial) if args.mode == "app" else run_bare(args, partial))
         first_done = next((c["finished_at"] for c in result["clips"] if c["status"] == "done"), None)
         result["start_to_first_clip_s"] = round(first_done - process_start, 2) if first_done else None
     except Exception as err:
         result["error"] = f"{type(err).__name__}: {err}"
     finally:
         sampler.stop()
-    result["peak_nvml_mib"] = round(sampler.gpu_mib, 1)
-    result["peak_rss_gib"] = round(sampler.rss_gib, 2)
-    sys.stdout.write("BENCH_JSON " + json.dumps(result) + "\n")
+    emit(result, sampler)
     return 0 if "error" not in result else 1
 
 

@@ -70,7 +70,7 @@ def test_build_keys_per_preset_and_call_order(rec: Recorder, weights: Path) -> N
     assert "config_json" not in gen  # keyword path keeps rope_type; frames come via the pipeline's config_json
     (call,) = kwargs_of(rec, "generate")
     assert call["return_result_tensor"] is True and call["target_shape"] == [480, 832] and call["seed"] == 5
-    assert out.frames.shape == (81, 480, 832, 3) and out.frames.dtype.name == "uint8"
+    assert out.rgb().shape == (81, 480, 832, 3) and out.rgb().dtype.name == "uint8"
     stages = [e.stage for e in events]
     assert stages[0] == "loading" and stages.index("encoding") < stages.index("denoising") < stages.index("decoding")
     assert [e.step for e in events if e.stage == "denoising"] == [0, 1, 2, 3, 4]
@@ -89,7 +89,7 @@ def test_warm_reuse_and_frames_through_modify_config(rec: Recorder, weights: Pat
     out, events = render(engine, config(weights), width=832, height=480, frames=49, seed=9)
     assert len(rec.pipelines) == 1 and "loading" not in [e.stage for e in events]
     assert {"target_video_length": 49} in kwargs_of(rec, "modify_config")
-    assert out.frames.shape[0] == 49 and out.info["warm"] is True
+    assert out.rgb().shape[0] == 49 and out.info["warm"] is True
 
 
 def test_preset_change_rebuilds_after_freeing(rec: Recorder, weights: Path) -> None:
@@ -209,3 +209,37 @@ def _failing_import(name: str):
         return real(module, *args, **kwargs)
 
     return fake
+
+
+def test_kernel_choice_is_remembered_per_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, str]] = []
+
+    def fake_choose(cap, quant="auto", attention="auto"):
+        calls.append((quant, attention))
+        return "fp8-triton", "torch_sdpa", [kernels.KernelProbe("torch_sdpa", "attention", True, "ok", 1.5)]
+
+    monkeypatch.setattr(kernels, "choose", fake_choose)
+    cache = tmp_path / "kernel-choice.json"
+    key = {"gpu": "RTX 4060", "driver": "580", "torch": "2.11"}
+    first = kernels.choose_cached((8, 9), "auto", "auto", cache, key)
+    again = kernels.choose_cached((8, 9), "auto", "auto", cache, key)
+    assert first[:2] == again[:2] == ("fp8-triton", "torch_sdpa") and len(calls) == 1
+    assert again[2][0].ms == 1.5
+    kernels.choose_cached((8, 9), "auto", "auto", cache, {**key, "driver": "590"})  # a driver update probes again
+    kernels.choose_cached((8, 9), "auto", "sage_attn2", cache, {**key, "driver": "590"})  # so does an override
+    assert len(calls) == 3
+
+
+def test_fastest_working_attention_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kernels, "quant_candidates", lambda cap: ["fp8-triton"])
+    monkeypatch.setattr(kernels, "attention_candidates", lambda: ["sage_attn2", "torch_sdpa"])
+    monkeypatch.setattr(kernels, "probe_quant", lambda n: kernels.KernelProbe(n, "quant", True, "ok"))
+    timings = {"sage_attn2": 3.3, "torch_sdpa": 2.8}
+    monkeypatch.setattr(kernels, "probe_attention",
+                        lambda n: kernels.KernelProbe(n, "attention", True, "ok", timings[n]))
+    assert kernels.choose((9, 0))[:2] == ("fp8-triton", "torch_sdpa")
+    timings["sage_attn2"] = 1.0
+    assert kernels.choose((8, 9))[:2] == ("fp8-triton", "sage_attn2")
+    monkeypatch.setattr(kernels, "probe_attention",
+                        lambda n: kernels.KernelProbe(n, "attention", n == "torch_sdpa", "x", timings[n]))
+    assert kernels.choose((8, 9))[1] == "torch_sdpa"  # a broken kernel never wins, however fast

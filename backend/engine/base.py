@@ -77,10 +77,17 @@ class EngineConfig:
 class RenderedVideo:
     """Frames ready to encode, plus what the engine wants recorded with the clip."""
 
-    frames: np.ndarray  # uint8 [T, H, W, 3]
+    frames: np.ndarray | Callable[[], np.ndarray]
+    """uint8 [T, H, W, 3], or a converter that makes them: the conversion then runs on the clip writer's
+    thread instead of holding up the GPU worker."""
     fps: int
     info: dict[str, Any] = field(default_factory=dict)
     """Resolved engine config, kernels, stage timings, peak VRAM, GPU, versions."""
+
+    def rgb(self) -> np.ndarray:
+        if callable(self.frames):
+            self.frames = self.frames()
+        return self.frames
 
 
 class VideoEngine(Protocol):

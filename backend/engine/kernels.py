@@ -16,6 +16,7 @@ import platform
 import sys
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ class KernelProbe:
     kind: Literal["quant", "attention"]
     ok: bool
     detail: str
+    ms: float | None = None
+    """Time of one call at a video-sized shape, when measured: the fastest working choice wins."""
 
 
 def quant_candidates(capability: tuple[int, int]) -> list[str]:
@@ -109,16 +112,37 @@ def probe_attention(name: str) -> KernelProbe:
         gen = torch.Generator(device="cuda").manual_seed(0)
         shape = (256, 4, 128)  # tokens, heads, head_dim (Wan: 128)
         q, k, v = (torch.randn(*shape, device="cuda", generator=gen, dtype=torch.bfloat16) for _ in range(3))
-        got = ATTN_WEIGHT_REGISTER[name]().apply(q, k, v).float()
+        op = ATTN_WEIGHT_REGISTER[name]()
+        got = op.apply(q, k, v).float()
         ref = torch.nn.functional.scaled_dot_product_attention(
             q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0), v.transpose(0, 1).unsqueeze(0)
         )
         want = ref.squeeze(0).transpose(0, 1).reshape(shape[0], -1).float()
         err = float((got - want).norm() / want.norm())
         ok = bool(torch.isfinite(got).all()) and err < MAX_REL_ERROR
-        return KernelProbe(name, "attention", ok, f"relative error {err:.1%}")
+        ms = _time_attention(op, gen) if ok else None
+        timing = f", {ms:.2f} ms at 8k tokens x 40 heads" if ms is not None else ""
+        return KernelProbe(name, "attention", ok, f"relative error {err:.1%}{timing}", ms)
     except Exception as err:
         return KernelProbe(name, "attention", False, f"{type(err).__name__}: {err}"[:300])
+
+
+def _time_attention(op: Any, gen: Any) -> float:
+    """Median time of one attention call at a shape like Wan's (40 heads of 128): which kernel is fastest
+    differs by card (SageAttention 1 lost to torch's flash kernel on an H200 by 15% a step)."""
+    import torch
+
+    q, k, v = (torch.randn(8192, 40, 128, device="cuda", generator=gen, dtype=torch.bfloat16) for _ in range(3))
+    op.apply(q, k, v)
+    times = []
+    for _ in range(3):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        op.apply(q, k, v)
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    return sorted(times)[1]
 
 
 def choose(
@@ -132,14 +156,43 @@ def choose(
         ("quant", quant, quant_candidates(capability), probe_quant),
         ("attention", attention, attention_candidates(), probe_attention),
     ):
+        results = []
         for name in [wanted] if wanted != "auto" else candidates:
             result = probe(name)
             probes.append(result)
             logger.info("Kernel probe %s: %s (%s)", name, "ok" if result.ok else "failed", result.detail)
             if result.ok:
-                picked[kind] = name
-                break
+                results.append(result)
+                if result.ms is None:  # untimed kinds keep the order of preference
+                    break
+        if results:
+            picked[kind] = min(results, key=lambda r: r.ms if r.ms is not None else 0.0).name
     return picked.get("quant", ""), picked.get("attention", ""), probes
+
+
+def choose_cached(capability: tuple[int, int], quant: str, attention: str, cache: Path | None,
+                  key: dict[str, str]) -> tuple[str, str, list[KernelProbe]]:
+    """`choose`, remembered per machine: the probes compile Triton kernels and time attention (~1-2 s of
+    every start). The key holds the GPU, driver and package versions, so an update probes again."""
+    stored: dict[str, Any] = {}
+    if cache is not None:
+        try:
+            stored = json.loads(cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = {}
+    wanted = {**key, "quant": quant, "attention": attention}
+    if stored.get("key") == wanted and stored.get("quant_scheme") and stored.get("attention"):
+        probes = [KernelProbe(**p) for p in stored.get("probes", [])]
+        return stored["quant_scheme"], stored["attention"], probes
+    scheme, attn, probes = choose(capability, quant, attention)
+    if cache is not None and scheme and attn:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps({"key": wanted, "quant_scheme": scheme, "attention": attn,
+                                         "probes": [asdict(p) for p in probes]}), encoding="utf-8")
+        except OSError as err:
+            logger.warning("Could not remember the kernel choice: %s", err)
+    return scheme, attn, probes
 
 
 def probe_report() -> dict[str, Any]:

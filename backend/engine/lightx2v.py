@@ -69,8 +69,9 @@ class LightX2VEngine:
 
     name = "lightx2v"
 
-    def __init__(self, fast_init: bool = True) -> None:
+    def __init__(self, fast_init: bool = True, kernel_cache: Path | None = None) -> None:
         self._fast_init = fast_init
+        self._kernel_cache = kernel_cache
         self._pipe: Any = None
         self._hooks: RunnerHooks | None = None
         self._key: tuple[Any, ...] | None = None
@@ -144,7 +145,8 @@ class LightX2VEngine:
         from backend.models import check_weights, layout
 
         capability = torch.cuda.get_device_capability(0)
-        scheme, attention, probes = kernels.choose(capability, config.quant_scheme, config.attention)
+        scheme, attention, probes = kernels.choose_cached(capability, config.quant_scheme, config.attention,
+                                                          self._kernel_cache, self._kernel_key(torch))
         if not scheme or not attention:
             failed = "; ".join(f"{p.name}: {p.detail}" for p in probes if not p.ok)
             raise EngineUnavailable(f"No working {'matmul' if not scheme else 'attention'} kernel on this GPU "
@@ -193,6 +195,18 @@ class LightX2VEngine:
             "import_s": round(import_s, 2),
             "context_mib": self._context_mib(),
         }
+
+    def _kernel_key(self, torch: Any) -> dict[str, str]:
+        """What a remembered kernel choice depends on."""
+        reading = self._nvml.read()
+        versions = {}
+        for package in ("triton", "triton-windows", "sageattention"):
+            try:
+                versions[package] = importlib.metadata.version(package)
+            except importlib.metadata.PackageNotFoundError:
+                versions[package] = ""
+        return {"gpu": torch.cuda.get_device_name(0), "driver": reading.driver, "torch": torch.__version__,
+                "lightx2v": lightx2v_version(), **versions}
 
     def _context_mib(self) -> float | None:
         """GPU memory this process holds beyond torch's allocator: the CUDA context and kernels."""
@@ -247,7 +261,6 @@ class LightX2VEngine:
                                    save_result_path=str(self._tmp / "unused.mp4"), return_result_tensor=True,
                                    target_shape=[request.height, request.width])
             video = result["video"]
-            frames = (video * 255).clamp(0, 255).to(torch.uint8).numpy()  # same rounding as LightX2V's saver
         except BaseException as err:
             stage = hooks.job.stage if hooks.job else "loading"
             logger.warning("Generation stopped while %s: %s: %s", stage, type(err).__name__, err)
@@ -262,7 +275,11 @@ class LightX2VEngine:
         hooks.job = None
         peak_reserved = torch.cuda.max_memory_reserved() / MIB
         context = self._info.get("context_mib") or 0.0
-        return RenderedVideo(frames=frames, fps=FPS, info={
+
+        def to_uint8() -> Any:  # same rounding as LightX2V's own saver; runs on the writer thread
+            return (video * 255).clamp(0, 255).to(torch.uint8).numpy()
+
+        return RenderedVideo(frames=to_uint8, fps=FPS, info={
             **self._info,
             "warm": not cold,
             "vae_tiling": tiled,

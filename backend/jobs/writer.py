@@ -61,7 +61,7 @@ class ClipWriter:
                                             eta_s=None, updated_at=time.time()))
         try:
             clip_id = self._gallery.new_id(job.request.seed)
-            clip = self._gallery.save(clip_id, rendered.frames, rendered.fps, meta,
+            clip = self._gallery.save(clip_id, rendered.rgb(), rendered.fps, meta,
                                       before_publish=token.raise_if_cancelled)
         except Cancelled:
             self._jobs.finish(job_id, status="cancelled", error_kind="cancelled", error="Cancelled.")

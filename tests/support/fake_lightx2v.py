@@ -212,6 +212,7 @@ def install(monkeypatch: Any, rec: Recorder, capability: tuple[int, int] = (8, 9
 
     torch.cuda = types.SimpleNamespace(  # type: ignore[attr-defined]
         is_available=lambda: True, get_device_capability=lambda i=0: capability, synchronize=lambda: None,
+        get_device_name=lambda i=0: "Fake GPU",
         reset_peak_memory_stats=lambda: None, max_memory_reserved=lambda: 6 * 2**30,
         max_memory_allocated=lambda: 5 * 2**30, memory_reserved=lambda: 1 * 2**30, empty_cache=empty_cache,
     )
