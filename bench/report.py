@@ -81,12 +81,17 @@ def ratios(runs: dict[str, dict[str, Any]]) -> list[str]:
         else:
             out.append(f"- {text}: not measured in this run")
 
-    line("8 GB warm clip ÷ 16 GB warm clip", warm("app-8gb"), warm("app-16gb"), 1.15)
+    k8 = _clip(runs.get("app-8gb", {}), 0).get("kernels")
+    k16 = _clip(runs.get("app-16gb", {}), 0).get("kernels")
+    if k8 and k16 and k8 != k16:
+        out.append("- 8 GB warm clip ÷ 16 GB warm clip: the two runs used different kernels; not comparable")
+    else:
+        line("8 GB warm clip ÷ 16 GB warm clip", warm("app-8gb"), warm("app-16gb"), 1.15)
     line("app path ÷ bare LightX2VPipeline (same keys and kernels, warm clip)", warm("app-16gb-pinned"),
          warm("bare-16gb"), 1.02)
-    app16 = runs.get("app-16gb", {})
-    first = _clip(app16, 0)
-    line("second warm clip ÷ (pipeline build + first clip)", warm("app-16gb"),
+    reuse = "app-16gb" if "app-16gb" in runs else "app-16gb-pinned"
+    first = _clip(runs.get(reuse, {}), 0)
+    line(f"second warm clip ÷ (pipeline build + first clip) ({reuse})", warm(reuse),
          (first.get("build_s") or 0) + (first.get("wall_s") or 0) if first else None, 0.5)
     bare = runs.get("bare-16gb", {})
     bare_first = _clip(bare, 0).get("wall_s")
