@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from backend.engine.lightx2v import PINNED_COMMIT
+from backend.engine.dist import PINNED_COMMIT
 from backend.presets import CARD_TOLERANCE_GIB, DESKTOP_HEADROOM_GIB
 
 if TYPE_CHECKING:  # the readings live with their gathering; only their types are needed here

@@ -12,12 +12,12 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from backend import APP_VERSION
 from backend.checks import Check, KernelKind, run_checks
+from backend.engine.dist import EngineDist, read_engine_dist
 from backend.errors import PresetError
 from backend.gpu import GpuReading
 from backend.models import WeightSet, WeightsReport, check_weights, default_weight_set
@@ -88,17 +88,6 @@ class ProbeResult:
     kernels: tuple[KernelResult, ...] | None = None
     chosen_quant: str = ""
     chosen_attention: str = ""
-
-
-@dataclass(frozen=True)
-class EngineDist:
-    """The installed lightx2v distribution as pip recorded it (PEP 610 direct_url.json)."""
-
-    installed: bool
-    version: str = ""
-    commit: str = ""
-    source: str = ""
-    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -224,23 +213,6 @@ def run_probe(command: Sequence[str] = PROBE_COMMAND, timeout_s: float = PROBE_T
 
 
 # ---- the other readings ---------------------------------------------------------------------------
-def read_engine_dist(name: str = "lightx2v") -> EngineDist:
-    """Version and commit of the installed LightX2V, read from pip's records: importing it takes 15 s
-    and needs a GPU."""
-    try:
-        dist = metadata.distribution(name)
-    except metadata.PackageNotFoundError:
-        return EngineDist(installed=False)
-    try:
-        direct = json.loads(dist.read_text("direct_url.json") or "{}")
-    except ValueError as err:
-        return EngineDist(installed=True, version=dist.version, error=f"direct_url.json is unreadable ({err})")
-    vcs = direct.get("vcs_info") if isinstance(direct, dict) else None
-    commit = _text(vcs.get("commit_id")) if isinstance(vcs, dict) else ""
-    source = _text(direct.get("url")) if isinstance(direct, dict) else ""
-    return EngineDist(installed=True, version=dist.version, commit=commit, source=source)
-
-
 def free_disk_gb(folder: Path) -> float | None:
     """Free space on the drive that holds `folder` (or would, once created)."""
     probe = folder

@@ -27,7 +27,7 @@ from backend.doctor import (
     report_text,
     run_probe,
 )
-from backend.engine.lightx2v import PINNED_COMMIT
+from backend.engine.dist import PINNED_COMMIT
 from backend.gpu import GpuReading, NvmlSource
 from backend.models import WeightsReport
 from backend.presets import load_presets

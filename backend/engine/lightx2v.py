@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVideo, StageEvent
+from backend.engine.dist import read_engine_dist
 from backend.engine.lightx2v_hooks import JobContext, RunnerHooks, add_t5_bias_default, skip_random_init
 from backend.engine.translate import ENGINE_FIX, translate
 from backend.errors import EngineUnavailable, NoGpu, WeightsMissing
@@ -29,23 +30,10 @@ from backend.request import FPS, INFER_STEPS, GenerationRequest
 
 logger = logging.getLogger(__name__)
 MIB = 1024 * 1024
-PINNED_COMMIT = "f8aee98b5462cca8d7288888146ebd95592bf266"
 
 
 def lightx2v_version() -> str:
-    """Version and commit of the installed LightX2V, read from its metadata (no import)."""
-    try:
-        dist = importlib.metadata.distribution("lightx2v")
-    except importlib.metadata.PackageNotFoundError:
-        spec = _find_spec("lightx2v")
-        return f"source tree at {Path(spec.origin).parent.parent}" if spec and spec.origin else "unknown"
-    commit = ""
-    try:
-        direct = json.loads(dist.read_text("direct_url.json") or "{}")
-        commit = direct.get("vcs_info", {}).get("commit_id", "")[:12]
-    except (OSError, ValueError):
-        pass
-    return f"{dist.version}" + (f" @ {commit}" if commit else "")
+    return read_engine_dist().describe()
 
 
 def set_engine_environment() -> None:
