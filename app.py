@@ -44,16 +44,26 @@ def make_studio(paths: Paths, preload: bool = True) -> Studio:
     return Studio(paths, LightX2VEngine(kernel_cache=paths.data_dir / "kernel-choice.json"), preload=preload)
 
 
+COMMANDS = ("serve", "generate", "doctor")
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="app.py", description=__doc__)
-    parser.add_argument("--home", type=Path, help="keep data, settings, logs and models under this folder")
-    parser.add_argument("--verbose", action="store_true", help="more detail in the console")
+    """`app.py [--home DIR] [command] [options]`; without a command it serves the page, so
+    `launch.sh --port 8000 --no-browser` passes straight through. --home and --verbose work anywhere."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not any(a in COMMANDS for a in args_list) and not {"-h", "--help"} & set(args_list):
+        args_list.insert(0, "serve")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", type=Path, default=argparse.SUPPRESS,
+                        help="keep data, settings, logs and models under this folder")
+    common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="more detail in the console")
+    parser = argparse.ArgumentParser(prog="app.py", description=__doc__, parents=[common])
     sub = parser.add_subparsers(dest="command")
 
-    serve = sub.add_parser("serve", help="start the web page (the default)")
+    serve = sub.add_parser("serve", parents=[common], help="start the web page (the default)")
     add_serve_options(serve)
 
-    gen = sub.add_parser("generate", help="make one clip without the page")
+    gen = sub.add_parser("generate", parents=[common], help="make one clip without the page")
     gen.add_argument("--prompt", required=True)
     gen.add_argument("--negative-prompt", default="")
     gen.add_argument("--preset", default="auto", help="auto, 8gb, 12gb, 16gb or 24gb")
@@ -63,12 +73,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     gen.add_argument("--seed", default=None, help="0..4294967295; random when left out")
     gen.add_argument("--out", type=Path, help="also copy the finished mp4 here")
 
-    doctor = sub.add_parser("doctor", help="check GPU, torch, kernels, engine and weights")
+    doctor = sub.add_parser("doctor", parents=[common], help="check GPU, torch, kernels, engine and weights")
     doctor.add_argument("--preset", default="auto")
 
-    args = parser.parse_args(argv)
-    if args.command is None:  # `python app.py --port 8000` means serve
-        args = parser.parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])
+    args = parser.parse_args(args_list)
+    args.home = getattr(args, "home", None)
+    args.verbose = getattr(args, "verbose", False)
     return args
 
 

@@ -68,3 +68,11 @@ def test_real_command_without_gpu_says_why(tmp_path: Path) -> None:
         return  # a machine with a GPU, engine and weights: nothing to assert here
     assert proc.returncode == 1
     assert proc.stdout.strip().startswith("error: ") and "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_command_line_defaults_to_serve_and_passes_options_through() -> None:
+    served = app.parse_args(["--no-browser", "--port", "7861", "--home", "/tmp/h"])
+    assert (served.command, served.port, served.no_browser, str(served.home)) == ("serve", 7861, True, "/tmp/h")
+    gen = app.parse_args(["--home", "/tmp/y", "generate", "--prompt", "serve"])
+    assert (gen.command, gen.prompt, str(gen.home), gen.verbose) == ("generate", "serve", "/tmp/y", False)
+    assert app.parse_args([]).command == "serve" and app.parse_args(["doctor"]).command == "doctor"
