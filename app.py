@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import logging.handlers
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -137,6 +138,10 @@ def _bar(job: Job) -> str:
     return f"[{'#' * filled}{'.' * (width - filled)}] {job.progress.fraction:4.0%} {job.progress.describe()}{eta}"
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from backend.engine.lightx2v import set_engine_environment
 
@@ -156,6 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_generate(studio, args)
         finally:
             studio.stop()
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a service manager's stop ends as cleanly as Ctrl+C
     studio = make_studio(paths, preload=not args.no_preload)
     studio.start()  # the model starts loading on the worker while the page's packages import
     try:

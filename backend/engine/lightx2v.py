@@ -85,7 +85,7 @@ class LightX2VEngine:
     def _check(self, weights_dir: Path) -> str | None:
         reading = self._nvml.read()
         if not reading.ok:
-            return NoGpu(reading.reason.rstrip(".")).user_text()
+            return NoGpu().user_text()  # the gauge shows NVML's own words
         for module, what in (("torch", "PyTorch"), ("lightx2v", "The LightX2V engine")):
             if module not in sys.modules and _find_spec(module) is None:
                 return f"{what} is not installed. {ENGINE_FIX}"
