@@ -11,7 +11,7 @@ from typing import Any, Literal
 import platformdirs
 
 from backend.request import FRAMES_DEFAULT
-from backend.storage import read_json, write_json_atomic
+from backend.storage import quarantine, read_json, write_json_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +91,9 @@ def load_user_settings(path: Path) -> tuple[UserSettings, str | None]:
     """Last-used values; unknown or mistyped entries fall back to defaults, a damaged file is set aside."""
     data, note = read_json(path)
     if not isinstance(data, dict):
-        if data is not None:
-            note = f"{path.name} did not hold settings and was ignored."
+        if data is not None:  # kept aside: the next save would otherwise overwrite it
+            kept = quarantine(path, "not a settings object")
+            note = f"{path.name} did not hold settings and was ignored; a copy is kept as {kept.name}."
         return UserSettings(), note
     defaults = UserSettings()
     values: dict[str, Any] = {}

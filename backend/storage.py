@@ -43,13 +43,13 @@ def quarantine(path: Path, reason: str) -> Path:
 def read_json(path: Path) -> tuple[Any | None, str | None]:
     """Read JSON; a missing file is (None, None), a corrupt one is quarantined: (None, note)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return None, None
     except OSError as err:
         return None, f"{path.name} could not be read ({err})."
-    try:
-        return json.loads(text), None
+    try:  # bytes that are not UTF-8 are damage too, not a reason to stop the app from starting
+        return json.loads(raw.decode("utf-8")), None
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         kept = quarantine(path, str(err))
         return None, f"{path.name} was damaged and was skipped; a copy is kept as {kept.name}."

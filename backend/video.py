@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import struct
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,10 @@ import numpy as np
 from backend.errors import SaveFailed
 
 logger = logging.getLogger(__name__)
+SAVE_HINT = "Free some disk space or choose another clips folder."
+NEARLY_FULL_BYTES = 64 * 2**20
+"""Below this much free space, a write that broke off is taken for a full disk (ffmpeg's own words go to its
+stderr, not to us)."""
 
 
 def write_mp4(frames: np.ndarray, path: Path, fps: int, comment: dict[str, Any]) -> None:
@@ -45,19 +51,66 @@ def write_mp4(frames: np.ndarray, path: Path, fps: int, comment: dict[str, Any])
         writer.close()
     except (OSError, RuntimeError, BrokenPipeError) as err:
         path.unlink(missing_ok=True)
-        raise SaveFailed(_save_reason(err, path), "Free some disk space or choose another clips folder.") from err
+        raise SaveFailed(_save_reason(err, path), SAVE_HINT) from err
     if not path.exists() or path.stat().st_size == 0:
         path.unlink(missing_ok=True)
         raise SaveFailed(f"The clip could not be written to {path.parent}.")
+    # imageio-ffmpeg never checks ffmpeg's exit status: when the disk fills, or a file size limit is hit,
+    # while ffmpeg writes the index, it fails quietly and leaves a file that exists but never plays.
+    if not is_complete_mp4(path):
+        path.unlink(missing_ok=True)
+        raise SaveFailed(_save_reason(None, path), SAVE_HINT)
 
 
-def _save_reason(err: BaseException, path: Path) -> str:
-    text = str(err)
-    if "No space left" in text or getattr(err, "errno", None) == 28:
+def is_complete_mp4(path: Path) -> bool:
+    """Whether the file's top-level MP4 boxes add up to its size and include the header (ftyp), the index
+    (moov) and the media (mdat): a cheap check, without decoding, that ffmpeg finished writing it."""
+    kinds: set[bytes] = set()
+    offset = 0
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            while offset < size:
+                fh.seek(offset)
+                header = fh.read(16)
+                if len(header) < 8:
+                    return False
+                box_size, kind = struct.unpack(">I4s", header[:8])
+                if box_size == 1 and len(header) == 16:  # a 64-bit size follows the type
+                    box_size = struct.unpack(">Q", header[8:])[0]
+                elif box_size == 0:  # the box runs to the end of the file
+                    box_size = size - offset
+                if box_size < 8:
+                    return False
+                kinds.add(kind)
+                offset += box_size
+    except OSError:
+        return False
+    return offset == size and {b"ftyp", b"moov", b"mdat"} <= kinds
+
+
+def _save_reason(err: BaseException | None, path: Path) -> str:
+    """One sentence on why the clip could not be written (`err` None: ffmpeg left an incomplete file)."""
+    text = str(err or "")
+    errno = getattr(err, "errno", None)
+    if "No space left" in text or errno == 28:
         return f"The disk holding {path.parent} is full; the clip could not be saved."
-    if "Permission denied" in text or getattr(err, "errno", None) == 13:
+    if "Permission denied" in text or errno == 13:
         return f"The folder {path.parent} is not writable; the clip could not be saved."
-    return f"The clip could not be saved ({text.strip().splitlines()[-1] if text.strip() else type(err).__name__})."
+    if _nearly_full(path.parent):
+        return f"The disk holding {path.parent} is full; the clip could not be saved."
+    if err is None or "Broken pipe" in text or errno == 32:
+        return ("The video encoder stopped before the clip was complete (the disk may be full, or may not take "
+                "a file this large); the clip could not be saved.")
+    # imageio-ffmpeg's message starts with the cause and goes on with the whole ffmpeg command line.
+    return f"The clip could not be saved ({text.strip().splitlines()[0] if text.strip() else type(err).__name__})."
+
+
+def _nearly_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
 
 
 def read_comment(path: Path) -> dict[str, Any] | None:

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from backend.errors import BadRequest
 from backend.studio import Studio
 from ui.context import ServerInfo, UiContext
 from ui.layout import build
+from ui.login_gate import LoginGate
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +100,8 @@ def launch_kwargs(options: LaunchOptions, access: Access, clips_dir: Path) -> di
         "run_history": False,
         "footer_links": ["api", "settings"],
         "css_paths": [CSS_FILE],
+        # Gradio leaves some of its routes open even with a login; the gate closes them (ui/login_gate.py).
+        "app_kwargs": {"middleware": [Middleware(LoginGate)]},
     }
 
 

@@ -13,7 +13,7 @@ from backend.engine.base import CancelToken
 from backend.errors import BadRequest, NotFound, StudioError
 from backend.jobs.job import ACTIVE, FINISHED, Job, Progress
 from backend.request import GenerationRequest
-from backend.storage import read_json, write_json_atomic
+from backend.storage import quarantine, read_json, write_json_atomic
 
 logger = logging.getLogger(__name__)
 QUEUE_VERSION = 1
@@ -42,9 +42,10 @@ class JobQueue:
         notes = [note] if note else []
         entries = data.get("jobs") if isinstance(data, dict) else None
         if data is not None and not isinstance(entries, list):
-            notes.append(f"{self._path.name} had no job list and was ignored.")
+            kept = quarantine(self._path, "no job list")
+            notes.append(f"{self._path.name} had no job list and was ignored; a copy is kept as {kept.name}.")
             entries = []
-        skipped = 0
+        skipped = interrupted = 0
         with self._cond:
             for entry in entries or []:
                 try:
@@ -61,9 +62,14 @@ class JobQueue:
                         error_kind="interrupted",
                     )
                     logger.info("Job %s was interrupted by a restart", job.id)
+                    interrupted += 1
                 self._jobs[job.id] = job
-            if skipped:
-                notes.append(f"{skipped} stored job(s) could not be read and were skipped.")
+            if skipped:  # the file is rewritten below without them: keep the original for the user
+                kept = quarantine(self._path, f"{skipped} unreadable job(s)")
+                notes.append(f"{skipped} stored job(s) could not be read and were skipped; {self._path.name} as it "
+                             f"was is kept as {kept.name}.")
+            if interrupted:
+                notes.append(f"{interrupted} job(s) were cut short when the app stopped; re-queue them from the queue.")
             self._save_locked()
         self.restore_notes = notes
         return notes

@@ -100,16 +100,19 @@ def progress_html(jobs: list[Job], now: float | None = None) -> str:
     )
 
 
-def generate(studio: Studio, prompt: str | None, size: str | None, frames: float | None, seed: float | None,
-             seed_lock: bool, count: float | None, preset: str | None) -> tuple[str, object]:
-    """Queue the form as jobs and return (message, seed to show). Nothing is queued on a bad value."""
+def generate(studio: Studio, prompt: object, size: object, frames: object, seed: object, seed_lock: object,
+             count: object, preset: object) -> tuple[str, object]:
+    """Queue the form as jobs and return (message, seed to show). Nothing is queued on a bad value.
+
+    The values arrive raw, as the page or an API caller sent them: the Studio checks every one."""
     reason = studio.unavailable_reason()
     if reason:
         return f"🚫 {esc(reason)}", gr.skip()
     try:
         width, height = parse_size(size)
         chosen_seed = seed if seed_lock else None
-        jobs = studio.submit(prompt, width, height, frames, chosen_seed, preset or "auto", count=count or 1)
+        jobs = studio.submit(prompt, width, height, frames, chosen_seed, preset or "auto",
+                             count=1 if count is None else count)
     except Exception as err:
         return problem(err, "adding the job"), gr.skip()
     first = jobs[0].request
@@ -147,11 +150,14 @@ def listen(ctx: UiContext) -> None:
     w = ctx.area(GenerateWidgets)
     studio = ctx.studio
 
-    def on_generate(prompt: str | None, size: str | None, frames: float | None, seed: float | None,
-                    seed_lock: bool, count: float | None, preset: str | None) -> tuple[str, object]:
+    def on_generate(prompt: object, size: object, frames: object, seed: object, seed_lock: object, count: object,
+                    preset: object) -> tuple[str, object]:
         return generate(studio, prompt, size, frames, seed, seed_lock, count, preset)
 
-    w.button.click(on_generate, inputs=ctx.form(), outputs=[w.message, ctx.widget("seed")], api_name="generate")
+    # preprocess=False: the Studio validates the raw form values with messages that name the bad one;
+    # Gradio's own slider/number preprocessing crashes on a non-number sent through the API.
+    w.button.click(on_generate, inputs=ctx.form(), outputs=[w.message, ctx.widget("seed")], api_name="generate",
+                   preprocess=False)
     w.cancel.click(lambda: cancel_running(studio), outputs=[w.message], api_name="cancel_running")
     outputs = [w.progress, w.availability, w.button, w.cancel]
     ctx.widget("fast_timer").tick(lambda: status(studio), outputs=outputs, show_progress="hidden", api_name="progress",

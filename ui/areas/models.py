@@ -106,9 +106,10 @@ def choose_folder(studio: Studio, text: str | None, weight_set: str | None) -> t
     if not raw:
         return note("Type the path of a folder."), str(studio.weights_dir()), status_text(studio, weight_set)
     folder = Path(raw).expanduser()
-    if not folder.is_absolute():
-        return (note(f"Give the full path of the folder (for example {studio.paths.weights_dir})."), raw,
-                status_text(studio, weight_set))
+    # '..' is refused rather than resolved: a folder is named plainly, never by climbing out of another.
+    if not folder.is_absolute() or ".." in folder.parts:
+        return (note(f"Give the full path of the folder, without '..' (for example {studio.paths.weights_dir})."),
+                raw, status_text(studio, weight_set))
     if not folder.is_dir():
         return (note(f"The folder {folder} does not exist. Create it first, or choose one that has the weights."),
                 raw, status_text(studio, weight_set))
