@@ -60,11 +60,17 @@ class Gallery:
         for video in self.folder.glob("*.mp4"):
             if video.name.startswith(".") or not CLIP_ID.match(video.stem):
                 continue
-            meta, note = read_json(video.with_suffix(".json"))
+            sidecar = video.with_suffix(".json")
+            meta, note = read_json(sidecar)
             if note:
                 notes.append(note)
             if not isinstance(meta, dict):
                 meta = read_comment(video) or {}
+                if meta.get("request"):  # ours: the mp4 carries the same JSON, so the sidecar can be restored
+                    try:
+                        write_json_atomic(sidecar, meta)
+                    except OSError as err:
+                        logger.warning("Could not restore the sidecar of %s: %s", video.name, err)
             created = meta.get("created_at")
             if not isinstance(created, (int, float)):
                 created = video.stat().st_mtime

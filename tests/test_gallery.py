@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 
@@ -71,6 +72,7 @@ def test_corrupt_sidecar_is_set_aside_and_clip_still_listed(tmp_path) -> None:
     notes = fresh.rebuild()
     assert "damaged" in notes[0] and fresh.get("orig").meta["seed"] == 3
     assert list(g.folder.glob("orig.json.bad-*"))
+    assert json.loads(clip.path.with_suffix(".json").read_text())["seed"] == 3  # rewritten from the mp4's tags
 
 
 @pytest.mark.parametrize("name", ["../x", "/etc/passwd", "a/b", "", "..", ".hidden", "x.json", "a\x00b", 5])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -13,7 +14,7 @@ from backend.engine.base import CancelToken
 from backend.errors import BadRequest, NotFound, StudioError
 from backend.jobs.job import ACTIVE, FINISHED, Job, Progress
 from backend.request import GenerationRequest
-from backend.storage import quarantine, read_json, write_json_atomic
+from backend.storage import quarantine, read_json, write_bytes_atomic
 
 logger = logging.getLogger(__name__)
 QUEUE_VERSION = 1
@@ -31,6 +32,7 @@ class JobQueue:
         self._cond = threading.Condition()
         self._jobs: dict[str, Job] = {}
         self._tokens: dict[str, CancelToken] = {}
+        self._encoded: dict[str, tuple[Job, str]] = {}
         self._closed = False
         self.restore_notes: list[str] = []
 
@@ -79,9 +81,20 @@ class JobQueue:
         for old in finished[: max(0, len(finished) - self._history_limit)]:
             del self._jobs[old.id]
             self._tokens.pop(old.id, None)
-        payload = {"version": QUEUE_VERSION, "jobs": [j.to_dict() for j in self._jobs.values()]}
+        # Jobs are immutable and replaced on change, so each one's JSON is encoded once, not on every save:
+        # with 200 jobs queued, re-encoding all of them under the lock took most of the drain time.
+        encoded = []
+        for job in self._jobs.values():
+            cached = self._encoded.get(job.id)
+            if cached is None or cached[0] is not job:
+                cached = (job, json.dumps(job.to_dict(), ensure_ascii=False, separators=(",", ":")))
+                self._encoded[job.id] = cached
+            encoded.append(cached[1])
+        for gone in set(self._encoded) - set(self._jobs):
+            del self._encoded[gone]
+        payload = f'{{"version":{QUEUE_VERSION},"jobs":[\n' + ",\n".join(encoded) + "\n]}\n"
         try:
-            write_json_atomic(self._path, payload)
+            write_bytes_atomic(self._path, payload.encode("utf-8"))
         except OSError as err:  # a full disk must not take the queue down; the state stays in memory
             logger.error("Could not save the queue to %s: %s", self._path, err)
 

@@ -36,8 +36,12 @@ class ClipWriter:
         self._pending.put((job_id, rendered, meta, token, eta_key))
 
     def close(self, timeout: float = 30.0) -> None:
-        """Finish what is pending, then stop."""
-        self._pending.put(None)
+        """Finish what is pending, then stop (never waiting longer than `timeout` on a stuck save)."""
+        try:
+            self._pending.put(None, timeout=timeout)
+        except queue.Full:
+            logger.error("The clip writer did not finish within %.0f s; pending clips are lost", timeout)
+            return
         self._thread.join(timeout)
 
     def _run(self) -> None:

@@ -14,8 +14,8 @@ SETTLED = ("done", "failed", "cancelled", "interrupted")
 
 
 def assert_gallery_whole(studio: Studio, play: bool = True, sidecar_lost: str | None = None) -> None:
-    """Every finished mp4 on disk is listed and every listed clip has its sidecar (but `sidecar_lost`, whose
-    damaged sidecar was set aside: its record then comes from the mp4's own tags); no hidden temporary file
+    """Every finished mp4 on disk is listed and every listed clip has its sidecar (`sidecar_lost`, whose damaged
+    sidecar was set aside, has it rewritten from the mp4's own tags); no hidden temporary file
     is left; each mp4 is whole, and with `play` it is decoded and has the frames its request asked for."""
     folder = studio.paths.clips_dir
     listed = {clip.id: clip for clip in studio.clips()}
@@ -24,11 +24,9 @@ def assert_gallery_whole(studio: Studio, play: bool = True, sidecar_lost: str | 
     leftovers = sorted(p.name for p in folder.glob(".*") if p.name.endswith((".partial.mp4", ".tmp")))
     assert leftovers == [], leftovers
     for clip in listed.values():
+        sidecar = json.loads(clip.path.with_suffix(".json").read_text(encoding="utf-8"))
         if clip.id == sidecar_lost:
-            assert not clip.path.with_suffix(".json").exists() and clip.meta["id"] == clip.id
-            sidecar = clip.meta
-        else:
-            sidecar = json.loads(clip.path.with_suffix(".json").read_text(encoding="utf-8"))
+            assert sidecar == clip.meta and clip.meta["id"] == clip.id
         assert sidecar["id"] == clip.id and sidecar["seed"] == sidecar["request"]["seed"]
         assert is_complete_mp4(clip.path), clip.id
         if play:
