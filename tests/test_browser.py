@@ -36,6 +36,9 @@ def app(paths: Paths) -> Iterator[RunningApp]:
     gate = threading.Event()
     gate.set()  # open; the queued-job step closes it to hold the engine
     with running_app(paths, CpuTestEngine(step_delay=0.7, gate=gate)) as running:
+        # The page restores the last-used form when it loads; with the same values stored, a restore that
+        # lands after the test has typed cannot undo the typing (a race seen on a loaded 2-core machine).
+        running.studio.update_settings(prompt=PROMPT, frames=FRAMES)
         yield running
 
 
