@@ -4,8 +4,9 @@ rem Arguments pass through to app.py (for example: launch.bat --port 8000 --no-b
 setlocal EnableDelayedExpansion
 cd /d "%~dp0"
 
-set LIGHTX2V_REPO=https://github.com/ModelTC/LightX2V.git
+rem The engine's repository archive at the pinned commit (no git needed, no submodules cloned).
 set LIGHTX2V_COMMIT=f8aee98b5462cca8d7288888146ebd95592bf266
+set LIGHTX2V_URL=https://github.com/ModelTC/LightX2V/archive/%LIGHTX2V_COMMIT%.tar.gz
 set TORCH_INDEX=https://download.pytorch.org/whl/cu128
 
 where py >nul 2>nul && (set PY=py -3) || (set PY=python)
@@ -37,13 +38,13 @@ rem torch built for CUDA 12.8 runs every card from RTX 20 to RTX 50 (sm_120).
 set ENGINE_OK=yes
 if "%GPU%"=="yes" (
   %VPY% -m pip install -r requirements-lightx2v.txt || set ENGINE_OK=no
-  %VPY% -m pip install --no-deps "lightx2v @ git+%LIGHTX2V_REPO%@%LIGHTX2V_COMMIT%" || set ENGINE_OK=no
+  %VPY% -m pip install --no-deps "lightx2v @ %LIGHTX2V_URL%" || set ENGINE_OK=no
 )
 if "%ENGINE_OK%"=="yes" (
   del /q .venv\.installed-* 2>nul
   type nul > "%STAMP%"
 ) else (
-  echo WARNING: the LightX2V engine could not be installed ^(offline? git missing?^). The app starts anyway;
+  echo WARNING: the LightX2V engine could not be installed ^(offline?^). The app starts anyway;
   echo          its System tab says how to fix it, and the next launch tries again.
 )
 

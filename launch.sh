@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-LIGHTX2V_REPO="https://github.com/ModelTC/LightX2V.git"
+# The engine's repository archive at the pinned commit (no git needed, no submodules cloned).
 LIGHTX2V_COMMIT="f8aee98b5462cca8d7288888146ebd95592bf266"
+LIGHTX2V_URL="https://github.com/ModelTC/LightX2V/archive/$LIGHTX2V_COMMIT.tar.gz"
 PY=${PYTHON:-python3}
 
 if ! command -v "$PY" >/dev/null; then
@@ -27,11 +28,16 @@ stamp=".venv/.installed-$key-$gpu"
 if [ ! -f "$stamp" ]; then
   echo "Installing packages (the first run downloads a few GB) …"
   "$VPY" -m pip install --upgrade pip
-  "$VPY" -m pip install -r requirements.txt
   engine_ok=yes
   if [ "$gpu" = yes ]; then
-    "$VPY" -m pip install -r requirements-lightx2v.txt || engine_ok=no
-    "$VPY" -m pip install --no-deps "lightx2v @ git+$LIGHTX2V_REPO@$LIGHTX2V_COMMIT" || engine_ok=no
+    # One resolve for torch and the engine's needs, so torchvision/torchaudio match the torch installed.
+    "$VPY" -m pip install -r requirements.txt -r requirements-lightx2v.txt || {
+      engine_ok=no
+      "$VPY" -m pip install -r requirements.txt
+    }
+    "$VPY" -m pip install --no-deps "lightx2v @ $LIGHTX2V_URL" || engine_ok=no
+  else
+    "$VPY" -m pip install -r requirements.txt
   fi
   if [ "$engine_ok" = yes ]; then
     rm -f .venv/.installed-*

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from backend.engine.dist import PINNED_COMMIT
+from backend.engine.dist import PINNED_ARCHIVE, PINNED_COMMIT
 from backend.presets import CARD_TOLERANCE_GIB, DESKTOP_HEADROOM_GIB
 
 if TYPE_CHECKING:  # the readings live with their gathering; only their types are needed here
@@ -18,7 +18,6 @@ Status = Literal["ok", "warn", "fail", "skip"]
 KernelKind = Literal["quant", "attention", "other"]
 ArchSupport = Literal["native", "ptx", "none"]
 
-LIGHTX2V_GIT = "https://github.com/ModelTC/LightX2V.git"
 TORCH_CU128_INDEX = "https://download.pytorch.org/whl/cu128"
 DRIVER_URL = "https://www.nvidia.com/Download/index.aspx"
 WEIGHTS_DOWNLOAD_GB = 22.0
@@ -59,7 +58,7 @@ def torch_reinstall(env: Environment) -> str:
 
 
 def engine_install(env: Environment) -> str:
-    return pip(env, f'install --force-reinstall --no-deps "lightx2v @ git+{LIGHTX2V_GIT}@{PINNED_COMMIT}"')
+    return pip(env, f'install --force-reinstall --no-deps "lightx2v @ {PINNED_ARCHIVE}"')
 
 
 def version_tuple(text: str, parts: int = 2) -> tuple[int, ...] | None:

@@ -220,7 +220,7 @@ def test_triton_too_old_for_rtx50_or_not_matching_torch() -> None:
 def test_lightx2v_install_and_commit() -> None:
     absent = replace(HEALTHY_PROBE, lightx2v=EngineImport(ok=False, error="No module named 'lightx2v'"))
     check = line(make_env(engine_dist=EngineDist(installed=False), probe=absent), "LightX2V install")
-    assert check.status == "fail" and f"git+https://github.com/ModelTC/LightX2V.git@{PINNED_COMMIT}" in check.fix
+    assert check.status == "fail" and f"LightX2V/archive/{PINNED_COMMIT}.tar.gz" in check.fix
     other = make_env(engine_dist=EngineDist(True, "0.1.0", "0123456789abcdef", "https://example.org/x.git"))
     check = line(other, "LightX2V install")
     assert check.status == "warn" and "commit 0123456" in check.detail and PINNED_COMMIT in check.fix
@@ -237,7 +237,7 @@ def test_lightx2v_import() -> None:
     check = line(make_env(probe=probe), "LightX2V import")
     assert check.status == "fail" and "'gguf'" in check.detail and "requirements-lightx2v.txt" in check.fix
     probe = replace(probe, lightx2v=EngineImport(ok=False, error="No module named 'lightx2v'"))
-    assert "lightx2v @ git+" in line(make_env(probe=probe), "LightX2V import").fix
+    assert "lightx2v @ https://" in line(make_env(probe=probe), "LightX2V import").fix
     assert line(make_env(), "LightX2V import").detail == "imports in 12 s"
 
 
@@ -323,7 +323,7 @@ def test_probe_json_after_stray_output_is_used() -> None:
 
 
 def test_engine_dist_from_pips_direct_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A real .dist-info folder on sys.path, as `pip install "lightx2v @ git+…@commit"` leaves it."""
+    """A real .dist-info folder on sys.path, as pip leaves it for a git+ or an archive install."""
     info = tmp_path / "lightx2v-0.1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: lightx2v\nVersion: 0.1.0\n", encoding="utf-8")
@@ -332,6 +332,9 @@ def test_engine_dist_from_pips_direct_url(tmp_path: Path, monkeypatch: pytest.Mo
         "vcs": "git", "commit_id": PINNED_COMMIT, "requested_revision": PINNED_COMMIT}}), encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert read_engine_dist() == EngineDist(True, "0.1.0", PINNED_COMMIT, "https://github.com/ModelTC/LightX2V.git")
+    archive = f"https://github.com/ModelTC/LightX2V/archive/{PINNED_COMMIT}.tar.gz"  # what launch.sh installs
+    direct.write_text(json.dumps({"url": archive, "archive_info": {}}), encoding="utf-8")
+    assert read_engine_dist() == EngineDist(True, "0.1.0", PINNED_COMMIT, archive)
     direct.write_text('{"url": "file:///src/LightX2V", "dir_info": {"editable": true}}', encoding="utf-8")
     assert read_engine_dist() == EngineDist(True, "0.1.0", "", "file:///src/LightX2V")
     direct.write_text("{not json", encoding="utf-8")

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 PINNED_COMMIT = "f8aee98b5462cca8d7288888146ebd95592bf266"
 """The LightX2V commit the adapter's workarounds target; the launch scripts install exactly this one."""
+PINNED_ARCHIVE = f"https://github.com/ModelTC/LightX2V/archive/{PINNED_COMMIT}.tar.gz"
+"""The repository's archive of that commit: pip installs it without git and without the repository's
+robotics submodules, which a git+ install would clone too."""
+_SHA = re.compile(r"\b[0-9a-f]{40}\b")
 
 
 @dataclass(frozen=True)
@@ -50,4 +55,6 @@ def read_engine_dist(name: str = "lightx2v") -> EngineDist:
     vcs = direct.get("vcs_info") if isinstance(direct, dict) else None
     commit = _text(vcs.get("commit_id")) if isinstance(vcs, dict) else ""
     source = _text(direct.get("url")) if isinstance(direct, dict) else ""
+    if not commit and (found := _SHA.search(source)):  # an archive URL names its commit
+        commit = found.group(0)
     return EngineDist(installed=True, version=dist.version, commit=commit, source=source)
