@@ -131,8 +131,8 @@ class Worker:
                                notes=tuple(notes))
             return
         except StudioError as err:
-            self._set_state("error" if err.kind in ("engine_unavailable", "no_gpu", "gpu_arch") else "ready",
-                            err.user_text())
+            if err.kind in ("engine_unavailable", "no_gpu", "gpu_arch"):  # the engine itself is unusable
+                self._set_state("error", err.user_text())
             self._queue.finish(job.id, status="failed", error=err.user_text(), error_kind=err.kind,
                                notes=tuple(notes))
             return

@@ -47,7 +47,6 @@ class Recorder:
     fail_with: type[BaseException] = OutOfMemoryError
     fail_message: str = "CUDA out of memory. Tried to allocate 2.00 GiB"
     build_error: BaseException | None = None
-    stop_when_cancelled: Any = None
     empty_cache_calls: int = 0
 
     def names(self) -> list[str]:
