@@ -18,7 +18,8 @@ logger = logging.getLogger("bench")
 
 # Caps are each budget minus ~0.7 GiB for the CUDA context, which lives outside torch's allocator.
 PLANS: dict[str, list[str]] = {
-    "app-16gb": ["--preset", "16gb", "--cap-gib", "15.3"],
+    "app-16gb": ["--preset", "16gb", "--cap-gib", "15.3", "--queue", "5"],
+    "app-16gb-before": ["--preset", "16gb", "--cap-gib", "15.3", "--before"],
     "app-12gb": ["--preset", "12gb", "--cap-gib", "11.3"],
     "app-8gb": ["--preset", "8gb", "--cap-gib", "7.3"],
     "app-8gb-lowram": ["--preset", "8gb", "--cap-gib", "7.3", "--low-ram"],
@@ -35,6 +36,8 @@ PLANS: dict[str, list[str]] = {
 
 def run_plan(name: str, weights: Path, out: Path, timeout: float) -> dict:
     cmd = [sys.executable, "-m", "bench.run_one", "--weights", str(weights), *PLANS[name]]
+    if "bare" not in PLANS[name]:  # like the app: the kernel choice of the first app run is remembered
+        cmd += ["--kernel-cache", str(out / "kernel-choice.json")]
     started = time.monotonic()
     log = out / f"{name}.log"
     with log.open("w") as fh:

@@ -2,7 +2,8 @@
 # Prepare an offline GPU box for the benchmark. Source it from the repository root:
 #   source bench/setup_box.sh CARRY_DIR
 # CARRY_DIR holds whl/ (wheels LightX2V's import needs beyond a stock PyTorch image: loguru, gguf, ftfy,
-# wcwidth, diffusers, imageio-ffmpeg, pydantic and its parts, pyzmq, sageattention, platformdirs) and src/
+# wcwidth, diffusers, imageio-ffmpeg, pydantic and its parts, pyzmq, sageattention, platformdirs; pytest,
+# pluggy, iniconfig and pytest-timeout for the gpu-marked tests) and src/
 # (LightX2V's lightx2v/ and lightx2v_platform/ at the pinned commit). Nothing here is downloaded.
 carry=${1:?usage: source bench/setup_box.sh CARRY_DIR}
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site "$carry"/whl/*.whl
@@ -40,3 +41,7 @@ PY
 done
 export PYTHONPATH="$PWD:$carry/src:/tmp/site:$standins${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONUNBUFFERED=1
+# A user's pip install compiles bytecode; the copied sources here have none and may be read-only. Keep it
+# in one place so only the first import of each module pays for compiling it, as on a user's machine.
+export PYTHONPYCACHEPREFIX=/tmp/pycache
+python3 -m compileall -q -j 0 "$carry/src" /tmp/site "$PWD/backend" >/dev/null 2>&1 || true

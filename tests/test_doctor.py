@@ -132,6 +132,9 @@ def test_vram_against_the_preset() -> None:
     own = make_env(gpu=replace(make_env().gpu, used_mib=9000, process_mib=8800))  # a warm model in the app itself
     assert line(own, "VRAM").status == "ok"
     big = make_env(gpu=replace(make_env().gpu, total_mib=24564), preset=PRESETS["24gb"], auto_preset=PRESETS["24gb"])
+    assert line(big, "VRAM").detail.endswith("the 24gb preset peaks at 21.0 GiB at 832×480, 81 frames.")
+    unmeasured = replace(PRESETS["24gb"], measured=())
+    big = make_env(gpu=replace(make_env().gpu, total_mib=24564), preset=unmeasured, auto_preset=unmeasured)
     assert line(big, "VRAM").detail.endswith("may use up to 23.5 GiB (not measured yet).")
 
 
@@ -256,11 +259,11 @@ def test_no_working_matmul_scheme_fails() -> None:
 
 # ---- RAM, disk, weights ----------------------------------------------------------------------------
 def test_host_ram() -> None:
-    assert line(make_env(host_ram_gib=31.3), "Host RAM").status == "ok"  # a "32 GB" computer
+    assert line(make_env(host_ram_gib=46.9), "Host RAM").status == "ok"  # a "48 GB" computer
     lazy = line(make_env(host_ram_gib=23.5, low_ram=True), "Host RAM")
     assert lazy.status == "warn" and "lazy loading" in lazy.detail
     forced_off = line(make_env(host_ram_gib=23.5, low_ram_setting="off"), "Host RAM")
-    assert forced_off.status == "fail" and "needs 32 GiB" in forced_off.detail and "'Low RAM'" in forced_off.fix
+    assert forced_off.status == "fail" and "needs 36 GiB" in forced_off.detail and "'Low RAM'" in forced_off.fix
     tiny = line(make_env(host_ram_gib=11.7, low_ram=True), "Host RAM")
     assert tiny.status == "fail" and "even with lazy loading" in tiny.detail
 

@@ -10,11 +10,13 @@ from backend import models
 from backend.engine import kernels
 from backend.engine.base import CancelToken, EngineConfig, StageEvent
 from backend.engine.lightx2v import LightX2VEngine
+from backend.engine.prefetch import T5_MODULE
 from backend.errors import Cancelled, EngineFailed, EngineUnavailable, OutOfVram, WeightsMissing
 from backend.presets import load_presets
 from backend.request import build_request
 from tests.support import fake_lightx2v
 from tests.support.fake_lightx2v import Recorder
+from tests.support.safetensors_file import write_safetensors
 
 PRESETS = load_presets()
 
@@ -81,6 +83,13 @@ def test_low_ram_adds_lazy_load(rec: Recorder, weights: Path) -> None:
     render(LightX2VEngine(), config(weights, "8gb", low_ram=True), width=256, height=256, frames=5)
     attrs = dict(kwargs_of(rec, "setattr"))
     assert attrs["lazy_load"] is True and attrs["num_disk_workers"] == 2
+
+
+@pytest.mark.parametrize(("low_ram", "random_init"), [(True, False), (False, True)])
+def test_low_ram_rebuilds_skip_random_init(rec: Recorder, weights: Path, low_ram: bool, random_init: bool) -> None:
+    render(LightX2VEngine(), config(weights, "8gb", low_ram), width=256, height=256, frames=5)
+    assert kwargs_of(rec, "random_init_during_generate") == [random_init]
+    assert __import__("sys").modules["torch"].nn.init.normal_.__name__ != "keep"  # restored
 
 
 def test_warm_reuse_and_frames_through_modify_config(rec: Recorder, weights: Path) -> None:
@@ -182,6 +191,78 @@ def test_build_failure_missing_file_and_import_error(rec: Recorder, weights: Pat
     with pytest.raises(EngineUnavailable):
         render(engine, config(weights), width=256, height=256, frames=5)
     assert engine.unavailable_reason(weights) is not None  # remembered: Generate stays disabled with the reason
+
+
+def test_t5_is_read_ahead_and_handed_to_the_t5_constructor(rec: Recorder, weights: Path) -> None:
+    t5_module = __import__("sys").modules[T5_MODULE]
+    original = t5_module.load_weights
+    out, _ = render(LightX2VEngine(), config(weights, "16gb"), width=256, height=256, frames=5)
+    (load,) = kwargs_of(rec, "torch.load")
+    assert load == {"path": str(models.layout(weights, "fp8").t5_file), "mmap": True, "weights_only": True}
+    assert "blocks.0.attn.q.weight" in rec.t5_weights  # the prefetched dict, not a second read
+    assert "t5_load_weights_from_disk" not in rec.names()
+    assert t5_module.load_weights is original  # unpatched once the build is done
+    assert out.info["t5_read_ahead_s"] is not None
+
+
+@pytest.mark.parametrize(("preset", "low_ram", "dit", "t5"), [
+    ("16gb", False, [2**21, 2**20], [4096 * 4096]),  # DiT and T5 offloaded
+    ("24gb", False, [], [4096 * 4096]),  # the DiT stays on the GPU; only the T5 is offloaded
+    ("8gb", True, [], [4096 * 4096]),  # lazy_load streams the DiT from disk; the T5 is still offloaded
+])
+def test_pinned_memory_is_reserved_for_what_lightx2v_pins(rec: Recorder, weights: Path, preset: str, low_ram: bool,
+                                                          dit: list[int], t5: list[int]) -> None:
+    dit_dir = models.layout(weights, "fp8").dit_dir
+    write_safetensors(dit_dir / "block_0.safetensors", {"blocks.0.ffn.0.weight": ("F8_E4M3", 2**21),
+                                                        "blocks.0.ffn.0.weight_scale": ("F32", 2**22),
+                                                        "blocks.0.norm3.weight": ("F8_E4M3", 1000)})
+    write_safetensors(dit_dir / "block_1.safetensors", {"blocks.1.attn.q.weight": ("F8_E4M3", 2**20)})
+    out, _ = render(LightX2VEngine(), config(weights, preset, low_ram), width=256, height=256, frames=5)
+    assert sorted(rec.pinned_allocations, reverse=True) == sorted(dit + t5, reverse=True)
+    assert (out.info["pinned_reserve_s"] is not None) == bool(dit)
+
+
+def test_read_ahead_for_the_other_weight_set_is_dropped(rec: Recorder, weights: Path, monkeypatch) -> None:
+    for rel in models.required_files("int8"):
+        (weights / rel).parent.mkdir(parents=True, exist_ok=True)
+        (weights / rel).write_bytes(b"x")
+    monkeypatch.setattr(kernels, "choose", lambda cap, q="auto", a="auto": ("int8-triton", "torch_sdpa", []))
+    render(LightX2VEngine(), config(weights, "16gb"), width=256, height=256, frames=5)  # guessed FP8 (sm_89)
+    assert rec.host_cache_releases >= 1  # the FP8 reservation went back
+    assert rec.t5_weights == {"read": "by LightX2V"}  # the INT8 T5 was read by LightX2V itself
+    (quant,) = kwargs_of(rec, "enable_quantize")
+    assert quant["text_encoder_quantized_ckpt"].endswith("int8.pth")
+
+
+@pytest.mark.parametrize("old_torch", [False, True])
+def test_pinned_blocks_kept_exact_where_torch_can(rec: Recorder, weights: Path, old_torch: bool) -> None:
+    rec.old_torch = old_torch
+    out, _ = render(LightX2VEngine(), config(weights, "16gb"), width=256, height=256, frames=5)
+    assert kwargs_of(rec, "allocator_settings") == ["pinned_max_round_threshold_mb:1"]
+    assert out.info["exact_pinned_blocks"] is not old_torch and out.rgb().shape[0] == 5
+
+
+def test_unload_gives_cached_pinned_memory_back(rec: Recorder, weights: Path) -> None:
+    engine = LightX2VEngine()
+    render(engine, config(weights, "16gb"), width=256, height=256, frames=5)
+    releases = rec.host_cache_releases
+    engine.unload()
+    assert rec.host_cache_releases == releases + 1
+
+
+def test_without_read_ahead_lightx2v_reads_the_t5_itself(rec: Recorder, weights: Path) -> None:
+    render(LightX2VEngine(prefetch=False), config(weights), width=256, height=256, frames=5)
+    assert "torch.load" not in rec.names() and rec.t5_weights == {"read": "by LightX2V"}
+    assert kwargs_of(rec, "t5_load_weights_from_disk") == [str(models.layout(weights, "fp8").t5_file)]
+
+
+def test_a_failed_read_ahead_falls_back_to_lightx2v(rec: Recorder, weights: Path, monkeypatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk hiccup")
+
+    monkeypatch.setattr(__import__("sys").modules["torch"], "load", broken)
+    out, _ = render(LightX2VEngine(), config(weights), width=256, height=256, frames=5)
+    assert rec.t5_weights == {"read": "by LightX2V"} and out.rgb().shape[0] == 5
 
 
 def test_missing_weights_refused_before_building(rec: Recorder, weights: Path) -> None:

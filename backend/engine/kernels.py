@@ -223,8 +223,9 @@ def probe_report() -> dict[str, Any]:
         report["triton"] = {"ok": False, "version": None, "error": f"{type(err).__name__}: {err}"}
     started = time.monotonic()
     try:
-        import lightx2v  # noqa: F401
+        from backend.engine.importer import import_pipeline_class
 
+        import_pipeline_class()  # the same import the engine does
         report["lightx2v"] = {"ok": True, "error": None, "import_s": round(time.monotonic() - started, 1)}
     except Exception as err:
         report["lightx2v"] = {"ok": False, "error": f"{type(err).__name__}: {err}"[:500]}

@@ -17,12 +17,23 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVideo, StageEvent
 from backend.engine.dist import read_engine_dist
+from backend.engine.importer import import_pipeline_class
 from backend.engine.lightx2v_hooks import JobContext, RunnerHooks, add_t5_bias_default, skip_random_init
+from backend.engine.pinned import (
+    PinnedReserve,
+    dit_pin_sizes,
+    limit_pinned_rounding,
+    release_cached_pinned,
+    reserve,
+    state_pin_sizes,
+)
+from backend.engine.prefetch import CheckpointPrefetch, serve_t5_from
 from backend.engine.translate import ENGINE_FIX, translate
 from backend.errors import EngineUnavailable, NoGpu, WeightsMissing
 from backend.gpu import NvmlSource
@@ -40,9 +51,14 @@ def set_engine_environment() -> None:
     """Defaults that must be in place before torch initialises CUDA (call at process start); users'
     own values win. Expandable segments keep the capped allocator from fragmenting: without them the
     8 GB preset ran out of memory at a 7.3 GiB cap on a 6 GiB peak."""
+    # Not pinned_use_cuda_host_register: it halves the time to pin the offloaded weights, but pinned anonymous
+    # memory is copied whole on every fork(), and starting ffmpeg for each clip then took 13-16 s (H200 box).
     os.environ.setdefault("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True")
     os.environ.setdefault("PROFILING_DEBUG_LEVEL", "1")  # level 2 adds device syncs to every phase
     os.environ.setdefault("DTYPE", "BF16")
+    # Triton re-times every candidate tile config of LightX2V's FP8/INT8 GEMMs for each new shape in
+    # each process (~4 s of the first clip); cached on disk, later starts reuse the winners.
+    os.environ.setdefault("TRITON_CACHE_AUTOTUNING", "1")
 
 
 def _find_spec(name: str) -> Any:
@@ -52,13 +68,40 @@ def _find_spec(name: str) -> Any:
         return None
 
 
+@dataclass
+class ReadAhead:
+    """Work started before LightX2V is imported, for the weight set guessed then."""
+
+    dit_dir: Path
+    t5: CheckpointPrefetch | None
+    pinned: PinnedReserve | None
+
+    def settle(self, chosen_dit_dir: Path) -> CheckpointPrefetch | None:
+        """Wait until the helpers are done (LightX2V must not pin while they reserve); drop their work if
+        the kernels chose the other weight set. Returns the T5 read to serve, if any."""
+        for helper in (self.pinned, self.t5):
+            if helper is not None:
+                helper.wait()
+        if chosen_dit_dir == self.dit_dir:
+            return self.t5
+        if self.t5 is not None:
+            self.t5.drop()
+        release_cached_pinned()
+        return None
+
+
 class LightX2VEngine:
     """VideoEngine over LightX2VPipeline. Not thread-safe by design: only the worker calls it."""
 
     name = "lightx2v"
 
-    def __init__(self, fast_init: bool = True, kernel_cache: Path | None = None) -> None:
+    def __init__(self, fast_init: bool = True, kernel_cache: Path | None = None, prefetch: bool = True,
+                 lean_import: bool = True) -> None:
+        """The switches exist for the benchmark's before/after runs; the product uses the defaults."""
         self._fast_init = fast_init
+        self._prefetch = prefetch
+        self._lean_import = lean_import
+        self._exact_pinned = False
         self._kernel_cache = kernel_cache
         self._pipe: Any = None
         self._hooks: RunnerHooks | None = None
@@ -122,9 +165,40 @@ class LightX2VEngine:
 
         if not torch.cuda.is_available():
             raise NoGpu("PyTorch sees no CUDA device")
+        capability = torch.cuda.get_device_capability(0)
+        self._exact_pinned = limit_pinned_rounding(torch) if self._prefetch else False
+        ahead = self._start_reading_ahead(config, capability)
+        try:
+            self._build_with(config, torch, capability, ahead)
+        finally:
+            if ahead.t5 is not None:
+                ahead.t5.drop()
+
+    def _start_reading_ahead(self, config: EngineConfig, capability: tuple[int, int]) -> ReadAhead:
+        """While LightX2V imports: read the T5 file and reserve the pinned memory its offloaded weights will
+        take, for the weight set the kernels will most likely pick."""
+        from backend.engine.kernels import weight_set_for
+        from backend.models import default_weight_set, layout
+
+        guess = weight_set_for(config.quant_scheme) if config.quant_scheme != "auto" else default_weight_set(capability)
+        files = layout(config.weights_dir, guess)
+        keys = config.preset.engine_config(config.low_ram)
+        if not self._prefetch:
+            return ReadAhead(files.dit_dir, None, None)
+        pinned = None
+        if keys.get("cpu_offload") and not keys.get("lazy_load") and files.dit_dir.is_dir():
+            pinned = PinnedReserve(dit_pin_sizes(files.dit_dir))
+        t5 = None
+        if files.t5_file.suffix in (".pth", ".pt") and files.t5_file.is_file():
+            offloaded = keys.get("t5_cpu_offload") and not keys.get("t5_lazy_load")
+            t5 = CheckpointPrefetch(files.t5_file, then=(lambda state: reserve(state_pin_sizes(state))) if offloaded
+                                    else None)
+        return ReadAhead(files.dit_dir, t5, pinned)
+
+    def _build_with(self, config: EngineConfig, torch: Any, capability: tuple[int, int], ahead: ReadAhead) -> None:
         import_started = time.monotonic()
         try:
-            from lightx2v import LightX2VPipeline
+            LightX2VPipeline = import_pipeline_class(lean=self._lean_import)
         except Exception as err:  # ImportError, or RuntimeError from its platform check
             raise EngineUnavailable(f"The LightX2V engine could not be imported ({type(err).__name__}: {err}).",
                                     ENGINE_FIX) from err
@@ -132,7 +206,6 @@ class LightX2VEngine:
         from backend.engine import kernels
         from backend.models import check_weights, layout
 
-        capability = torch.cuda.get_device_capability(0)
         scheme, attention, probes = kernels.choose_cached(capability, config.quant_scheme, config.attention,
                                                           self._kernel_cache, self._kernel_key(torch))
         if not scheme or not attention:
@@ -144,9 +217,36 @@ class LightX2VEngine:
         if not report.complete:
             raise WeightsMissing(list(report.missing) or list(report.problems), str(config.weights_dir))
         files = layout(config.weights_dir, weight_set)
+        prefetch = ahead.settle(files.dit_dir)
         keys = config.preset.engine_config(config.low_ram)
+        pipe = self._configure(LightX2VPipeline(task="t2v", model_cls="wan2.1_distill", model_path=str(files.root)),
+                               files, keys, scheme)
+        if keys.get("t5_cpu_offload"):
+            add_t5_bias_default(scheme)
+        if attention == "sage_attn2":
+            kernels.patch_sageattention_v1()
+        with skip_random_init() if self._fast_init else contextlib.nullcontext(), serve_t5_from(prefetch):
+            pipe.create_generator(attn_mode=attention, infer_steps=INFER_STEPS, num_frames=81, height=480,
+                                  width=832, guidance_scale=1.0, sample_shift=5.0, fps=FPS)
+        self._pipe, self._frames = pipe, 81
+        self._hooks = RunnerHooks(pipe.runner, config.preset.t5_embedding_to_cpu)
+        torch.cuda.synchronize()
+        self._info = {
+            "engine_config": keys,
+            "kernels": {"quant_scheme": scheme, "attention": attention, "weight_set": weight_set},
+            "kernel_probes": [p.__dict__ for p in probes],
+            "lightx2v": lightx2v_version(),
+            "torch": torch.__version__,
+            "gpu_capability": list(capability),
+            "import_s": round(import_s, 2),
+            "t5_read_ahead_s": prefetch.read_s if prefetch is not None else None,
+            "pinned_reserve_s": ahead.pinned.seconds if ahead.pinned is not None else None,
+            "exact_pinned_blocks": self._exact_pinned,
+            "context_mib": self._context_mib(),
+        }
 
-        pipe = LightX2VPipeline(task="t2v", model_cls="wan2.1_distill", model_path=str(files.root))
+    def _configure(self, pipe: Any, files: Any, keys: dict[str, Any], scheme: str) -> Any:
+        """Set the preset's keys on a new LightX2VPipeline (its setters plus attribute config)."""
         pipe.enable_quantize(dit_quantized=True, dit_quantized_ckpt=str(files.dit_dir), quant_scheme=scheme,
                              text_encoder_quantized=True, text_encoder_quantized_ckpt=str(files.t5_file))
         pipe.enable_offload(cpu_offload=keys.get("cpu_offload", False),
@@ -163,26 +263,7 @@ class LightX2VEngine:
         frames_json = self._tmp / "frames.json"
         frames_json.write_text(json.dumps({"target_video_length": 81}))
         pipe.config_json = str(frames_json)
-        if keys.get("t5_cpu_offload"):
-            add_t5_bias_default(scheme)
-        if attention == "sage_attn2":
-            kernels.patch_sageattention_v1()
-        with skip_random_init() if self._fast_init else contextlib.nullcontext():
-            pipe.create_generator(attn_mode=attention, infer_steps=INFER_STEPS, num_frames=81, height=480,
-                                  width=832, guidance_scale=1.0, sample_shift=5.0, fps=FPS)
-        self._pipe, self._frames = pipe, 81
-        self._hooks = RunnerHooks(pipe.runner, config.preset.t5_embedding_to_cpu)
-        torch.cuda.synchronize()
-        self._info = {
-            "engine_config": keys,
-            "kernels": {"quant_scheme": scheme, "attention": attention, "weight_set": weight_set},
-            "kernel_probes": [p.__dict__ for p in probes],
-            "lightx2v": lightx2v_version(),
-            "torch": torch.__version__,
-            "gpu_capability": list(capability),
-            "import_s": round(import_s, 2),
-            "context_mib": self._context_mib(),
-        }
+        return pipe
 
     def _kernel_key(self, torch: Any) -> dict[str, str]:
         """What a remembered kernel choice depends on."""
@@ -216,6 +297,7 @@ class LightX2VEngine:
         import torch
 
         torch.cuda.empty_cache()
+        release_cached_pinned()  # torch keeps freed pinned blocks: without this, host RAM stays taken
         logger.info("Pipeline released")
 
     # ---- one clip --------------------------------------------------------------------------------
@@ -245,9 +327,13 @@ class LightX2VEngine:
         started = time.monotonic()
         try:
             cancel.raise_if_cancelled()
-            result = pipe.generate(seed=request.seed, prompt=request.prompt, negative_prompt=request.negative_prompt,
-                                   save_result_path=str(self._tmp / "unused.mp4"), return_result_tensor=True,
-                                   target_shape=[request.height, request.width])
+            # lazy_load (low RAM) rebuilds the T5 and VAE inside every generate(): skip their random init too
+            rebuilds = self._fast_init and bool(config.preset.engine_config(config.low_ram).get("lazy_load"))
+            with skip_random_init() if rebuilds else contextlib.nullcontext():
+                result = pipe.generate(seed=request.seed, prompt=request.prompt,
+                                       negative_prompt=request.negative_prompt,
+                                       save_result_path=str(self._tmp / "unused.mp4"), return_result_tensor=True,
+                                       target_shape=[request.height, request.width])
             video = result["video"]
         except BaseException as err:
             stage = hooks.job.stage if hooks.job else "loading"
@@ -264,8 +350,10 @@ class LightX2VEngine:
         peak_reserved = torch.cuda.max_memory_reserved() / MIB
         context = self._info.get("context_mib") or 0.0
 
-        def to_uint8() -> Any:  # same rounding as LightX2V's own saver; runs on the writer thread
-            return (video * 255).clamp(0, 255).to(torch.uint8).numpy()
+        def to_uint8() -> Any:
+            # LightX2V's own saver's arithmetic, in place: two fewer 400 MB temporaries on the writer thread
+            # (the tensor is the runner's last result, replaced by its next run).
+            return video.mul_(255).clamp_(0, 255).to(torch.uint8).numpy()
 
         return RenderedVideo(frames=to_uint8, fps=FPS, info={
             **self._info,

@@ -13,24 +13,44 @@ from typing import Any
 
 import numpy as np
 
+from backend.engine.prefetch import T5_MODULE
+
 
 class FakeTensor:
-    """Just enough of torch.Tensor for `(video * 255).clamp(0, 255).to(torch.uint8).numpy()`."""
+    """Just enough of torch.Tensor for `video.mul_(255).clamp_(0, 255).to(torch.uint8).numpy()`."""
 
     def __init__(self, array: np.ndarray) -> None:
         self.array = array
 
-    def __mul__(self, k: float) -> FakeTensor:
-        return FakeTensor(self.array * k)
+    def mul_(self, k: float) -> FakeTensor:
+        self.array *= k
+        return self
 
-    def clamp(self, lo: float, hi: float) -> FakeTensor:
-        return FakeTensor(np.clip(self.array, lo, hi))
+    def clamp_(self, lo: float, hi: float) -> FakeTensor:
+        np.clip(self.array, lo, hi, out=self.array)
+        return self
 
     def to(self, dtype: Any) -> FakeTensor:
         return FakeTensor(self.array.astype(np.uint8))
 
     def numpy(self) -> np.ndarray:
         return self.array
+
+
+class FakeStored:
+    """A checkpoint tensor as torch.load returns it: only its size matters here."""
+
+    def __init__(self, numel: int, item_bytes: int) -> None:
+        self._numel, self._item = numel, item_bytes
+
+    def numel(self) -> int:
+        return self._numel
+
+    def element_size(self) -> int:
+        return self._item
+
+    def clone(self) -> FakeStored:
+        return FakeStored(self._numel, self._item)
 
 
 class OutOfMemoryError(RuntimeError):
@@ -48,6 +68,10 @@ class Recorder:
     fail_message: str = "CUDA out of memory. Tried to allocate 2.00 GiB"
     build_error: BaseException | None = None
     empty_cache_calls: int = 0
+    pinned_allocations: list[int] = field(default_factory=list)  # bytes of each torch.empty(pin_memory=True)
+    host_cache_releases: int = 0
+    old_torch: bool = False  # rejects allocator settings it does not know, as PyTorch does
+    t5_weights: Any = None  # what the T5 constructor's load_weights returned at the last build
 
     def names(self) -> list[str]:
         return [name for name, _ in self.calls]
@@ -181,6 +205,10 @@ class FakePipeline:
         self._rec.calls.append(("create_generator", kwargs))
         if self._rec.build_error is not None:
             raise self._rec.build_error
+        t5 = sys.modules[T5_MODULE]  # looked up at call time, as the real constructor's global is
+        offload = bool(self._attrs.get("t5_cpu_offload"))
+        self._rec.t5_weights = t5.load_weights(self._attrs["text_encoder_quantized_ckpt"], cpu_offload=offload,
+                                               load_from_rank0=False)
         config = {k: v for k, v in self._attrs.items()}
         config.update(kwargs)
         config.pop("num_frames", None)  # the upstream bug: keyword frames never reach the config…
@@ -195,6 +223,8 @@ class FakePipeline:
 
     def generate(self, **kwargs: Any) -> dict[str, Any]:
         self._rec.calls.append(("generate", kwargs))
+        init = sys.modules["torch"].nn.init.normal_  # lazy_load rebuilds modules in here, upstream
+        self._rec.calls.append(("random_init_during_generate", getattr(init, "__name__", "") != "keep"))
         if "target_video_length" not in self.runner.config:
             raise KeyError("target_video_length")
         return self.runner.run_pipeline(kwargs)
@@ -209,12 +239,33 @@ def install(monkeypatch: Any, rec: Recorder, capability: tuple[int, int] = (8, 9
     def empty_cache() -> None:
         rec.empty_cache_calls += 1
 
+    def set_allocator_settings(setting: str) -> None:
+        rec.calls.append(("allocator_settings", setting))
+        if rec.old_torch:
+            raise RuntimeError(f"Unrecognized key '{setting.partition(':')[0]}' in Accelerator allocator config.")
+
     torch.cuda = types.SimpleNamespace(  # type: ignore[attr-defined]
         is_available=lambda: True, get_device_capability=lambda i=0: capability, synchronize=lambda: None,
         get_device_name=lambda i=0: "Fake GPU",
+        memory=types.SimpleNamespace(_set_allocator_settings=set_allocator_settings),
         reset_peak_memory_stats=lambda: None, max_memory_reserved=lambda: 6 * 2**30,
         max_memory_allocated=lambda: 5 * 2**30, memory_reserved=lambda: 1 * 2**30, empty_cache=empty_cache,
     )
+    def load(path: Any, map_location: Any = None, weights_only: bool = False, mmap: bool = False) -> dict[str, Any]:
+        rec.calls.append(("torch.load", {"path": str(path), "mmap": mmap, "weights_only": weights_only}))
+        return {"blocks.0.attn.q.weight": FakeStored(4096 * 4096, 1), "blocks.0.norm1.weight": FakeStored(4096, 2),
+                "token_embedding.weight": FakeStored(256384 * 4096, 2)}
+
+    def empty(n: int, dtype: Any = None, pin_memory: bool = False) -> None:
+        if pin_memory:
+            rec.pinned_allocations.append(n)
+
+    def host_empty_cache() -> None:
+        rec.host_cache_releases += 1
+
+    torch.load = load  # type: ignore[attr-defined]
+    torch.empty = empty  # type: ignore[attr-defined]
+    torch._C = types.SimpleNamespace(_host_emptyCache=host_empty_cache)  # type: ignore[attr-defined]
     torch.nn = types.SimpleNamespace(init=types.SimpleNamespace(normal_=lambda t, *a, **k: t))  # type: ignore[attr-defined]
     lx = types.ModuleType("lightx2v")
     lx.LightX2VPipeline = lambda **kw: FakePipeline(rec, **kw)  # type: ignore[attr-defined]
@@ -224,6 +275,14 @@ def install(monkeypatch: Any, rec: Recorder, capability: tuple[int, int] = (8, 9
         pass
 
     registry.MM_WEIGHT_REGISTER = {"fp8-triton": TritonFp8, "int8-triton": type("TritonInt8", (), {})}  # type: ignore[attr-defined]
+    t5_module = types.ModuleType(T5_MODULE)
+
+    def load_weights(checkpoint_path: Any, cpu_offload: bool = False, remove_key: Any = None,
+                     load_from_rank0: bool = False, include_keys: Any = None) -> dict[str, Any]:
+        rec.calls.append(("t5_load_weights_from_disk", str(checkpoint_path)))
+        return {"read": "by LightX2V"}
+
+    t5_module.load_weights = load_weights  # type: ignore[attr-defined]
     for name, module in {"torch": torch, "lightx2v": lx, "lightx2v.utils": types.ModuleType("lightx2v.utils"),
-                         "lightx2v.utils.registry_factory": registry}.items():
+                         "lightx2v.utils.registry_factory": registry, T5_MODULE: t5_module}.items():
         monkeypatch.setitem(sys.modules, name, module)
