@@ -76,6 +76,7 @@ def test_build_keys_per_preset_and_call_order(rec: Recorder, weights: Path) -> N
     stages = [e.stage for e in events]
     assert stages[0] == "loading" and stages.index("encoding") < stages.index("denoising") < stages.index("decoding")
     assert [e.step for e in events if e.stage == "denoising"] == [0, 1, 2, 3, 4]
+    assert len(out.info["step_times_s"]) == 4 and all(t >= 0 for t in out.info["step_times_s"])
     assert out.info["kernels"]["quant_scheme"] == "fp8-triton" and out.info["warm"] is False
 
 

@@ -344,6 +344,7 @@ class LightX2VEngine:
             runner.stop_signal = False
         total = time.monotonic() - started
         timings = {**hooks.timings(), "generate_s": round(total, 3)}
+        step_times = hooks.step_durations()
         if cold:
             timings["load_s"] = self._info.get("build_s", 0.0)
         hooks.job = None
@@ -360,6 +361,7 @@ class LightX2VEngine:
             "warm": not cold,
             "vae_tiling": tiled,
             "timings": timings,
+            "step_times_s": step_times,
             "peak_allocated_mib": round(torch.cuda.max_memory_allocated() / MIB, 1),
             "peak_reserved_mib": round(peak_reserved, 1),
             "peak_vram_mib": round(peak_reserved + context, 1),

@@ -172,6 +172,13 @@ class RunnerHooks:
         if self.job is not None and self.job.cancel.cancelled:
             self.runner.stop_signal = True
 
+    def step_durations(self) -> list[float]:
+        """Each denoising step of the job that just ran (seconds)."""
+        if self.job is None or not self.job.step_times or "denoising" not in self.job.marks:
+            return []
+        edges = [self.job.marks["denoising"], *self.job.step_times]
+        return [round(b - a, 3) for a, b in itertools.pairwise(edges)]
+
     def timings(self) -> dict[str, float]:
         """Stage durations of the job that just ran (seconds)."""
         if self.job is None:
