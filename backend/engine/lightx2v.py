@@ -17,7 +17,6 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +24,9 @@ from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVi
 from backend.engine.dist import read_engine_dist
 from backend.engine.importer import import_pipeline_class
 from backend.engine.lightx2v_hooks import JobContext, RunnerHooks, add_t5_bias_default, skip_random_init
-from backend.engine.pinned import (
-    PinnedReserve,
-    dit_pin_sizes,
-    limit_pinned_rounding,
-    release_cached_pinned,
-    reserve,
-    state_pin_sizes,
-)
-from backend.engine.prefetch import CheckpointPrefetch, serve_t5_from
+from backend.engine.pinned import limit_pinned_rounding, release_cached_pinned
+from backend.engine.prefetch import serve_t5_from
+from backend.engine.readahead import ReadAhead, start_read_ahead
 from backend.engine.translate import ENGINE_FIX, translate
 from backend.errors import EngineUnavailable, NoGpu, WeightsMissing
 from backend.gpu import NvmlSource
@@ -65,28 +58,6 @@ def _find_spec(name: str) -> Any:
     try:
         return importlib.util.find_spec(name)
     except (ValueError, ImportError):  # already imported without a spec (tests) or a broken parent
-        return None
-
-
-@dataclass
-class ReadAhead:
-    """Work started before LightX2V is imported, for the weight set guessed then."""
-
-    dit_dir: Path
-    t5: CheckpointPrefetch | None
-    pinned: PinnedReserve | None
-
-    def settle(self, chosen_dit_dir: Path) -> CheckpointPrefetch | None:
-        """Wait until the helpers are done (LightX2V must not pin while they reserve); drop their work if
-        the kernels chose the other weight set. Returns the T5 read to serve, if any."""
-        for helper in (self.pinned, self.t5):
-            if helper is not None:
-                helper.wait()
-        if chosen_dit_dir == self.dit_dir:
-            return self.t5
-        if self.t5 is not None:
-            self.t5.drop()
-        release_cached_pinned()
         return None
 
 
@@ -167,33 +138,12 @@ class LightX2VEngine:
             raise NoGpu("PyTorch sees no CUDA device")
         capability = torch.cuda.get_device_capability(0)
         self._exact_pinned = limit_pinned_rounding(torch) if self._prefetch else False
-        ahead = self._start_reading_ahead(config, capability)
+        ahead = start_read_ahead(config, capability) if self._prefetch else ReadAhead(config.weights_dir, None, None)
         try:
             self._build_with(config, torch, capability, ahead)
         finally:
             if ahead.t5 is not None:
                 ahead.t5.drop()
-
-    def _start_reading_ahead(self, config: EngineConfig, capability: tuple[int, int]) -> ReadAhead:
-        """While LightX2V imports: read the T5 file and reserve the pinned memory its offloaded weights will
-        take, for the weight set the kernels will most likely pick."""
-        from backend.engine.kernels import weight_set_for
-        from backend.models import default_weight_set, layout
-
-        guess = weight_set_for(config.quant_scheme) if config.quant_scheme != "auto" else default_weight_set(capability)
-        files = layout(config.weights_dir, guess)
-        keys = config.preset.engine_config(config.low_ram)
-        if not self._prefetch:
-            return ReadAhead(files.dit_dir, None, None)
-        pinned = None
-        if keys.get("cpu_offload") and not keys.get("lazy_load") and files.dit_dir.is_dir():
-            pinned = PinnedReserve(dit_pin_sizes(files.dit_dir))
-        t5 = None
-        if files.t5_file.suffix in (".pth", ".pt") and files.t5_file.is_file():
-            offloaded = keys.get("t5_cpu_offload") and not keys.get("t5_lazy_load")
-            t5 = CheckpointPrefetch(files.t5_file, then=(lambda state: reserve(state_pin_sizes(state))) if offloaded
-                                    else None)
-        return ReadAhead(files.dit_dir, t5, pinned)
 
     def _build_with(self, config: EngineConfig, torch: Any, capability: tuple[int, int], ahead: ReadAhead) -> None:
         import_started = time.monotonic()
