@@ -2,7 +2,7 @@
 
 With block offload LightX2V copies every quantized DiT (and offloaded T5) weight into a new pinned buffer.
 Allocating pinned memory, not the copy, is the cost: 2.6 s of 2.9 s per 3.5 GB on an H200 box
-(`.carry/exp`-style probe in bench/README.md). Torch keeps freed pinned blocks in a cache keyed by size,
+(bench/README.md, "Start-up"). Torch keeps freed pinned blocks in a cache keyed by size,
 so allocating blocks of exactly the sizes LightX2V will ask for on a helper thread during the import, then
 freeing them, turns its allocations into cache hits. Only large quantized tensors are reserved: those are
 the ones it pins, and a reserved block nobody reuses would be pinned RAM wasted until the pipeline goes.
