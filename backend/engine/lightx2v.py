@@ -82,7 +82,8 @@ class LightX2VEngine:
         self._fatal: str | None = None  # an import or architecture failure: no point retrying
         self._nvml = NvmlSource()
         self._reason_cache: tuple[Path, float, str | None] | None = None
-        self._tmp = Path(tempfile.mkdtemp(prefix="wan-studio-"))
+        self._tmp_dir = tempfile.TemporaryDirectory(prefix="wan-studio-")  # removed with the engine or at exit
+        self._tmp = Path(self._tmp_dir.name)
 
     # ---- cheap checks (UI thread) ----------------------------------------------------------------
     def unavailable_reason(self, weights_dir: Path) -> str | None:
