@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from backend.engine.dist import PINNED_ARCHIVE, PINNED_COMMIT
-from backend.presets import CARD_TOLERANCE_GIB, DESKTOP_HEADROOM_GIB
+from backend.presets import CARD_TOLERANCE_GIB, DESKTOP_HEADROOM_GIB, RAM_TOLERANCE_GIB
 
 if TYPE_CHECKING:  # the readings live with their gathering; only their types are needed here
     from backend.doctor import Environment
@@ -23,8 +23,6 @@ DRIVER_URL = "https://www.nvidia.com/Download/index.aspx"
 WEIGHTS_DOWNLOAD_GB = 22.0
 """The FP8 (or INT8) set on disk: DiT ~15 GB, T5 ~6.7 GB, VAE 0.5 GB, tokenizer."""
 CLIPS_MIN_FREE_GB = 2.0
-RAM_TOLERANCE_GIB = 1.0
-"""A '32 GB' computer reports about 31.3 GiB; it still counts as 32."""
 TRITON_FOR_TORCH = {(2, 6): 2, (2, 7): 3, (2, 8): 4, (2, 9): 5, (2, 10): 6, (2, 11): 6}
 """Triton 3.x minor release that each torch release was built against (triton-windows must match)."""
 
