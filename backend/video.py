@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
 import struct
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from backend.errors import SaveFailed
 
 logger = logging.getLogger(__name__)
 SAVE_HINT = "Free some disk space or choose another clips folder."
+ENCODER_TIMEOUT_S = 300
 NEARLY_FULL_BYTES = 64 * 2**20
 """Below this much free space, a write that broke off is taken for a full disk (ffmpeg's own words go to its
 stderr, not to us)."""
@@ -31,35 +35,59 @@ def write_mp4(frames: np.ndarray, path: Path, fps: int, comment: dict[str, Any])
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
         raise SaveFailed(f"Frames must be uint8 [T, H, W, 3], got {frames.dtype} {frames.shape}.")
     t, h, w, _ = frames.shape
-    writer = imageio_ffmpeg.write_frames(
-        str(path),
-        (w, h),
-        fps=fps,
-        codec="libx264",
-        pix_fmt_out="yuv420p",
-        macro_block_size=1,
-        quality=None,
-        ffmpeg_log_level="error",
-        # libx264's defaults (crf 23, preset medium), as LightX2V's own saver uses
-        output_params=["-movflags", "+faststart",
-                       "-metadata", "comment=" + json.dumps(comment, ensure_ascii=False, separators=(",", ":"))],
-    )
-    try:
-        writer.send(None)
-        for i in range(t):
-            writer.send(np.ascontiguousarray(frames[i]))
-        writer.close()
-    except (OSError, RuntimeError, BrokenPipeError) as err:
+    with tempfile.TemporaryFile() as errors:
+        encoder = None
+        try:
+            encoder = _start_encoder(path, w, h, fps, comment, errors)
+            assert encoder.stdin is not None
+            try:
+                for i in range(t):
+                    encoder.stdin.write(np.ascontiguousarray(frames[i]).data)
+            finally:
+                with contextlib.suppress(OSError):
+                    encoder.stdin.close()
+            code = encoder.wait(timeout=ENCODER_TIMEOUT_S)
+        except (OSError, subprocess.SubprocessError) as err:
+            if encoder is not None and encoder.poll() is None:
+                encoder.kill()
+                encoder.wait()
+            path.unlink(missing_ok=True)
+            raise SaveFailed(_save_reason(err, path, _tail(errors)), SAVE_HINT) from err
+        said = _tail(errors)
+    if code != 0 or not path.exists() or path.stat().st_size == 0:
         path.unlink(missing_ok=True)
-        raise SaveFailed(_save_reason(err, path), SAVE_HINT) from err
-    if not path.exists() or path.stat().st_size == 0:
-        path.unlink(missing_ok=True)
-        raise SaveFailed(f"The clip could not be written to {path.parent}.")
-    # imageio-ffmpeg never checks ffmpeg's exit status: when the disk fills, or a file size limit is hit,
-    # while ffmpeg writes the index, it fails quietly and leaves a file that exists but never plays.
+        raise SaveFailed(_save_reason(None, path, said), SAVE_HINT)
+    # ffmpeg may exit cleanly yet leave a file that never plays when the disk fills while it writes the index.
     if not is_complete_mp4(path):
         path.unlink(missing_ok=True)
-        raise SaveFailed(_save_reason(None, path), SAVE_HINT)
+        raise SaveFailed(_save_reason(None, path, said), SAVE_HINT)
+
+
+def _start_encoder(path: Path, w: int, h: int, fps: int, comment: dict[str, Any], errors: Any) -> subprocess.Popen:
+    """ffmpeg reading raw RGB frames on stdin: imageio-ffmpeg's write_frames command with libx264's defaults
+    (crf 23, preset medium, as LightX2V's own saver uses). Started here rather than by imageio-ffmpeg, whose
+    pre-exec hook forces a full fork(): with the offloaded weights pinned, that copied gigabytes for
+    every clip. A new session keeps Ctrl+C in the terminal from killing a save in progress."""
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-f", "rawvideo", "-vcodec", "rawvideo", "-s", f"{w}x{h}",
+               "-pix_fmt", "rgb24", "-r", str(fps), "-i", "-", "-an", "-vcodec", "libx264", "-pix_fmt", "yuv420p",
+               "-v", "error", "-movflags", "+faststart",
+               "-metadata", "comment=" + json.dumps(comment, ensure_ascii=False, separators=(",", ":")), str(path)]
+    if sys.platform == "win32":
+        flags = subprocess.CREATE_NO_WINDOW | subprocess.CREATE_NEW_PROCESS_GROUP
+        return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors,
+                                creationflags=flags)
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors,
+                            start_new_session=True)
+
+
+def _tail(errors: Any) -> str:
+    """The last line ffmpeg wrote to its error output (it names the cause: "No space left on device")."""
+    try:
+        errors.seek(0)
+        lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+    except (OSError, ValueError):
+        return ""
+    return lines[-1].strip() if lines else ""
 
 
 def is_complete_mp4(path: Path) -> bool:
@@ -89,9 +117,10 @@ def is_complete_mp4(path: Path) -> bool:
     return offset == size and {b"ftyp", b"moov", b"mdat"} <= kinds
 
 
-def _save_reason(err: BaseException | None, path: Path) -> str:
-    """One sentence on why the clip could not be written (`err` None: ffmpeg left an incomplete file)."""
-    text = str(err or "")
+def _save_reason(err: BaseException | None, path: Path, said: str = "") -> str:
+    """One sentence on why the clip could not be written (`err` None: ffmpeg failed or left an incomplete
+    file; `said`: its last error line)."""
+    text = f"{err or ''} {said}"
     errno = getattr(err, "errno", None)
     if "No space left" in text or errno == 28:
         return f"The disk holding {path.parent} is full; the clip could not be saved."
@@ -99,11 +128,14 @@ def _save_reason(err: BaseException | None, path: Path) -> str:
         return f"The folder {path.parent} is not writable; the clip could not be saved."
     if _nearly_full(path.parent):
         return f"The disk holding {path.parent} is full; the clip could not be saved."
+    if isinstance(err, subprocess.TimeoutExpired):
+        return f"The video encoder did not finish within {ENCODER_TIMEOUT_S} s; the clip could not be saved."
     if err is None or "Broken pipe" in text or errno == 32:
+        detail = f" (ffmpeg: {said})" if said else ""
         return ("The video encoder stopped before the clip was complete (the disk may be full, or may not take "
-                "a file this large); the clip could not be saved.")
-    # imageio-ffmpeg's message starts with the cause and goes on with the whole ffmpeg command line.
-    return f"The clip could not be saved ({text.strip().splitlines()[0] if text.strip() else type(err).__name__})."
+                f"a file this large){detail}; the clip could not be saved.")
+    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return f"The clip could not be saved ({first})."
 
 
 def _nearly_full(folder: Path) -> bool:

@@ -127,7 +127,7 @@ def job_record(studio: Any, job: Any) -> dict[str, Any]:
         record.update({k: meta.get(k) for k in (
             "kernels", "peak_vram_mib", "peak_reserved_mib", "peak_allocated_mib", "context_mib", "warm",
             "vae_tiling", "import_s", "build_s", "lightx2v", "torch", "step_times_s", "t5_read_ahead_s",
-            "pinned_reserve_s", "exact_pinned_blocks")})
+            "pinned_pool")})
         from backend.video import probe
 
         record["output"] = probe(clip.path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 import sys
 import threading
 import types
@@ -12,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from backend.engine import importer, pinned
+from backend.engine import importer
 from backend.engine.prefetch import T5_MODULE, CheckpointPrefetch, serve_t5_from
-from tests.support.safetensors_file import write_safetensors
 
 PIPELINE = """\
 from lightx2v.models.runners.heavy.heavy_runner import HeavyRunner, OtherRunner  # noqa: F401
@@ -155,40 +153,3 @@ def test_serve_restores_after_a_failed_build(tmp_path: Path, t5_module: types.Mo
     with pytest.raises(ValueError), serve_t5_from(prefetch):
         raise ValueError("build failed")
     assert t5_module.load_weights is original and prefetch.take() is None  # dropped with the build
-
-
-# ---- pinned reservations ----------------------------------------------------------------------------
-
-def test_sizes_come_from_headers_and_bad_files_give_none(tmp_path: Path) -> None:
-    good = tmp_path / "block_0.safetensors"
-    write_safetensors(good, {"a": ("F8_E4M3", 2**20), "b": ("BF16", 2**22), "c": ("I8", 2**21), "d": ("I8", 10)})
-    assert sorted(pinned.safetensors_sizes(good)) == [2**20, 2**21]
-    (tmp_path / "junk.safetensors").write_bytes(b"x")
-    (tmp_path / "huge.safetensors").write_bytes(struct.pack("<Q", 2**60) + b"{")
-    assert pinned.safetensors_sizes(tmp_path / "junk.safetensors") == []
-    assert pinned.safetensors_sizes(tmp_path / "huge.safetensors") == []
-    assert sorted(pinned.dit_pin_sizes(tmp_path)) == [2**20, 2**21]
-
-
-def test_reserve_allocates_every_size_then_frees(tmp_path: Path) -> None:
-    live: list[int] = []
-
-    class Block:
-        def __init__(self, n: int) -> None:
-            self.n = n
-            live.append(n)
-
-        def __del__(self) -> None:
-            live.remove(self.n)
-
-    reserve = pinned.PinnedReserve([2**20, 2**21], allocate=Block)
-    reserve.wait()
-    assert live == [] and reserve.seconds is not None  # all allocated, all back in the cache
-
-
-def test_state_sizes_only_offloaded_block_bytes() -> None:
-    from tests.support.fake_lightx2v import FakeStored
-
-    state = {"blocks.0.attn.q.weight": FakeStored(2**24, 1), "blocks.0.norm1.weight": FakeStored(2**24, 2),
-             "token_embedding.weight": FakeStored(2**30, 1), "blocks.0.tiny": FakeStored(100, 1)}
-    assert pinned.state_pin_sizes(state) == [2**24]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -206,21 +208,36 @@ def test_t5_is_read_ahead_and_handed_to_the_t5_constructor(rec: Recorder, weight
     assert out.info["t5_read_ahead_s"] is not None
 
 
-@pytest.mark.parametrize(("preset", "low_ram", "dit", "t5"), [
-    ("16gb", False, [2**21, 2**20], [4096 * 4096]),  # DiT and T5 offloaded
-    ("24gb", False, [], [4096 * 4096]),  # the DiT stays on the GPU; only the T5 is offloaded
-    ("8gb", True, [], [4096 * 4096]),  # lazy_load streams the DiT from disk; the T5 is still offloaded
+@pytest.mark.parametrize(("preset", "low_ram", "dit_pinned"), [
+    ("16gb", False, True),  # DiT and T5 offloaded
+    ("24gb", False, False),  # the DiT stays on the GPU; only the T5 is offloaded
+    ("8gb", True, False),  # lazy_load streams the DiT from disk; the T5 is still offloaded
 ])
-def test_pinned_memory_is_reserved_for_what_lightx2v_pins(rec: Recorder, weights: Path, preset: str, low_ram: bool,
-                                                          dit: list[int], t5: list[int]) -> None:
+def test_offloaded_weights_are_pinned_in_slabs(rec: Recorder, weights: Path, preset: str, low_ram: bool,
+                                               dit_pinned: bool) -> None:
     dit_dir = models.layout(weights, "fp8").dit_dir
     write_safetensors(dit_dir / "block_0.safetensors", {"blocks.0.ffn.0.weight": ("F8_E4M3", 2**21),
                                                         "blocks.0.ffn.0.weight_scale": ("F32", 2**22),
-                                                        "blocks.0.norm3.weight": ("F8_E4M3", 1000)})
-    write_safetensors(dit_dir / "block_1.safetensors", {"blocks.1.attn.q.weight": ("F8_E4M3", 2**20)})
+                                                        "blocks.0.norm3.weight": ("F8_E4M3", 1000)}, fill=True)
+    write_safetensors(dit_dir / "block_1.safetensors", {"blocks.1.attn.q.weight": ("F8_E4M3", 2**20)}, fill=True)
     out, _ = render(LightX2VEngine(), config(weights, preset, low_ram), width=256, height=256, frames=5)
-    assert sorted(rec.pinned_allocations, reverse=True) == sorted(dit + t5, reverse=True)
-    assert (out.info["pinned_reserve_s"] is not None) == bool(dit)
+    assert ("blocks.1.attn.q.weight" in rec.pinned) is dit_pinned and "blocks.0.attn.q.weight" in rec.pinned  # T5
+    for name, (pin, data) in rec.pinned.items():
+        assert pin.tobytes() == data, name  # every tensor kept its own bytes: no two pieces overlap
+        assert (pin.base is not None) is (len(data) >= 2**20), name  # large ones are pieces of a slab
+    large = [a for a in rec.pinned_allocations if a >= 2**20]
+    assert all(a & (a - 1) == 0 for a in large)  # only slabs, powers of two: nothing rounded away
+    pool = out.info["pinned_pool"]
+    assert pool["served_gb"] == round(sum(len(d) for _, d in rec.pinned.values() if len(d) >= 2**20) / 1e9, 2)
+    assert pool["extra_slabs"] == (1 if dit_pinned else 0)  # the F32 scale was not in the plan: served anyway
+
+
+def test_without_read_ahead_every_weight_is_pinned_by_torch(rec: Recorder, weights: Path) -> None:
+    dit_dir = models.layout(weights, "fp8").dit_dir
+    write_safetensors(dit_dir / "block_0.safetensors", {"blocks.0.ffn.0.weight": ("F8_E4M3", 2**21)}, fill=True)
+    out, _ = render(LightX2VEngine(prefetch=False), config(weights, "16gb"), width=256, height=256, frames=5)
+    assert all(pin.base is None for pin, _ in rec.pinned.values()) and out.info["pinned_pool"] is None
+    assert sorted(rec.pinned_allocations) == sorted(len(d) for _, d in rec.pinned.values())
 
 
 def test_read_ahead_for_the_other_weight_set_is_dropped(rec: Recorder, weights: Path, monkeypatch) -> None:
@@ -233,14 +250,6 @@ def test_read_ahead_for_the_other_weight_set_is_dropped(rec: Recorder, weights: 
     assert rec.t5_weights == {"read": "by LightX2V"}  # the INT8 T5 was read by LightX2V itself
     (quant,) = kwargs_of(rec, "enable_quantize")
     assert quant["text_encoder_quantized_ckpt"].endswith("int8.pth")
-
-
-@pytest.mark.parametrize("old_torch", [False, True])
-def test_pinned_blocks_kept_exact_where_torch_can(rec: Recorder, weights: Path, old_torch: bool) -> None:
-    rec.old_torch = old_torch
-    out, _ = render(LightX2VEngine(), config(weights, "16gb"), width=256, height=256, frames=5)
-    assert kwargs_of(rec, "allocator_settings") == ["pinned_max_round_threshold_mb:1"]
-    assert out.info["exact_pinned_blocks"] is not old_torch and out.rgb().shape[0] == 5
 
 
 def test_unload_gives_cached_pinned_memory_back(rec: Recorder, weights: Path) -> None:
@@ -325,3 +334,17 @@ def test_fastest_working_attention_wins(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(kernels, "probe_attention",
                         lambda n: kernels.KernelProbe(n, "attention", n == "torch_sdpa", "x", timings[n]))
     assert kernels.choose((8, 9))[1] == "torch_sdpa"  # a broken kernel never wins, however fast
+
+
+def test_engine_environment_pins_by_registering_on_linux_and_keeps_users_values(monkeypatch) -> None:
+    from backend.engine import lightx2v
+
+    for name in ("PYTORCH_CUDA_ALLOC_CONF", "PROFILING_DEBUG_LEVEL", "DTYPE", "TRITON_CACHE_AUTOTUNING"):
+        monkeypatch.delenv(name, raising=False)  # restored after the test
+    lightx2v.set_engine_environment()
+    conf = os.environ["PYTORCH_CUDA_ALLOC_CONF"]
+    assert conf.startswith("expandable_segments:True")
+    assert ("pinned_use_cuda_host_register:True" in conf) is sys.platform.startswith("linux")
+    monkeypatch.setenv("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:False")
+    lightx2v.set_engine_environment()
+    assert os.environ["PYTORCH_CUDA_ALLOC_CONF"] == "expandable_segments:False"

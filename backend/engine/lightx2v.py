@@ -24,7 +24,7 @@ from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVi
 from backend.engine.dist import read_engine_dist
 from backend.engine.importer import import_pipeline_class
 from backend.engine.lightx2v_hooks import JobContext, RunnerHooks, add_t5_bias_default, skip_random_init
-from backend.engine.pinned import limit_pinned_rounding, release_cached_pinned
+from backend.engine.pinned import release_cached_pinned, serve_pinned_from
 from backend.engine.prefetch import serve_t5_from
 from backend.engine.readahead import ReadAhead, start_read_ahead
 from backend.engine.translate import ENGINE_FIX, translate
@@ -40,13 +40,20 @@ def lightx2v_version() -> str:
     return read_engine_dist().describe()
 
 
+ALLOC_CONF = "expandable_segments:True" + (
+    ",pinned_use_cuda_host_register:True,pinned_num_register_threads:8" if sys.platform.startswith("linux") else "")
+"""Expandable segments keep the capped allocator from fragmenting: without them the 8 GB preset ran out of
+memory at a 7.3 GiB cap on a 6 GiB peak. On Linux, pinned memory is malloc'ed, touched on 8 threads, then
+registered: pinning 14.5 GB took 2.0 s instead of 16 s on an H200 box, and cudaHostAlloc stalled the
+LightX2V import on the other thread all the while (import 12.4 s instead of 27.4 s; bench/README.md,
+"Start-up"). Such pages are copied into any fork()ed child: pinned.keep_out_of_forks and video.py's
+vfork-friendly ffmpeg start keep that from happening."""
+
+
 def set_engine_environment() -> None:
     """Defaults that must be in place before torch initialises CUDA (call at process start); users'
-    own values win. Expandable segments keep the capped allocator from fragmenting: without them the
-    8 GB preset ran out of memory at a 7.3 GiB cap on a 6 GiB peak."""
-    # Not pinned_use_cuda_host_register: it halves the time to pin the offloaded weights, but pinned anonymous
-    # memory is copied whole on every fork(), and starting ffmpeg for each clip then took 13-16 s (H200 box).
-    os.environ.setdefault("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True")
+    own values win (ALLOC_CONF says why these)."""
+    os.environ.setdefault("PYTORCH_CUDA_ALLOC_CONF", ALLOC_CONF)
     os.environ.setdefault("PROFILING_DEBUG_LEVEL", "1")  # level 2 adds device syncs to every phase
     os.environ.setdefault("DTYPE", "BF16")
     # Triton re-times every candidate tile config of LightX2V's FP8/INT8 GEMMs for each new shape in
@@ -72,7 +79,6 @@ class LightX2VEngine:
         self._fast_init = fast_init
         self._prefetch = prefetch
         self._lean_import = lean_import
-        self._exact_pinned = False
         self._kernel_cache = kernel_cache
         self._pipe: Any = None
         self._hooks: RunnerHooks | None = None
@@ -138,13 +144,11 @@ class LightX2VEngine:
         if not torch.cuda.is_available():
             raise NoGpu("PyTorch sees no CUDA device")
         capability = torch.cuda.get_device_capability(0)
-        self._exact_pinned = limit_pinned_rounding(torch) if self._prefetch else False
         ahead = start_read_ahead(config, capability) if self._prefetch else ReadAhead(config.weights_dir, None, None)
         try:
             self._build_with(config, torch, capability, ahead)
         finally:
-            if ahead.t5 is not None:
-                ahead.t5.drop()
+            ahead.drop()
 
     def _build_with(self, config: EngineConfig, torch: Any, capability: tuple[int, int], ahead: ReadAhead) -> None:
         import_started = time.monotonic()
@@ -168,7 +172,7 @@ class LightX2VEngine:
         if not report.complete:
             raise WeightsMissing(list(report.missing) or list(report.problems), str(config.weights_dir))
         files = layout(config.weights_dir, weight_set)
-        prefetch = ahead.settle(files.dit_dir)
+        prefetch, pool = ahead.settle(files.dit_dir)
         keys = config.preset.engine_config(config.low_ram)
         pipe = self._configure(LightX2VPipeline(task="t2v", model_cls="wan2.1_distill", model_path=str(files.root)),
                                files, keys, scheme)
@@ -176,7 +180,8 @@ class LightX2VEngine:
             add_t5_bias_default(scheme)
         if attention == "sage_attn2":
             kernels.patch_sageattention_v1()
-        with skip_random_init() if self._fast_init else contextlib.nullcontext(), serve_t5_from(prefetch):
+        with skip_random_init() if self._fast_init else contextlib.nullcontext(), serve_t5_from(prefetch), \
+                serve_pinned_from(pool, torch):
             pipe.create_generator(attn_mode=attention, infer_steps=INFER_STEPS, num_frames=81, height=480,
                                   width=832, guidance_scale=1.0, sample_shift=5.0, fps=FPS)
         self._pipe, self._frames = pipe, 81
@@ -191,8 +196,7 @@ class LightX2VEngine:
             "gpu_capability": list(capability),
             "import_s": round(import_s, 2),
             "t5_read_ahead_s": prefetch.read_s if prefetch is not None else None,
-            "pinned_reserve_s": ahead.pinned.seconds if ahead.pinned is not None else None,
-            "exact_pinned_blocks": self._exact_pinned,
+            "pinned_pool": pool.report() if pool is not None else None,
             "context_mib": self._context_mib(),
         }
 

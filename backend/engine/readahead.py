@@ -4,12 +4,17 @@ most likely pick; `settle` drops it if they pick the other one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.engine.base import EngineConfig
-from backend.engine.pinned import PinnedReserve, dit_pin_sizes, release_cached_pinned, reserve, state_pin_sizes
+from backend.engine.pinned import PinnedPool, dit_pin_sizes, release_cached_pinned, state_pin_sizes
 from backend.engine.prefetch import CheckpointPrefetch
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -18,22 +23,29 @@ class ReadAhead:
 
     dit_dir: Path
     t5: CheckpointPrefetch | None
-    pinned: PinnedReserve | None
+    pool: PinnedPool | None
+    helpers: list[threading.Thread] = field(default_factory=list)
 
-    def settle(self, chosen_dit_dir: Path) -> CheckpointPrefetch | None:
-        """Wait until the helpers are done (LightX2V must not pin while they reserve); drop their work if
-        the kernels chose the other weight set. Returns the T5 read to serve, if any."""
-        if self.pinned is None and self.t5 is None:
-            return None
-        for helper in (self.pinned, self.t5):
-            if helper is not None:
-                helper.wait()
+    def settle(self, chosen_dit_dir: Path) -> tuple[CheckpointPrefetch | None, PinnedPool | None]:
+        """Wait until the helpers are done; drop their work if the kernels chose the other weight set.
+        Returns the T5 read and the pinned pool to serve, if any."""
+        for helper in self.helpers:
+            helper.join()
+        if self.t5 is not None:
+            self.t5.wait()
         if chosen_dit_dir == self.dit_dir:
-            return self.t5
+            return self.t5, self.pool
+        self.drop()
+        return None, None
+
+    def drop(self) -> None:
+        """Not needed after all (or the build failed): free what was read and reserved."""
         if self.t5 is not None:
             self.t5.drop()
-        release_cached_pinned()
-        return None
+        if self.pool is not None:
+            self.pool.close()
+            release_cached_pinned()
+            self.pool = None
 
 
 def start_read_ahead(config: EngineConfig, capability: tuple[int, int]) -> ReadAhead:
@@ -44,12 +56,23 @@ def start_read_ahead(config: EngineConfig, capability: tuple[int, int]) -> ReadA
     guess = weight_set_for(config.quant_scheme) if config.quant_scheme != "auto" else default_weight_set(capability)
     files = layout(config.weights_dir, guess)
     keys = config.preset.engine_config(config.low_ram)
-    pinned = None
-    if keys.get("cpu_offload") and not keys.get("lazy_load") and files.dit_dir.is_dir():
-        pinned = PinnedReserve(dit_pin_sizes(files.dit_dir))
-    t5 = None
+    dit_offloaded = bool(keys.get("cpu_offload")) and not keys.get("lazy_load") and files.dit_dir.is_dir()
+    t5_offloaded = bool(keys.get("t5_cpu_offload")) and not keys.get("t5_lazy_load")
+    pool = PinnedPool() if dit_offloaded or t5_offloaded else None
+    ahead = ReadAhead(files.dit_dir, None, pool)
+    if pool is not None and dit_offloaded:
+        thread = threading.Thread(target=_reserve, args=(pool, lambda: dit_pin_sizes(files.dit_dir)),
+                                  name="pinned-reserve", daemon=True)
+        thread.start()
+        ahead.helpers.append(thread)
     if files.t5_file.suffix in (".pth", ".pt") and files.t5_file.is_file():
-        offloaded = keys.get("t5_cpu_offload") and not keys.get("t5_lazy_load")
-        t5 = CheckpointPrefetch(files.t5_file, then=(lambda state: reserve(state_pin_sizes(state))) if offloaded
-                                else None)
-    return ReadAhead(files.dit_dir, t5, pinned)
+        ahead.t5 = CheckpointPrefetch(files.t5_file, then=(lambda state: _reserve(pool, lambda: state_pin_sizes(state)))
+                                      if pool is not None and t5_offloaded else None)
+    return ahead
+
+
+def _reserve(pool: PinnedPool, sizes: Callable[[], list[int]]) -> None:
+    try:
+        pool.reserve(sizes())
+    except Exception as err:  # out of pinnable memory, say: the pool then pins on demand, or torch does
+        logger.info("Reserving pinned memory failed: %s: %s", type(err).__name__, err)

@@ -6,14 +6,21 @@ run_text_encoder / progress callback / stop_signal / run_vae_decoder / end_run b
 from __future__ import annotations
 
 import json
+import math
 import sys
 import types
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from backend.engine.prefetch import T5_MODULE
+from tests.support.safetensors_file import read_safetensors
+
+DTYPES = {"F8_E4M3": np.dtype("uint8"), "I8": np.dtype("int8"), "BF16": np.dtype("float16"),
+          "F32": np.dtype("float32")}
+"""numpy stand-ins for the torch dtypes, by safetensors name (same item sizes)."""
 
 
 class FakeTensor:
@@ -35,6 +42,13 @@ class FakeTensor:
 
     def numpy(self) -> np.ndarray:
         return self.array
+
+
+class HostArray(np.ndarray):
+    """A numpy array with torch's `data_ptr()`, for what the fake torch.empty returns."""
+
+    def data_ptr(self) -> int:
+        return int(self.ctypes.data)
 
 
 class FakeStored:
@@ -69,8 +83,8 @@ class Recorder:
     build_error: BaseException | None = None
     empty_cache_calls: int = 0
     pinned_allocations: list[int] = field(default_factory=list)  # bytes of each torch.empty(pin_memory=True)
+    pinned: dict[str, tuple[np.ndarray, bytes]] = field(default_factory=dict)  # what the build pinned, and from
     host_cache_releases: int = 0
-    old_torch: bool = False  # rejects allocator settings it does not know, as PyTorch does
     t5_weights: Any = None  # what the T5 constructor's load_weights returned at the last build
 
     def names(self) -> list[str]:
@@ -209,6 +223,7 @@ class FakePipeline:
         offload = bool(self._attrs.get("t5_cpu_offload"))
         self._rec.t5_weights = t5.load_weights(self._attrs["text_encoder_quantized_ckpt"], cpu_offload=offload,
                                                load_from_rank0=False)
+        self._pin_offloaded(offload)
         config = {k: v for k, v in self._attrs.items()}
         config.update(kwargs)
         config.pop("num_frames", None)  # the upstream bug: keyword frames never reach the config…
@@ -216,6 +231,25 @@ class FakePipeline:
             with open(self._attrs["config_json"], encoding="utf-8") as fh:
                 config.update(json.load(fh))
         object.__setattr__(self, "runner", FakeRunner(self._rec, config))
+
+    def _pin_offloaded(self, t5_offloaded: bool) -> None:
+        """Like LightX2V: each offloaded weight copied into its own torch.empty(shape, pin_memory=True)."""
+        empty = sys.modules["torch"].empty  # looked up at call time, as the real modules' `torch.empty` is
+        sources: dict[str, tuple[np.dtype, bytes]] = {}
+        if self._attrs.get("cpu_offload") and not self._attrs.get("lazy_load"):
+            for path in sorted(Path(self._attrs["dit_quantized_ckpt"]).glob("*.safetensors")):
+                if path.stat().st_size > 8:  # the tests' placeholder files hold no tensors
+                    for name, (dtype, data) in read_safetensors(path).items():
+                        sources[name] = (DTYPES[dtype], data)
+        if t5_offloaded and isinstance(self._rec.t5_weights, dict):
+            for name, t in self._rec.t5_weights.items():
+                if name.startswith("blocks.") and t.element_size() == 1:
+                    sources[name] = (np.dtype("uint8"), bytes([7]) * t.numel())
+        for name, (dtype, data) in sources.items():
+            source = np.frombuffer(data, dtype=dtype)
+            pin = empty(source.shape, pin_memory=True, dtype=dtype)
+            pin[...] = source  # pin.copy_(tensor)
+            self._rec.pinned[name] = (pin, data)
 
     def modify_config(self, changes: dict[str, Any]) -> None:
         self._rec.calls.append(("modify_config", dict(changes)))
@@ -234,20 +268,14 @@ def install(monkeypatch: Any, rec: Recorder, capability: tuple[int, int] = (8, 9
     """Put fake `torch` and `lightx2v` modules in sys.modules for the duration of a test."""
     torch = types.ModuleType("torch")
     torch.__version__ = "0.0-fake"  # type: ignore[attr-defined]
-    torch.uint8 = "uint8"  # type: ignore[attr-defined]
+    torch.uint8 = np.dtype("uint8")  # type: ignore[attr-defined]
 
     def empty_cache() -> None:
         rec.empty_cache_calls += 1
 
-    def set_allocator_settings(setting: str) -> None:
-        rec.calls.append(("allocator_settings", setting))
-        if rec.old_torch:
-            raise RuntimeError(f"Unrecognized key '{setting.partition(':')[0]}' in Accelerator allocator config.")
-
     torch.cuda = types.SimpleNamespace(  # type: ignore[attr-defined]
         is_available=lambda: True, get_device_capability=lambda i=0: capability, synchronize=lambda: None,
         get_device_name=lambda i=0: "Fake GPU",
-        memory=types.SimpleNamespace(_set_allocator_settings=set_allocator_settings),
         reset_peak_memory_stats=lambda: None, max_memory_reserved=lambda: 6 * 2**30,
         max_memory_allocated=lambda: 5 * 2**30, memory_reserved=lambda: 1 * 2**30, empty_cache=empty_cache,
     )
@@ -256,9 +284,12 @@ def install(monkeypatch: Any, rec: Recorder, capability: tuple[int, int] = (8, 9
         return {"blocks.0.attn.q.weight": FakeStored(4096 * 4096, 1), "blocks.0.norm1.weight": FakeStored(4096, 2),
                 "token_embedding.weight": FakeStored(256384 * 4096, 2)}
 
-    def empty(n: int, dtype: Any = None, pin_memory: bool = False) -> None:
+    def empty(*size: Any, dtype: Any = None, pin_memory: bool = False) -> np.ndarray:
+        shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+        array = HostArray(shape, dtype=dtype or np.dtype("float32"))  # owns its memory: .base is None
         if pin_memory:
-            rec.pinned_allocations.append(n)
+            rec.pinned_allocations.append(math.prod(shape) * array.itemsize)
+        return array
 
     def host_empty_cache() -> None:
         rec.host_cache_releases += 1
