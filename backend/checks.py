@@ -349,15 +349,15 @@ def check_host_ram(env: Environment) -> Check:
     text = f"{ram:.1f} GiB"
     if ram + RAM_TOLERANCE_GIB < need:
         if not env.low_ram and ram + RAM_TOLERANCE_GIB >= preset.low_ram_min_host_ram_gib:
-            fix = (f"Set 'Low RAM' to auto or on in Settings: with lazy loading the {preset.name} preset needs "
-                   f"{preset.low_ram_min_host_ram_gib:g} GiB.")
+            fix = (f"Set 'Low-RAM mode' to Automatic or On in Settings: with lazy loading the {preset.name} preset "
+                   f"needs {preset.low_ram_min_host_ram_gib:g} GiB.")
         else:
             fix = "Close other programs, or add RAM."
         mode = " even with lazy loading" if env.low_ram else ""
         return Check("Host RAM", "fail", f"{text}: the {preset.name} preset needs {need:g} GiB{mode}.", fix)
     if env.low_ram and env.low_ram_setting != "on":
         return Check("Host RAM", "warn", f"{text}: below the {preset.min_host_ram_gib:g} GiB that keeps the model "
-                     "in memory, so DiT blocks are read from disk (lazy loading): it works, at about 1.5 × the time "
+                     "in memory, so DiT blocks are read from disk (lazy loading): it works, at about 1.6 × the time "
                      "a clip.", f"With {preset.min_host_ram_gib:g} GB of RAM or more the model stays loaded.")
     return Check("Host RAM", "ok", f"{text}; the {preset.name} preset needs {need:g} GiB"
                  + (" with lazy loading" if env.low_ram else ""))

@@ -263,7 +263,7 @@ def test_host_ram() -> None:
     lazy = line(make_env(host_ram_gib=23.5, low_ram=True), "Host RAM")
     assert lazy.status == "warn" and "lazy loading" in lazy.detail
     forced_off = line(make_env(host_ram_gib=23.5, low_ram_setting="off"), "Host RAM")
-    assert forced_off.status == "fail" and "needs 32 GiB" in forced_off.detail and "'Low RAM'" in forced_off.fix
+    assert forced_off.status == "fail" and "needs 32 GiB" in forced_off.detail and "'Low-RAM mode'" in forced_off.fix
     tiny = line(make_env(host_ram_gib=11.7, low_ram=True), "Host RAM")
     assert tiny.status == "fail" and "even with lazy loading" in tiny.detail
 
