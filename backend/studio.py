@@ -163,6 +163,17 @@ class Studio:
     def requeue(self, job_id: str) -> Job:
         return self.queue.requeue(job_id)
 
+    def free_engine(self) -> tuple[bool, str]:
+        """Ask the worker to unload the model (for a game, another app, or RAM): (asked, what happens)."""
+        state = self.engine_state.state
+        busy = any(j.status in ("queued", "running") for j in self.queue.snapshot())
+        if state in ("idle", "error") and not busy:
+            return False, "The model is not loaded: there is nothing to free."
+        self.worker.request_unload()
+        if busy:
+            return True, "The model will be unloaded when the queue is empty."
+        return True, "Unloading the model: its GPU memory and RAM are given back."
+
     def jobs(self) -> list[Job]:
         return self.queue.snapshot()
 

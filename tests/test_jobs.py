@@ -185,3 +185,22 @@ def test_stored_job_with_invalid_request_is_skipped(paths) -> None:
     q = JobQueue(paths.queue_file)
     notes = q.restore()
     assert len(q.snapshot()) == 1 and "1 stored job(s) could not be read" in notes[0]
+
+
+def test_take_next_wakes_for_a_request_but_jobs_come_first(tmp_path) -> None:
+    queue = JobQueue(tmp_path / "queue.json")
+    wanted = threading.Event()
+    got: list[object] = []
+    waiter = threading.Thread(target=lambda: got.append(queue.take_next(timeout=10, wake_if=wanted.is_set)))
+    waiter.start()
+    time.sleep(0.05)
+    assert waiter.is_alive()  # nothing to do: it waits
+    wanted.set()
+    queue.poke()
+    waiter.join(5)
+    assert got == [None] and not queue.closed  # woken for the request, not closed
+    (job,) = queue.enqueue([build_request("first", seed=1, **SMALL)])
+    taken = queue.take_next(timeout=1, wake_if=wanted.is_set)
+    assert taken is not None and taken[0].id == job.id  # a queued job wins over the request
+    queue.close()
+    assert queue.take_next(timeout=1) is None and queue.closed

@@ -194,3 +194,15 @@ def test_a_failed_job_shows_its_reason_and_can_be_requeued(paths: Paths) -> None
         client.predict(job.id, api_name="/requeue_job")
         again = next(j for j in app.studio.jobs() if j.id != job.id)
         assert app.studio.queue.wait_for(again.id, ("done", "failed"), 60).status == "done"
+
+
+def test_free_gpu_button_unloads_the_model_and_says_so(paths: Paths) -> None:
+    engine = CpuTestEngine()
+    with running_app(paths, engine) as app:
+        client = app.client()
+        assert "nothing to free" in client.predict(api_name="/free_gpu")
+        (job,) = app.studio.submit("load the model", 256, 256, 5, 3)
+        assert app.studio.queue.wait_for(job.id, ("done", "failed"), 60).status == "done"
+        assert "Unloading the model" in client.predict(api_name="/free_gpu")
+        eventually(lambda: "Model unloaded" in client.predict(api_name="/progress")[1], timeout=10)
+        assert engine._key is None

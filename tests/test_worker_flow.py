@@ -40,3 +40,50 @@ def test_cancel_running_then_next_job_runs(paths, tmp_path) -> None:
         assert len(studio.clips()) == 1
     finally:
         studio.stop()
+
+
+def wait_until(condition, timeout: float = 10.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_free_gpu_unloads_when_idle_and_the_next_job_loads_again(paths) -> None:
+    engine = CpuTestEngine()
+    studio = Studio(paths, engine, gpu=FakeGpu(), host_ram=64.0, preload=False)
+    studio.start()
+    try:
+        assert studio.free_engine() == (False, "The model is not loaded: there is nothing to free.")
+        (first,) = studio.submit("load it", seed=1, **SMALL)
+        assert studio.queue.wait_for(first.id, ("done", "failed"), 60).status == "done"
+        assert engine.loads == 1 and studio.engine_state.state == "ready"
+        asked, text = studio.free_engine()
+        assert asked and "given back" in text
+        wait_until(lambda: studio.engine_state.state == "idle")
+        assert engine._key is None and "Model unloaded" in studio.engine_state.detail
+        (second,) = studio.submit("loads again", seed=2, **SMALL)
+        assert studio.queue.wait_for(second.id, ("done", "failed"), 60).status == "done"
+        assert engine.loads == 2 and len(studio.clips()) == 2
+    finally:
+        studio.stop()
+
+
+def test_free_gpu_while_busy_waits_for_the_queue_to_empty(paths) -> None:
+    gate = threading.Event()
+    engine = CpuTestEngine(gate=gate)
+    studio = Studio(paths, engine, gpu=FakeGpu(), host_ram=64.0, preload=False)
+    studio.start()
+    try:
+        first, second = studio.submit("busy", seed=1, count=2, **SMALL)
+        studio.queue.wait_for(first.id, ("running",), timeout=10)
+        assert studio.free_engine() == (True, "The model will be unloaded when the queue is empty.")
+        gate.set()
+        for job in (first, second):  # both still run, on the loaded model
+            assert studio.queue.wait_for(job.id, ("done", "failed"), 60).status == "done"
+        wait_until(lambda: studio.engine_state.state == "idle")
+        assert engine.loads == 1 and engine._key is None and not studio.worker.unload_pending
+    finally:
+        studio.stop()

@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -113,8 +113,10 @@ class JobQueue:
             self._cond.notify_all()
         return jobs
 
-    def take_next(self, timeout: float | None = None) -> tuple[Job, CancelToken] | None:
-        """Block until a job is queued (or the queue closes) and mark it running."""
+    def take_next(self, timeout: float | None = None,
+                  wake_if: Callable[[], bool] | None = None) -> tuple[Job, CancelToken] | None:
+        """Block until a job is queued and mark it running. None when the queue closes, the timeout
+        passes, or (with no job waiting) `wake_if()` is true after a `poke()`: queued jobs come first."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while True:
@@ -128,10 +130,22 @@ class JobQueue:
                     self._save_locked()
                     self._cond.notify_all()
                     return job, self._tokens.setdefault(job.id, CancelToken())
+                if wake_if is not None and wake_if():
+                    return None
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return None
                 self._cond.wait(remaining)
+
+    def poke(self) -> None:
+        """Wake a waiting take_next so that it looks at its wake_if again."""
+        with self._cond:
+            self._cond.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        with self._cond:
+            return self._closed
 
     def update(self, job_id: str, *, persist: bool = True, **changes: Any) -> Job:
         """Replace fields of a job. Progress-only updates pass persist=False."""

@@ -51,6 +51,7 @@ class Worker:
         self._preload: EngineConfig | None = None
         self._state_lock = threading.Lock()
         self._state = EngineState()
+        self._unload_wanted = threading.Event()
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self, preload: EngineConfig | None = None) -> None:
@@ -65,6 +66,16 @@ class Worker:
             self._thread.join(timeout)
         self._writer.close(timeout)
 
+    def request_unload(self) -> None:
+        """Free the model's GPU memory and pinned RAM once no job is queued or running (on this thread,
+        which owns the GPU); the next job loads it again."""
+        self._unload_wanted.set()
+        self._queue.poke()
+
+    @property
+    def unload_pending(self) -> bool:
+        return self._unload_wanted.is_set()
+
     @property
     def engine_state(self) -> EngineState:
         with self._state_lock:
@@ -78,9 +89,12 @@ class Worker:
         if self._preload is not None:
             self._do_preload(self._preload)
         while True:
-            item = self._queue.take_next()
+            item = self._queue.take_next(wake_if=self._unload_wanted.is_set)
             if item is None:
-                break
+                if self._queue.closed:
+                    break
+                self._unload()
+                continue
             job, token = item
             try:
                 self._run_job(job, token)
@@ -101,6 +115,16 @@ class Worker:
         except Exception as err:
             logger.exception("Preload crashed")
             self._set_state("error", f"Loading the model failed: {err}")
+
+    def _unload(self) -> None:
+        self._unload_wanted.clear()
+        try:
+            self._engine.unload()
+        except Exception:  # a failed release must not stop the worker; the next load rebuilds anyway
+            logger.exception("Unloading the model failed")
+        logger.info("Model unloaded on request")
+        self._set_state("idle", "Model unloaded: its GPU memory and RAM are free. The next Generate loads it "
+                                "again.")
 
     # ---- one job ---------------------------------------------------------------------------------
     def _run_job(self, job: Job, token: CancelToken) -> None:

@@ -1,6 +1,7 @@
 """The generate area: the Generate button (or why it is off), engine state, and live job progress.
 
-Progress is the running job's stage, percentage, elapsed time and ETA, with a Cancel button.
+Progress is the running job's stage, percentage, elapsed time and ETA, with a Cancel button; a second
+button unloads the model so its GPU memory and RAM can be used by something else between sessions.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from backend.studio import Studio
 from ui.choices import parse_size
 from ui.context import UiContext
 from ui.formatting import attr, esc, seconds, shorten
-from ui.messages import done, problem
+from ui.messages import done, note, problem
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class GenerateWidgets:
     availability: gr.Markdown
     progress: gr.HTML
     cancel: gr.Button
+    free: gr.Button
 
 
 def render(ctx: UiContext) -> GenerateWidgets:
@@ -36,9 +38,11 @@ def render(ctx: UiContext) -> GenerateWidgets:
     message = gr.Markdown(elem_id="wan-message")
     availability = gr.Markdown(availability_text(ctx.studio), elem_id="wan-availability")
     progress = gr.HTML(progress_html(ctx.studio.jobs()), elem_id="wan-progress")
-    cancel = gr.Button("⏹ Cancel the running job", size="sm", variant="stop", elem_id="wan-cancel-running",
-                       interactive=False)
-    return ctx.keep(GenerateWidgets(button, message, availability, progress, cancel))
+    with gr.Row():
+        cancel = gr.Button("⏹ Cancel the running job", size="sm", variant="stop", elem_id="wan-cancel-running",
+                           interactive=False)
+        free = gr.Button("⏏ Free GPU memory", size="sm", elem_id="wan-free-gpu")
+    return ctx.keep(GenerateWidgets(button, message, availability, progress, cancel, free))
 
 
 def availability_text(studio: Studio) -> str:
@@ -146,6 +150,14 @@ def cancel_running(studio: Studio) -> str:
     return done("Cancelling: the job stops at its next step.")
 
 
+def free_gpu(studio: Studio) -> str:
+    try:
+        asked, text = studio.free_engine()
+    except Exception as err:
+        return problem(err, "unloading the model")
+    return done(text) if asked else note(text)
+
+
 def listen(ctx: UiContext) -> None:
     w = ctx.area(GenerateWidgets)
     studio = ctx.studio
@@ -159,6 +171,7 @@ def listen(ctx: UiContext) -> None:
     w.button.click(on_generate, inputs=ctx.form(), outputs=[w.message, ctx.widget("seed")], api_name="generate",
                    preprocess=False)
     w.cancel.click(lambda: cancel_running(studio), outputs=[w.message], api_name="cancel_running")
+    w.free.click(lambda: free_gpu(studio), outputs=[w.message], api_name="free_gpu")
     outputs = [w.progress, w.availability, w.button, w.cancel]
     ctx.widget("fast_timer").tick(lambda: status(studio), outputs=outputs, show_progress="hidden", api_name="progress",
                                   concurrency_limit=None)
