@@ -260,6 +260,25 @@ def test_unload_gives_cached_pinned_memory_back(rec: Recorder, weights: Path) ->
     assert rec.host_cache_releases == releases + 1
 
 
+def test_unload_frees_the_pipeline_even_after_lightx2v_froze_the_gc(rec: Recorder, weights: Path) -> None:
+    """LightX2V gc.freeze()s everything after its first clip; a pipeline in a reference cycle (holding the
+    GPU and pinned memory) would then never be collected on unload or a preset change."""
+    import gc
+    import weakref
+
+    rec.freeze_gc = True
+    engine = LightX2VEngine()
+    try:
+        render(engine, config(weights, "16gb"), width=256, height=256, frames=5)
+        runner = weakref.ref(rec.pipelines[-1].runner)
+        rec.pipelines.clear()
+        assert gc.get_freeze_count() > 0 and runner() is not None
+        engine.unload()
+        assert runner() is None and gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
+
+
 def test_without_read_ahead_lightx2v_reads_the_t5_itself(rec: Recorder, weights: Path) -> None:
     render(LightX2VEngine(prefetch=False), config(weights), width=256, height=256, frames=5)
     assert "torch.load" not in rec.names() and rec.t5_weights == {"read": "by LightX2V"}

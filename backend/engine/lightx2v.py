@@ -248,6 +248,9 @@ class LightX2VEngine:
         self._hooks = None
         self._pipe = None
         self._key = None
+        # LightX2V gc.freeze()s the whole object graph after its first clip: frozen objects are never
+        # collected, so a reference cycle in the old pipeline would keep its GPU and pinned memory forever.
+        gc.unfreeze()
         gc.collect()
         import torch
 

@@ -5,6 +5,7 @@ run_text_encoder / progress callback / stop_signal / run_vae_decoder / end_run b
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import sys
@@ -86,6 +87,7 @@ class Recorder:
     pinned: dict[str, tuple[np.ndarray, bytes]] = field(default_factory=dict)  # what the build pinned, and from
     host_cache_releases: int = 0
     t5_weights: Any = None  # what the T5 constructor's load_weights returned at the last build
+    freeze_gc: bool = False  # run_pipeline ends with gc.freeze(), as LightX2V's does
 
     def names(self) -> list[str]:
         return [name for name, _ in self.calls]
@@ -184,6 +186,10 @@ class FakeRunner:
         frames = self.config["target_video_length"]
         video = np.full((frames, h, w, 3), 0.5, dtype=np.float32)
         self.end_run()
+        if self.rec.freeze_gc:  # upstream's BaseRunner gc.freeze()s the object graph after the first run
+            self.cycle = self  # and the real runner's graph has cycles
+            gc.collect()
+            gc.freeze()
         return {"video": FakeTensor(video) if input_info["return_result_tensor"] else None}
 
 
