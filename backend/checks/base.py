@@ -1,0 +1,97 @@
+"""What every doctor check shares: the report line (Check), the exact fix commands for this install,
+and version and architecture parsing. No I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from backend.engine.dist import PINNED_ARCHIVE
+
+if TYPE_CHECKING:  # the readings live with their gathering; only their types are needed here
+    from backend.doctor import Environment
+
+Status = Literal["ok", "warn", "fail", "skip"]
+KernelKind = Literal["quant", "attention", "other"]
+ArchSupport = Literal["native", "ptx", "none"]
+
+TORCH_CU128_INDEX = "https://download.pytorch.org/whl/cu128"
+DRIVER_URL = "https://www.nvidia.com/Download/index.aspx"
+WEIGHTS_DOWNLOAD_GB = 22.0
+"""The FP8 (or INT8) set on disk: DiT ~15 GB, T5 ~6.7 GB, VAE 0.5 GB, tokenizer."""
+CLIPS_MIN_FREE_GB = 2.0
+TRITON_FOR_TORCH = {(2, 6): 2, (2, 7): 3, (2, 8): 4, (2, 9): 5, (2, 10): 6, (2, 11): 6}
+"""Triton 3.x minor release that each torch release was built against (triton-windows must match)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report. `fix` is what to do (an exact command where there is one)."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+def sm(cap: tuple[int, int]) -> str:
+    return f"sm_{cap[0]}{cap[1]}"
+
+
+def python_cmd(env: Environment, args: str) -> str:
+    """A command for the app's own Python, so installs land in the right environment."""
+    exe = f'"{env.python_exe}"' if " " in env.python_exe else env.python_exe
+    return f"{exe} {args}"
+
+
+def pip(env: Environment, args: str) -> str:
+    return python_cmd(env, f"-m pip {args}")
+
+
+def torch_reinstall(env: Environment) -> str:
+    return pip(env, f"install --force-reinstall torch torchvision torchaudio --index-url {TORCH_CU128_INDEX}")
+
+
+def engine_install(env: Environment) -> str:
+    return pip(env, f'install --force-reinstall --no-deps "lightx2v @ {PINNED_ARCHIVE}"')
+
+
+def version_tuple(text: str, parts: int = 2) -> tuple[int, ...] | None:
+    found = re.match(r"(\d+(?:\.\d+)*)", text.strip())
+    if not found:
+        return None
+    numbers = tuple(int(n) for n in found.group(1).split("."))
+    return (numbers + (0,) * parts)[:parts]
+
+
+def triton_minor_for(env: Environment) -> int | None:
+    torch = env.probe.torch
+    version = version_tuple(torch.version) if torch and torch.version else None
+    return TRITON_FOR_TORCH.get((version[0], version[1])) if version else None
+
+
+def triton_install(env: Environment) -> str:
+    """triton-windows on Windows (Triton has no Windows wheels), pinned to the torch release."""
+    minor = triton_minor_for(env)
+    if env.windows:
+        spec = f'"triton-windows<3.{minor + 1}"' if minor is not None else '"triton-windows>=3.3"'
+    else:
+        spec = f'"triton==3.{minor}.*"' if minor is not None else "triton"
+    return pip(env, f"install -U {spec}")
+
+
+def arch_support(arch_list: Sequence[str], cap: tuple[int, int]) -> ArchSupport:
+    """Whether torch ships machine code for this GPU. Code for sm_XY runs on any X.Z with Z >= Y (the
+    'a'/'f' variants only on their exact chip); PTX (compute_XY) can be compiled on the spot instead."""
+    ptx = False
+    for arch in arch_list:
+        found = re.fullmatch(r"(sm|compute)_(\d+)(\d)([af]?)", arch)
+        if not found:
+            continue
+        kind, major, minor, suffix = found.group(1), int(found.group(2)), int(found.group(3)), found.group(4)
+        if kind == "sm" and major == cap[0] and (minor == cap[1] or (not suffix and minor <= cap[1])):
+            return "native"
+        ptx = ptx or (kind == "compute" and (major, minor) <= cap)
+    return "ptx" if ptx else "none"
