@@ -269,6 +269,10 @@ def test_availability_follows_the_engine_state(studio: Studio) -> None:
                                                   "The engine could not start. Reinstall it.")
     studio.worker._set_state("ready", "Model loaded (12gb preset).")
     assert generate.availability_text(studio) == "🟢 Engine ready. Model loaded (12gb preset)."
+    studio.worker._set_state("idle", "Model unloaded: its GPU memory and RAM are free.")
+    assert generate.availability_text(studio) == "⏏ Model unloaded: its GPU memory and RAM are free."
+    studio.worker._set_state("idle")
+    assert generate.availability_text(studio) == "Engine idle: the model loads at the first Generate."
 
 
 def test_long_prompt_gets_a_hint() -> None:

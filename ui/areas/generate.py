@@ -51,6 +51,8 @@ def availability_text(studio: Studio) -> str:
     if reason:
         return f"🚫 **Generate is off:** {esc(reason)}"
     state = studio.engine_state
+    if state.state == "idle" and state.detail:  # unloaded on request: the detail says it all
+        return f"⏏ {esc(state.detail)}"
     words = {
         "idle": "Engine idle: the model loads at the first Generate.",
         "loading": "⏳ Loading the model in the background… you can queue jobs now.",
