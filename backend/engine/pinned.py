@@ -33,6 +33,11 @@ MIN_BYTES = 1 << 20
 SLAB_BYTES = 1 << 30
 ALIGN = 4096
 MADV_DONTFORK = 10
+DONTFORK_MIN_BYTES = 64 << 20
+"""Only blocks this large are kept out of forks: malloc always maps them on their own (its mmap threshold
+tops out at 32 MiB), so the flag goes with them when they are freed. Smaller blocks may come from malloc's
+heap, whose pages outlive them and would then be missing in a child that runs Python before exec (seen:
+a subprocess pre-exec hook crashed in the child)."""
 QUANTIZED = {"F8_E4M3": 1, "F8_E5M2": 1, "I8": 1}
 """safetensors dtype names of the weight formats the offloaded linears keep as they are (bytes per item)."""
 
@@ -85,7 +90,8 @@ def _power_of_two(nbytes: int) -> int:
 
 def plan_slabs(sizes: list[int], slab_bytes: int = SLAB_BYTES) -> list[int]:
     """Slab sizes that hold these tensors (first fit, largest first): full slabs, then the smallest
-    power of two for what is left. Powers of two, so torch's rounding adds nothing."""
+    power of two for what is left (at least DONTFORK_MIN_BYTES). Powers of two, so torch's rounding adds
+    nothing."""
     used: list[int] = []
     for size in sorted((_aligned(s) for s in sizes), reverse=True):
         slot = next((i for i, u in enumerate(used) if u + size <= slab_bytes), None)
@@ -93,7 +99,10 @@ def plan_slabs(sizes: list[int], slab_bytes: int = SLAB_BYTES) -> list[int]:
             used.append(size)
         else:
             used[slot] += size
-    return [slab_bytes] * (len(used) - 1) + [min(slab_bytes, _power_of_two(used[-1]))] if used else []
+    if not used:
+        return []
+    last = min(slab_bytes, max(DONTFORK_MIN_BYTES, _power_of_two(used[-1])))
+    return [slab_bytes] * (len(used) - 1) + [last]
 
 
 def _allocate_pinned(nbytes: int) -> Any:
@@ -111,7 +120,7 @@ def keep_out_of_forks(address: int, nbytes: int) -> bool:
     are copied whole into a forked child: 8 s and a second copy of the weights in RAM for each fork with
     14 GB pinned (H200 box). Our own subprocesses use vfork; this covers any other fork.
     """
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or nbytes < DONTFORK_MIN_BYTES:
         return False
     page = mmap.PAGESIZE
     start, end = -(-address // page) * page, (address + nbytes) // page * page
