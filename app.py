@@ -1,4 +1,6 @@
-"""Wan Studio: command line (serve, generate, doctor), logging, and wiring."""
+"""Wan Studio: command line (serve, generate, weights, doctor), logging, and wiring.
+
+This module owns the Studio: it makes it, starts it, and stops it for every command."""
 
 from __future__ import annotations
 
@@ -7,10 +9,11 @@ import logging
 import logging.handlers
 import signal
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
+from backend.download import DownloadProgress
 from backend.errors import StudioError
 from backend.jobs.job import FINISHED, Job
 from backend.settings import Paths
@@ -45,7 +48,7 @@ def make_studio(paths: Paths, preload: bool = True) -> Studio:
     return Studio(paths, LightX2VEngine(kernel_cache=paths.data_dir / "kernel-choice.json"), preload=preload)
 
 
-COMMANDS = ("serve", "generate", "doctor")
+COMMANDS = ("serve", "generate", "weights", "doctor")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -74,6 +77,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     gen.add_argument("--seed", default=None, help="0..4294967295; random when left out")
     gen.add_argument("--out", type=Path, help="also copy the finished mp4 here")
 
+    weights = sub.add_parser("weights", parents=[common], help="download or check the model weights")
+    weights.add_argument("action", choices=("download", "verify"),
+                         help="download: fetch what is missing (resumes); verify: check every file's checksum")
+    weights.add_argument("--set", dest="weight_set", choices=("fp8", "int8"), default=None,
+                         help="the weight set; picked from your card when left out")
+    weights.add_argument("--folder", type=Path, default=None,
+                         help="the weights folder (remembered for the page); the current one when left out")
+    weights.add_argument("--token", default=None, help="a Hugging Face access token (not saved)")
+
     doctor = sub.add_parser("doctor", parents=[common], help="check GPU, torch, kernels, engine and weights")
     doctor.add_argument("--preset", default="auto")
 
@@ -92,34 +104,33 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-preload", action="store_true", help="load the model at the first Generate")
 
 
-def run_generate(studio: Studio, args: argparse.Namespace, out: object = sys.stdout) -> int:
-    """Queue one job, draw a console progress bar, return 0 on success or 1 with a one-line reason."""
-    write = getattr(out, "write")  # noqa: B009 - any text stream
-    reason = studio.unavailable_reason()
-    if reason:
-        write(f"error: {reason}\n")
-        return 1
+def run_generate(studio: Studio, args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Queue one job, draw a console progress bar, return 0 on success or 1 with a one-line reason.
+    Every argument is checked before anything looks for a GPU, so a wrong value is named as such."""
+    out = out or sys.stdout
     try:
+        studio.check_submission(args.prompt, args.width, args.height, args.frames, args.seed, args.preset,
+                                args.negative_prompt)
+        reason = studio.unavailable_reason()
+        if reason:
+            out.write(f"error: {reason}\n")
+            return 1
         (job,) = studio.submit(args.prompt, args.width, args.height, args.frames, args.seed, args.preset,
                                args.negative_prompt)
     except StudioError as err:
-        write(f"error: {err.user_text()}\n")
+        out.write(f"error: {err.user_text()}\n")
         return 1
-    write(f"seed {job.request.seed}, {job.request.width}x{job.request.height}, {job.request.frames} frames\n")
-    last = ""
+    out.write(f"seed {job.request.seed}, {job.request.width}x{job.request.height}, {job.request.frames} frames\n")
+    bar = ConsoleBar(out)
+    current = job
     while True:
-        current = studio.queue.get(job.id)
-        line = _bar(current)
-        if line != last:
-            write("\r" + line.ljust(len(last)))
-            getattr(out, "flush", lambda: None)()
-            last = line
+        bar.draw(_bar(current))
         if current.status in FINISHED:
             break
-        time.sleep(0.2)
-    write("\n")
+        current = studio.wait_for_change(current, timeout=1.0)
+    bar.end()
     if current.status != "done" or current.clip_id is None:
-        write(f"error: {current.error or current.status}\n")
+        out.write(f"error: {current.error or current.status}\n")
         return 1
     clip = studio.clip(current.clip_id)
     if args.out:
@@ -127,15 +138,91 @@ def run_generate(studio: Studio, args: argparse.Namespace, out: object = sys.std
 
         args.out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(clip.path, args.out)
-    write(f"saved {args.out or clip.path}\n")
+    out.write(f"saved {args.out or clip.path}\n")
     return 0
 
 
+class ConsoleBar:
+    """One progress line, redrawn in place (only when its text changes)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._last = ""
+
+    def draw(self, line: str) -> None:
+        if line != self._last:
+            self._out.write("\r" + line.ljust(len(self._last)))
+            self._out.flush()
+            self._last = line
+
+    def end(self) -> None:
+        self._out.write("\n")
+
+
+def gauge(fraction: float, width: int = 30) -> str:
+    filled = int(max(0.0, min(1.0, fraction)) * width)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%}"
+
+
 def _bar(job: Job) -> str:
-    width = 30
-    filled = int(job.progress.fraction * width)
     eta = f" ETA {job.progress.eta_s:.0f}s" if job.progress.eta_s is not None else ""
-    return f"[{'#' * filled}{'.' * (width - filled)}] {job.progress.fraction:4.0%} {job.progress.describe()}{eta}"
+    return f"{gauge(job.progress.fraction)} {job.progress.describe()}{eta}"
+
+
+def run_weights(studio: Studio, args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """`app.py weights download|verify`: the Models tab's checks and download, with a console bar.
+    0 when the set is complete (and, for verify, every checksum matches), else 1 with a one-line reason."""
+    out = out or sys.stdout
+    folder = None if args.folder is None else args.folder if args.folder.is_absolute() else Path.cwd() / args.folder
+    try:
+        if folder is not None:  # the Models tab's checks; a download's folder is remembered, as there
+            folder = studio.use_weights_folder(folder) if args.action == "download" else \
+                studio.check_weights_folder(folder)
+        weight_set = studio.weight_set(args.weight_set)
+        if args.action == "verify":
+            out.write(f"Checking every file of the {weight_set.upper()} set (reads all of it: minutes)…\n")
+            out.flush()
+            report = studio.weights_report(weight_set, verify=True, folder=folder)
+            out.write(("" if report.complete else "error: ") + report.summary() + "\n")
+            return 0 if report.complete else 1
+        studio.start_download(weight_set, args.token)
+    except StudioError as err:
+        out.write(f"error: {err.user_text()}\n")
+        return 1
+    bar = ConsoleBar(out)
+    try:
+        progress = studio.download_progress()
+        while progress.state in ("idle", "checking", "downloading", "verifying"):
+            bar.draw(_download_line(progress))
+            progress = studio.wait_for_download(0.5)
+    except KeyboardInterrupt:
+        studio.cancel_download()
+        progress = studio.wait_for_download(60)
+    bar.draw(_download_line(progress))
+    bar.end()
+    if progress.state != "done":
+        out.write(f"error: {progress.message}\n")
+        return 1
+    out.write(progress.message + "\n")
+    return 0
+
+
+def _download_line(p: DownloadProgress) -> str:
+    share = p.done_bytes / p.total_bytes if p.total_bytes else 0.0
+    speed = f" {p.speed_bps / 1e6:.1f} MB/s" if p.speed_bps > 0 else ""
+    eta = f" ETA {p.eta_s / 60:.0f} min" if p.eta_s is not None else ""
+    return f"{gauge(share)} {p.done_bytes / 1e9:.2f} of {p.total_bytes / 1e9:.2f} GB{speed}{eta} {p.state}"
+
+
+def run_doctor(studio: Studio, preset: str, out: TextIO | None = None) -> int:
+    """`app.py doctor`: print the report; 0 when nothing failed, else 1."""
+    out = out or sys.stdout
+    sys.stderr.write("Checking the GPU, torch, kernels and weights (up to a few minutes the first time)…\n")
+    sys.stderr.flush()
+    report = studio.run_doctor(preset)
+    out.write(report.text)
+    out.flush()
+    return 1 if report.failed else 0
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:
@@ -151,9 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_file = setup_logging(paths, args.verbose)
     logger.info("Starting %s (log %s)", args.command, log_file)
     if args.command == "doctor":
-        from backend.doctor import print_report
-
-        return print_report(make_studio(paths, preload=False), args.preset)
+        return run_doctor(make_studio(paths, preload=False), args.preset)
+    if args.command == "weights":
+        return run_weights(make_studio(paths, preload=False), args)
     if args.command == "generate":
         studio = make_studio(paths, preload=False)
         studio.start()

@@ -13,18 +13,39 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from backend import APP_VERSION
-from backend.checks import Check, KernelKind, run_checks
+from backend.checks import Check, run_checks
+from backend.checks.environment import (
+    EngineImport,
+    Environment,
+    KernelResult,
+    ProbeResult,
+    TorchInfo,
+    TritonInfo,
+)
 from backend.engine.dist import EngineDist, read_engine_dist
-from backend.errors import PresetError
 from backend.gpu import GpuReading
 from backend.models import WeightSet, WeightsReport, check_weights, default_weight_set
 from backend.presets import Preset
-from backend.studio import Studio
 
-__all__ = ["Check", "Environment", "gather", "print_report", "report_text", "run_checks"]
+__all__ = [
+    "Check",
+    "DoctorReport",
+    "EngineDist",
+    "EngineImport",
+    "Environment",
+    "KernelResult",
+    "ProbeResult",
+    "TorchInfo",
+    "TritonInfo",
+    "Verdict",
+    "gather",
+    "report_text",
+    "run_checks",
+    "verdict",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -32,95 +53,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROBE_COMMAND = (sys.executable, "-m", "backend.engine.kernels", "--json")
 PROBE_TIMEOUT_S = 180.0
 """Importing lightx2v takes 12-20 s and the first Triton compile of each kernel a few more."""
-
-
-@dataclass(frozen=True)
-class TorchInfo:
-    """The probe's view of torch. `cuda` is "" for a CPU-only build."""
-
-    ok: bool
-    error: str = ""
-    version: str = ""
-    cuda: str = ""
-    arch_list: tuple[str, ...] = ()
-    cuda_available: bool | None = None
-    device: str = ""
-    capability: tuple[int, int] | None = None
-    tiny_op_ok: bool | None = None
-
-
-@dataclass(frozen=True)
-class TritonInfo:
-    ok: bool
-    version: str = ""
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class EngineImport:
-    """Whether `import lightx2v` worked in the probe process, and how long it took."""
-
-    ok: bool
-    error: str = ""
-    import_s: float | None = None
-
-
-@dataclass(frozen=True)
-class KernelResult:
-    """One candidate matmul scheme or attention kernel, tried with a tiny call on this GPU."""
-
-    name: str
-    kind: KernelKind
-    ok: bool
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class ProbeResult:
-    """What the probe child reported. `failure` says why it crashed, timed out or printed no JSON;
-    a piece is None where that part could not run."""
-
-    failure: str = ""
-    seconds: float = 0.0
-    torch: TorchInfo | None = None
-    triton: TritonInfo | None = None
-    lightx2v: EngineImport | None = None
-    kernels: tuple[KernelResult, ...] | None = None
-    chosen_quant: str = ""
-    chosen_attention: str = ""
-
-
-@dataclass(frozen=True)
-class Environment:
-    """Every reading the checks need: gathered once by `gather`, or built by hand in tests."""
-
-    system: str
-    platform: str
-    python: str
-    python_exe: str
-    gpu: GpuReading
-    probe: ProbeResult
-    engine_dist: EngineDist
-    host_ram_gib: float | None
-    preset: Preset | None
-    auto_preset: Preset | None
-    preset_error: str
-    low_ram: bool
-    low_ram_setting: str
-    weights_dir: Path
-    free_disk_gb: float | None
-    weight_set: WeightSet
-    weights: WeightsReport | None
-    weights_error: str = ""
-
-    @property
-    def capability(self) -> tuple[int, int] | None:
-        torch = self.probe.torch
-        return self.gpu.capability or (torch.capability if torch else None)
-
-    @property
-    def windows(self) -> bool:
-        return self.system == "Windows"
 
 
 # ---- the probe child process ----------------------------------------------------------------------
@@ -231,32 +163,64 @@ def _weights(root: Path, weight_set: WeightSet) -> tuple[WeightsReport | None, s
         return None, f"{type(err).__name__}: {err}"
 
 
-def gather(studio: Studio, preset_name: str, probe_command: Sequence[str] = PROBE_COMMAND,
-           probe_timeout_s: float = PROBE_TIMEOUT_S) -> Environment:
-    """Read everything once. Nothing here raises for a broken machine: each problem becomes a reading."""
-    gpu = studio.monitor.sample()
-    preset, preset_error = None, ""
-    try:
-        preset = studio.preset_for(preset_name)
-    except PresetError as err:
-        preset_error = err.user_text()
+def gather(*, gpu: GpuReading, host_ram_gib: float | None, preset: Preset | None, preset_error: str,
+           auto_preset: Preset | None, low_ram: bool, low_ram_setting: str, weights_dir: Path,
+           probe_command: Sequence[str] = PROBE_COMMAND, probe_timeout_s: float = PROBE_TIMEOUT_S) -> Environment:
+    """Read everything else once (the Studio passes what it knows). Nothing here raises for a broken
+    machine: each problem becomes a reading."""
     probe = run_probe(probe_command, probe_timeout_s)
     capability = gpu.capability or (probe.torch.capability if probe.torch else None)
     weight_set = default_weight_set(capability)
-    weights_dir = studio.weights_dir()
     weights, weights_error = _weights(weights_dir, weight_set)
     return Environment(
         system=platform.system(), platform=platform.platform(), python=platform.python_version(),
         python_exe=sys.executable, gpu=gpu, probe=probe, engine_dist=read_engine_dist(),
-        host_ram_gib=studio.host_ram_gib, preset=preset, auto_preset=studio.preset_for("auto"),
-        preset_error=preset_error, low_ram=studio.low_ram_for(preset) if preset else False,
-        low_ram_setting=studio.settings.low_ram, weights_dir=weights_dir, free_disk_gb=free_disk_gb(weights_dir),
-        weight_set=weight_set, weights=weights, weights_error=weights_error,
+        host_ram_gib=host_ram_gib, preset=preset, auto_preset=auto_preset, preset_error=preset_error,
+        low_ram=low_ram, low_ram_setting=low_ram_setting, weights_dir=weights_dir,
+        free_disk_gb=free_disk_gb(weights_dir), weight_set=weight_set, weights=weights, weights_error=weights_error,
     )
 
 
 # ---- the report -----------------------------------------------------------------------------------
 LABELS = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
+
+
+Verdict = Literal["no_gpu", "not_ready", "ready"]
+VERDICT_TEXT: dict[Verdict, str] = {
+    "no_gpu": "No NVIDIA GPU: generation is unavailable on this computer.",
+    "not_ready": "Not ready: fix the failed lines, top first, then run the doctor again.",
+    "ready": "Ready to generate.",
+}
+
+
+def verdict(checks: Sequence[Check]) -> Verdict:
+    """The one-word outcome of a run: the GPU line failing outranks every other failure."""
+    if any(c.name == "GPU" and c.status == "fail" for c in checks):
+        return "no_gpu"
+    return "not_ready" if any(c.status == "fail" for c in checks) else "ready"
+
+
+@dataclass(frozen=True)
+class DoctorReport:
+    """One run of every check, in report order, with its verdict and the copyable text."""
+
+    checks: tuple[Check, ...]
+
+    @property
+    def verdict(self) -> Verdict:
+        return verdict(self.checks)
+
+    @property
+    def headline(self) -> str:
+        return VERDICT_TEXT[self.verdict]
+
+    @property
+    def failed(self) -> bool:
+        return any(c.status == "fail" for c in self.checks)
+
+    @property
+    def text(self) -> str:
+        return report_text(self.checks)
 
 
 def report_text(checks: Sequence[Check]) -> str:
@@ -267,23 +231,6 @@ def report_text(checks: Sequence[Check]) -> str:
         if check.fix and check.status != "ok":
             lines.append(f"       fix: {check.fix}")
     counts = {status: sum(c.status == status for c in checks) for status in LABELS}
-    no_gpu = any(c.name == "GPU" and c.status == "fail" for c in checks)
-    if no_gpu:
-        verdict = "No NVIDIA GPU: generation is unavailable on this computer."
-    elif counts["fail"]:
-        verdict = "Not ready: fix the FAIL lines, top first, then run the doctor again."
-    else:
-        verdict = "Ready to generate."
     lines.append(f"{counts['fail']} failed, {counts['warn']} warning(s), {counts['ok']} ok, {counts['skip']} "
-                 f"skipped. {verdict}")
+                 f"skipped. {VERDICT_TEXT[verdict(checks)]}")
     return "\n".join(lines) + "\n"
-
-
-def print_report(studio: Studio, preset_name: str, probe_command: Sequence[str] = PROBE_COMMAND) -> int:
-    """`python app.py doctor`: print the report; 0 when nothing failed, else 1."""
-    sys.stderr.write("Checking the GPU, torch, kernels and weights (up to a few minutes the first time)…\n")
-    sys.stderr.flush()
-    checks = run_checks(gather(studio, preset_name, probe_command))
-    sys.stdout.write(report_text(checks))
-    sys.stdout.flush()
-    return 1 if any(c.status == "fail" for c in checks) else 0

@@ -1,6 +1,7 @@
-"""The Studio: one object wiring queue, worker, gallery, presets, settings and the GPU monitor.
+"""The Studio: the one object that owns every long-lived service of a process (queue, worker, gallery,
+presets, settings, the GPU monitor, the weights download, the doctor's background run).
 
-The page and the headless command both talk to this, never to the parts directly.
+The page and the command line talk to this, never to the parts directly; `app.py` starts and stops it.
 """
 
 from __future__ import annotations
@@ -8,19 +9,25 @@ from __future__ import annotations
 import logging
 import platform
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from backend import APP_VERSION
+from backend import APP_VERSION, doctor
+from backend.background import BackgroundRun, RunState
+from backend.checks import run_checks
+from backend.doctor import DoctorReport
+from backend.download import DownloadProgress, WeightsDownloader
 from backend.engine.base import EngineConfig, VideoEngine
-from backend.errors import BadRequest, StudioError
+from backend.errors import BadRequest, PresetError, StudioError
 from backend.gallery import Clip, Gallery
-from backend.gpu import GpuSource, NvmlSource, VramMonitor, host_ram_gib, total_vram_gib
-from backend.jobs.job import Job
+from backend.gpu import GpuReading, GpuSource, NvmlSource, VramMonitor, host_ram_gib, total_vram_gib
+from backend.jobs.job import FINISHED, Job, JobStatus
 from backend.jobs.queue import JobQueue
 from backend.jobs.worker import EngineState, Worker
-from backend.presets import Preset, load_presets, lower_preset, needs_low_ram, resolve
-from backend.request import SEED_MAX, GenerationRequest, build_request
+from backend.models import WEIGHT_SETS, WeightSet, WeightsReport, check_weights, default_weight_set
+from backend.presets import Fit, Preset, load_presets, lower_preset, needs_low_ram, predict_fit, resolve
+from backend.request import SEED_MAX, GenerationRequest, build_request, check_seed, prompt_warning, snap_frames
 from backend.settings import Paths, UserSettings, load_user_settings, save_user_settings
 
 logger = logging.getLogger(__name__)
@@ -32,7 +39,7 @@ class Studio:
 
     def __init__(self, paths: Paths, engine: VideoEngine, gpu: GpuSource | None = None,
                  presets: dict[str, Preset] | None = None, host_ram: float | None = None,
-                 preload: bool = True) -> None:
+                 preload: bool = True, downloader: WeightsDownloader | None = None) -> None:
         self.paths = paths
         paths.create()
         self.engine = engine
@@ -47,6 +54,8 @@ class Studio:
         self._started = self._stopped = False
         self.notes: list[str] = [settings_note] if settings_note else []
         self.worker = Worker(self.queue, engine, self.gallery, self.config_for, self._lower, self.describe)
+        self._downloader = downloader or WeightsDownloader()
+        self._doctor: BackgroundRun[DoctorReport] = BackgroundRun("the doctor")
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -127,6 +136,13 @@ class Studio:
                count: object = 1) -> list[Job]:
         """Validate and queue `count` jobs of one prompt. A given seed is used for the first job and
         counts up for the rest; a random seed draws a fresh one for each. Nothing is queued on error."""
+        return self.queue.enqueue(self.check_submission(prompt, width, height, frames, seed, preset,
+                                                        negative_prompt, count))
+
+    def check_submission(self, prompt: object, width: object = 832, height: object = 480, frames: object = 81,
+                         seed: object = None, preset: object = "auto", negative_prompt: object = "",
+                         count: object = 1) -> list[GenerationRequest]:
+        """The requests `submit` would queue, or BadRequest/PresetError naming the first bad value."""
         try:
             n = int(count)  # type: ignore[call-overload]
         except (TypeError, ValueError):
@@ -141,7 +157,7 @@ class Studio:
         for i in range(1, n):
             next_seed = None if random_seed else (first.seed + i) % (SEED_MAX + 1)
             requests.append(build_request(prompt, width, height, frames, next_seed, preset, negative_prompt))
-        return self.queue.enqueue(requests)
+        return requests
 
     @staticmethod
     def _check_limits(request: GenerationRequest, preset: Preset) -> None:
@@ -177,8 +193,24 @@ class Studio:
     def jobs(self) -> list[Job]:
         return self.queue.snapshot()
 
-    def running_job(self) -> Job | None:
-        return next((j for j in self.queue.snapshot() if j.status == "running"), None)
+    def job(self, job_id: str) -> Job:
+        """One job by id (NotFound for an unknown id)."""
+        return self.queue.get(job_id)
+
+    def active_job(self) -> Job | None:
+        """The job on the GPU. While one clip is being written the next may already run: prefer running."""
+        jobs = self.queue.snapshot()
+        running = next((j for j in jobs if j.status == "running"), None)
+        return running or next((j for j in jobs if j.status == "saving"), None)
+
+    def wait_for_job(self, job_id: str, statuses: tuple[JobStatus, ...] = FINISHED,
+                     timeout: float = 3600.0) -> Job:
+        """Block until the job reaches one of `statuses` (TimeoutError after `timeout`)."""
+        return self.queue.wait_for(job_id, statuses, timeout)
+
+    def wait_for_change(self, job: Job, timeout: float) -> Job:
+        """The job once it differs from `job` (progress, status), or as it is after `timeout`."""
+        return self.queue.wait_for_change(job, timeout)
 
     # ---- clips -----------------------------------------------------------------------------------
     def clips(self) -> list[Clip]:
@@ -189,6 +221,116 @@ class Studio:
 
     def delete_clip(self, clip_id: str) -> None:
         self.gallery.delete(clip_id)
+
+    # ---- GPU readings ----------------------------------------------------------------------------
+    def gpu_reading(self) -> GpuReading:
+        """The latest NVML sample (taken about once a second on the monitor's thread)."""
+        return self.monitor.latest()
+
+    def gpu_history(self) -> list[GpuReading]:
+        return self.monitor.history()
+
+    def job_peak_mib(self, job: Job) -> float | None:
+        """The highest GPU memory use sampled while `job` has been running, or None before it starts."""
+        return self.monitor.peak_since(job.started_at) if job.started_at else None
+
+    # ---- weights -----------------------------------------------------------------------------------
+    def card_weight_set(self) -> WeightSet:
+        """The weight set this card runs: FP8 on sm_89+ (or an unknown card), else INT8."""
+        return default_weight_set(self.gpu_reading().capability)
+
+    def weight_set(self, value: object) -> WeightSet:
+        """`value` as a weight set name; None or "" means the card's own set."""
+        if value is None or value == "":
+            return self.card_weight_set()
+        chosen = next((s for s in WEIGHT_SETS if s == value), None)
+        if chosen is None:
+            raise BadRequest(f"There is no weight set named {str(value)[:20]!r}.",
+                             f"Choose one of: {', '.join(WEIGHT_SETS)}.")
+        return chosen
+
+    def weights_report(self, weight_set: object = None, verify: bool = False,
+                       folder: Path | None = None) -> WeightsReport:
+        """Which files of the set are in the weights folder (`verify` also compares every checksum)."""
+        return check_weights(folder or self.weights_dir(), self.weight_set(weight_set), verify_hashes=verify)
+
+    def use_weights_folder(self, text: object) -> Path:
+        """Remember a folder that has (or will get) the weights; "" goes back to the default folder."""
+        if not str(text or "").strip():
+            self.update_settings(weights_dir="")
+            return self.weights_dir()
+        folder = self.check_weights_folder(text)
+        self.update_settings(weights_dir=str(folder))
+        return folder
+
+    def check_weights_folder(self, text: object) -> Path:
+        """A weights folder as typed, if it can be one: a full path, without '..', that exists."""
+        folder = Path(str(text or "").strip()).expanduser()
+        # '..' is refused rather than resolved: a folder is named plainly, never by climbing out of another.
+        if not folder.is_absolute() or ".." in folder.parts:
+            raise BadRequest(f"Give the full path of the folder, without '..' (for example {self.paths.weights_dir}).")
+        if not folder.is_dir():
+            raise BadRequest(f"The folder {folder} does not exist.",
+                             "Create it first, or choose one that has the weights.")
+        return folder
+
+    def start_download(self, weight_set: object = None, token: str | None = None) -> None:
+        """Start (or resume) downloading a weight set into the weights folder on a background thread;
+        refused while one runs."""
+        self._downloader.start(self.weights_dir(), self.weight_set(weight_set), token or None)
+
+    def cancel_download(self) -> None:
+        self._downloader.cancel()
+
+    def download_progress(self) -> DownloadProgress:
+        return self._downloader.progress()
+
+    def wait_for_download(self, timeout: float) -> DownloadProgress:
+        """The progress once the download has ended or `timeout` has passed, whichever is first."""
+        return self._downloader.wait(timeout)
+
+    # ---- the doctor --------------------------------------------------------------------------------
+    def run_doctor(self, preset_name: str = "auto", probe_command: Sequence[str] | None = None) -> DoctorReport:
+        """Run every environment check now (seconds to minutes: a child process probes the GPU)."""
+        preset, preset_error = None, ""
+        try:
+            preset = self.preset_for(preset_name)
+        except PresetError as err:
+            preset_error = err.user_text()
+        env = doctor.gather(gpu=self.monitor.sample(), host_ram_gib=self.host_ram_gib, preset=preset,
+                            preset_error=preset_error, auto_preset=self.preset_for("auto"),
+                            low_ram=self.low_ram_for(preset) if preset else False,
+                            low_ram_setting=self.settings.low_ram, weights_dir=self.weights_dir(),
+                            probe_command=probe_command or doctor.PROBE_COMMAND)
+        return DoctorReport(tuple(run_checks(env)))
+
+    def start_doctor(self, preset_name: str = "auto") -> bool:
+        """Run the checks in the background; False when a run is already going."""
+        return self._doctor.start(lambda: self.run_doctor(preset_name))
+
+    def doctor_state(self) -> RunState[DoctorReport]:
+        return self._doctor.state()
+
+    # ---- the form's rules, for the page ------------------------------------------------------------
+    @staticmethod
+    def new_seed() -> int:
+        return check_seed(None)
+
+    @staticmethod
+    def check_seed(value: object) -> int:
+        """A seed in range (BadRequest otherwise); None, "", "random" or -1 draw a fresh one."""
+        return check_seed(value)
+
+    @staticmethod
+    def snap_frames(frames: float) -> int:
+        return snap_frames(frames)
+
+    @staticmethod
+    def prompt_warning(prompt: str) -> str | None:
+        return prompt_warning(prompt)
+
+    def predict_fit(self, preset: Preset, width: int, height: int, frames: int) -> tuple[Fit, str]:
+        return predict_fit(preset, width, height, frames)
 
     # ---- settings --------------------------------------------------------------------------------
     def update_settings(self, **changes: Any) -> UserSettings:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import app
 from backend import doctor
 from backend.checks import arch_support, run_checks
 from backend.doctor import (
@@ -22,7 +23,6 @@ from backend.doctor import (
     TritonInfo,
     gather,
     parse_probe,
-    print_report,
     read_engine_dist,
     report_text,
     run_probe,
@@ -352,21 +352,25 @@ def test_real_gather_without_a_gpu(paths, capsys: pytest.CaptureFixture[str]) ->
     if NvmlSource().read().ok:
         pytest.skip("this machine has an NVIDIA GPU")
     studio = Studio(paths, CpuTestEngine(), preload=False)
-    env = gather(studio, "auto")
+    env = gather(gpu=NvmlSource().read(), host_ram_gib=None, preset=None, preset_error="", auto_preset=None,
+                 low_ram=False, low_ram_setting="auto", weights_dir=paths.weights_dir)
     checks = {c.name: c for c in run_checks(env)}
     assert checks["GPU"].status == "fail" and "No NVIDIA GPU" in checks["GPU"].detail
     assert checks["Weights"].status == "fail" and env.weight_set == "fp8"
     assert env.free_disk_gb is not None and env.weights_dir == paths.weights_dir
-    assert print_report(studio, "auto") == 1
+    report = studio.run_doctor("auto")
+    assert report.verdict == "no_gpu" and report.failed
+    assert {c.name: c.status for c in report.checks}["Weights"] == "fail"
+    assert app.run_doctor(studio, "auto") == 1
     out = capsys.readouterr().out
     assert out.startswith("Wan Studio") and "generation is unavailable on this computer" in out
 
 
-def test_print_report_returns_zero_only_when_nothing_failed(paths, monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_doctor_command_returns_zero_only_when_nothing_failed(paths, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
     studio = Studio(paths, CpuTestEngine(), gpu=FakeGpu(), host_ram=64.0, preload=False)
-    monkeypatch.setattr(doctor, "gather", lambda studio, name, command: make_env())
-    assert print_report(studio, "auto") == 0
-    monkeypatch.setattr(doctor, "gather", lambda studio, name, command: make_env(weights=MISSING))
-    assert print_report(studio, "auto") == 1
+    monkeypatch.setattr(doctor, "gather", lambda **readings: make_env())
+    assert app.run_doctor(studio, "auto") == 0
+    monkeypatch.setattr(doctor, "gather", lambda **readings: make_env(weights=MISSING))
+    assert app.run_doctor(studio, "auto") == 1
     assert "[FAIL] Weights:" in capsys.readouterr().out

@@ -156,7 +156,7 @@ def test_progress_advances_with_eta_after_first_clip(paths) -> None:
         seen: list[tuple[str, int]] = []
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and studio.queue.get(second.id).status not in ("done", "failed"):
-            job = studio.running_job()
+            job = studio.active_job()
             if job is not None:
                 seen.append((job.progress.stage, job.progress.step))
                 if job.id == second.id and job.progress.stage == "denoising" and job.progress.step >= 1:

@@ -72,16 +72,16 @@ def test_system_area_runs_the_doctor_in_the_background(paths: Paths, monkeypatch
     release = threading.Event()
     asked: list[str] = []
 
-    def slow_gather(studio: Studio, preset: str) -> str:
-        asked.append(preset)
+    def slow_gather(**readings: object) -> str:
+        asked.append(getattr(readings["preset"], "name", ""))
         release.wait(10)
         return "environment"
 
     checks = [Check("GPU", "ok", "NVIDIA GeForce RTX 4070, 12 GB"),
               Check("torch", "fail", "torch 2.5 has no kernels for sm_120", "pip install torch --index-url X"),
               Check("Weights", "warn", "2 files missing", "Open the Models tab")]
-    monkeypatch.setattr("ui.areas.system.gather", slow_gather)
-    monkeypatch.setattr("ui.areas.system.run_checks", lambda env: checks if env == "environment" else [])
+    monkeypatch.setattr("backend.doctor.gather", slow_gather)
+    monkeypatch.setattr("backend.studio.run_checks", lambda env: checks if env == "environment" else [])
     with running_app(paths) as app:
         client = app.client()
         started = time.monotonic()
@@ -93,19 +93,19 @@ def test_system_area_runs_the_doctor_in_the_background(paths: Paths, monkeypatch
         release.set()
         status, lines, report = eventually(lambda: (r := client.predict(api_name="/doctor_view"))
                                            and "Checking" not in r[0] and r, timeout=10)
-        assert "Problems found" in status
+        assert status.startswith("❌ Not ready: fix the failed lines, top first, then run the doctor again.")
         assert "❌ <b>torch</b>" in lines and "Fix: pip install torch --index-url X" in lines
         assert "✅ <b>GPU</b>" in lines and "Fix:" not in lines.split("<b>GPU</b>")[1].split("</li>")[0]
         assert "[FAIL] torch: torch 2.5 has no kernels for sm_120" in report and "fix: pip install torch" in report
         # a second tab sees the same finished run
-        assert "Problems found" in app.client().predict(api_name="/doctor_view")[0]
+        assert app.client().predict(api_name="/doctor_view")[0] == status
 
 
 def test_doctor_crash_is_one_sentence(paths: Paths, monkeypatch) -> None:
-    def broken(studio: Studio, preset: str) -> str:
+    def broken(**readings: object) -> str:
         raise RuntimeError("probe exploded")
 
-    monkeypatch.setattr("ui.areas.system.gather", broken)
+    monkeypatch.setattr("backend.doctor.gather", broken)
     with running_app(paths) as app:
         client = app.client()
         client.predict("auto", api_name="/run_doctor")
@@ -136,7 +136,7 @@ def test_gauge_shows_the_running_jobs_peak(paths: Paths) -> None:
     gate = threading.Event()
     with running_app(paths, CpuTestEngine(gate=gate), gpu=gpu) as app:
         (job,) = app.studio.submit("peak", 832, 480, 5, 1, "auto")
-        app.studio.queue.wait_for(job.id, ("running",), 10)
+        app.studio.wait_for_job(job.id, ("running",), 10)
         app.studio.monitor.sample()
         gpu.used_mib = 11_500.0
         app.studio.monitor.sample()

@@ -140,14 +140,18 @@ def test_serve_shares_behind_a_login_and_survives_a_failed_tunnel(paths: Paths, 
     monkeypatch.setattr("gradio.networking.setup_tunnel", no_tunnel)
     monkeypatch.setattr(gr.Blocks, "block_thread", instead_of_blocking)
     studio = Studio(paths, CpuTestEngine(), gpu=FakeGpu(), host_ram=64.0, preload=False)
-    with caplog.at_level(logging.INFO):
-        assert serve(studio, serve_args(share=True)) == 0
+    studio.start()  # app.py owns the Studio; serve() only serves it
+    try:
+        with caplog.at_level(logging.INFO):
+            assert serve(studio, serve_args(share=True)) == 0
+        assert studio.worker._thread is not None and studio.worker._thread.is_alive()  # serve left it running
+    finally:
+        studio.stop()
     assert seen["config"] == 401  # the served app required the login
     out = capsys.readouterr().out
     assert "public link could not be made" in out and "Login: user 'studio', password '" in out
     password = out.split("password '", 1)[1].split("'", 1)[0]
     assert password not in caplog.text  # printed for the person, never logged
-    assert studio.worker._thread is not None and not studio.worker._thread.is_alive()  # studio stopped
 
 
 def test_serve_reports_a_busy_port_and_a_bad_login(paths: Paths, caplog) -> None:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from backend.background import BackgroundRun, RunState
 from backend.checks import Check
+from backend.doctor import DoctorReport
 from backend.download import DownloadProgress, FileProgress
 from backend.errors import BadRequest, OutOfVram
 from backend.gpu import GpuReading
@@ -21,9 +23,9 @@ from backend.request import FRAMES_MAX, SUPPORTED_SIZES, GenerationRequest
 from backend.settings import Paths
 from backend.studio import Studio
 from tests.conftest import FakeGpu
+from tests.support.cpu_engine import CpuTestEngine
 from ui import choices, folders
 from ui.areas import gauge, generate, models, preset, queue, settings, system, video
-from ui.background import BackgroundRun, RunState
 from ui.formatting import clip_length, data_size, seconds, shorten
 from ui.messages import problem_text
 
@@ -49,11 +51,12 @@ def test_size_choices_come_from_the_supported_sizes() -> None:
             choices.parse_size(bad)
 
 
-def test_preset_choices_say_what_auto_picks(studio: Studio) -> None:
-    labels = choices.preset_choices(studio.presets, 12.0)
+def test_preset_choices_say_what_auto_picks(studio: Studio, paths: Paths) -> None:
+    labels = choices.preset_choices(studio)  # the conftest card: 12282 MiB
     assert labels[0] == ("Auto: 12 GB (RTX 3060, 4070, 5070) (12 GB card)", "auto")
     assert [v for _, v in labels[1:]] == list(studio.presets)
-    assert "no GPU found" in choices.preset_choices(studio.presets, None)[0][0]
+    no_gpu = Studio(paths, studio.engine, gpu=FakeGpu(total_mib=None), preload=False)
+    assert choices.preset_choices(no_gpu)[0][0] == f"Auto: {next(iter(studio.presets.values())).label} (no GPU found)"
     assert [v for _, v in choices.LOW_RAM_CHOICES] == ["auto", "on", "off"]
 
 
@@ -77,28 +80,34 @@ def test_problem_text_is_one_sentence_and_logs_the_unexpected(caplog) -> None:
 def test_progress_of_the_running_job() -> None:
     running = job("running", started_at=NOW - 42, preset_used="12gb",
                   progress=Progress("denoising", 2, 4, 0.45, 30.0, eta_s=20.0, updated_at=NOW - 5))
-    html = generate.progress_html([running, job("queued"), job("done")], now=NOW)
+    html = generate.progress_html([running, job("queued"), job("done")], running, now=NOW)
     assert "Step 2 of 4 · 45%" in html and "width:45.0%" in html
     assert "Elapsed 42 s · about 15 s left" in html  # the ETA counts down between worker updates
     assert "832×480, 81 frames, seed 5, preset 12gb" in html and "1 more waiting." in html
     measuring = job("running", started_at=NOW, progress=Progress("encoding", updated_at=NOW))
-    assert "time left: measuring" in generate.progress_html([measuring], now=NOW)
+    assert "time left: measuring" in generate.progress_html([measuring], measuring, now=NOW)
 
 
 def test_progress_when_idle_shows_the_last_outcome() -> None:
     failed = job("failed", finished_at=NOW, error="The GPU ran out of memory while decoding. Try fewer frames.")
-    html = generate.progress_html([job("done", started_at=NOW - 100, finished_at=NOW - 80), failed], now=NOW)
+    html = generate.progress_html([job("done", started_at=NOW - 100, finished_at=NOW - 80), failed], None, now=NOW)
     assert "Nothing is running" in html and "The last job failed: The GPU ran out of memory" in html
     assert "Last clip finished in 20 s" in generate.progress_html([job("done", started_at=NOW - 20,
-                                                                        finished_at=NOW)], now=NOW)
-    assert "Waiting for the engine" in generate.progress_html([job("queued")], now=NOW)
+                                                                        finished_at=NOW)], None, now=NOW)
+    assert "Waiting for the engine" in generate.progress_html([job("queued")], None, now=NOW)
 
 
-def test_saving_job_counts_as_active_when_nothing_runs() -> None:
-    saving, running = job("saving"), job("running")
-    assert generate.active_job([saving, running]) is running
-    assert generate.active_job([saving, job("done")]) is saving
-    assert generate.active_job([job("queued")]) is None
+def test_saving_job_counts_as_active_when_nothing_runs(paths: Paths) -> None:
+    studio = Studio(paths, CpuTestEngine(), gpu=FakeGpu(), preload=False)  # not started: nothing runs jobs
+    saving, running, done = studio.submit("a fox", count=3)
+    assert studio.active_job() is None
+    studio.queue.update(saving.id, status="saving")
+    studio.queue.update(running.id, status="running")
+    assert studio.active_job() == studio.job(running.id)
+    studio.queue.update(running.id, status="done")
+    assert studio.active_job() == studio.job(saving.id)
+    studio.queue.update(saving.id, status="done")
+    assert studio.active_job() is None and done.status == "queued"
 
 
 def test_queue_orders_and_labels_jobs() -> None:
@@ -190,9 +199,10 @@ def test_form_memory_saves_and_restores(studio: Studio) -> None:
 
 # ---- doctor and downloads ------------------------------------------------------------------------------
 def test_doctor_view_for_each_state() -> None:
-    checks = [Check("GPU", "fail", "No NVIDIA GPU found.", "Install the driver"), Check("Disk", "ok", "120 GB free")]
-    status, lines, report = system.view(RunState(result=checks, finished_at=NOW, version=2))
-    assert "No NVIDIA GPU" in status and "❌ <b>GPU</b>: No NVIDIA GPU found." in lines
+    checks = (Check("GPU", "fail", "No NVIDIA GPU found.", "Install the driver"), Check("Disk", "ok", "120 GB free"))
+    status, lines, report = system.view(RunState(result=DoctorReport(checks), finished_at=NOW, version=2))
+    assert status.startswith("❌ No NVIDIA GPU: generation is unavailable on this computer. (checked ")
+    assert "❌ <b>GPU</b>: No NVIDIA GPU found." in lines
     assert "Fix: Install the driver" in lines and "[FAIL] GPU" in report
     assert "Checking" in system.view(RunState(running=True, started_at=NOW - 3), now=NOW)[0]
     assert system.view(RunState(error="It broke."))[0] == "⚠️ It broke."
@@ -223,7 +233,6 @@ def test_download_progress_view() -> None:
         assert part in html, part
     assert "block_0" not in html  # finished files are counted, not listed
     assert models.progress_html(DownloadProgress("idle", "", (), 0, 0, 0.0, None)) == ""
-    assert models.as_weight_set("int8") == "int8" and models.as_weight_set("fp4") == "fp8"
 
 
 # ---- the folder opener and the background runner ---------------------------------------------------------

@@ -6,9 +6,10 @@ from typing import get_args
 
 from backend.errors import BadRequest
 from backend.jobs.job import JobStatus
-from backend.presets import Fit, Preset, pick_preset
+from backend.presets import Fit
 from backend.request import SUPPORTED_SIZES
 from backend.settings import LowRam
+from backend.studio import Studio
 
 SizeChoice = tuple[str, str]
 
@@ -47,12 +48,12 @@ def parse_size(value: object) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def preset_choices(presets: dict[str, Preset], card_vram_gib: float | None) -> list[tuple[str, str]]:
+def preset_choices(studio: Studio) -> list[tuple[str, str]]:
     """'auto' first (saying what it picks for this card), then each preset by its label."""
-    picked = pick_preset(presets, card_vram_gib)
+    picked, card_vram_gib = studio.preset_for("auto"), studio.card_vram_gib
     card = f"{card_vram_gib:.0f} GB card" if card_vram_gib is not None else "no GPU found"
     auto = (f"Auto: {picked.label} ({card})", "auto")
-    return [auto, *((p.label, p.name) for p in presets.values())]
+    return [auto, *((p.label, p.name) for p in studio.presets.values())]
 
 
 STATUS_WORDS: dict[JobStatus, str] = {

@@ -145,14 +145,13 @@ def announce(info: ServerInfo, out: TextIO) -> None:
 
 
 def serve(studio: Studio, args: argparse.Namespace) -> int:
-    """Start the Studio and the page; block until Ctrl+C; stop both. 0 on a clean stop."""
+    """Serve the page for a started Studio (its owner, app.py, stops it); block until Ctrl+C. 0 on a clean stop."""
     options = LaunchOptions.from_args(args)
     try:
         access = plan_access(options)
     except BadRequest as err:
         logger.error("%s", err.user_text())
         return 2
-    studio.start()
     demo: gr.Blocks | None = None
     try:
         demo, ctx = build_app(studio, access, share=options.share)
@@ -169,5 +168,4 @@ def serve(studio: Studio, args: argparse.Namespace) -> int:
     finally:
         if demo is not None:
             demo.close(verbose=False)
-        studio.stop()
     return 0

@@ -4,10 +4,10 @@ each either ok or saying what is wrong and the exact fix. No I/O here, so tests 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from backend.checks.base import ArchSupport, Check, KernelKind, Status, arch_support
+from backend.checks.base import ArchSupport, Check, Status, arch_support
 from backend.checks.card import check_capability, check_driver, check_gpu, check_preset, check_vram
+from backend.checks.environment import Environment, KernelKind
 from backend.checks.resources import check_disk, check_host_ram, check_system, check_weights
 from backend.checks.software import (
     check_cuda_op,
@@ -19,9 +19,6 @@ from backend.checks.software import (
     check_torch_arch,
     check_triton,
 )
-
-if TYPE_CHECKING:
-    from backend.doctor import Environment
 
 __all__ = ["ArchSupport", "Check", "KernelKind", "Status", "arch_support", "run_checks"]
 

@@ -6,15 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from backend.checks.environment import Environment
 from backend.engine.dist import PINNED_ARCHIVE
 
-if TYPE_CHECKING:  # the readings live with their gathering; only their types are needed here
-    from backend.doctor import Environment
-
 Status = Literal["ok", "warn", "fail", "skip"]
-KernelKind = Literal["quant", "attention", "other"]
 ArchSupport = Literal["native", "ptx", "none"]
 
 TORCH_CU128_INDEX = "https://download.pytorch.org/whl/cu128"

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from backend.checks.base import DRIVER_URL, Check, sm, version_tuple
+from backend.checks.environment import Environment
 from backend.presets import CARD_TOLERANCE_GIB, DESKTOP_HEADROOM_GIB
-
-if TYPE_CHECKING:  # the readings live with their gathering; only their types are needed here
-    from backend.doctor import Environment
-
 
 NO_GPU_FIX = (f"Generation needs an NVIDIA card with 8 GB or more: install its current driver ({DRIVER_URL}) "
               "and check that `nvidia-smi` lists it.")

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from backend.checks.base import CLIPS_MIN_FREE_GB, WEIGHTS_DOWNLOAD_GB, Check
+from backend.checks.environment import Environment
 from backend.presets import RAM_TOLERANCE_GIB
-
-if TYPE_CHECKING:  # the readings live with their gathering; only their types are needed here
-    from backend.doctor import Environment
 
 
 def check_host_ram(env: Environment) -> Check:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from backend.checks.base import (
     DRIVER_URL,
@@ -18,10 +17,8 @@ from backend.checks.base import (
     triton_minor_for,
     version_tuple,
 )
+from backend.checks.environment import Environment
 from backend.engine.dist import PINNED_COMMIT
-
-if TYPE_CHECKING:  # the readings live with their gathering; only their types are needed here
-    from backend.doctor import Environment
 
 
 # ---- torch, Triton and CUDA (from the probe child process) ----------------------------------------

@@ -232,3 +232,14 @@ class JobQueue:
                 if remaining <= 0:
                     raise TimeoutError(f"job {job_id} still {job.status} after {timeout:.0f} s")
                 self._cond.wait(remaining)
+
+    def wait_for_change(self, seen: Job, timeout: float) -> Job:
+        """The job `seen` once any of its fields changed (progress included), or as it is at `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                job = self._get_locked(seen.id)
+                remaining = deadline - time.monotonic()
+                if job != seen or remaining <= 0:
+                    return job
+                self._cond.wait(remaining)

@@ -66,9 +66,8 @@ def gauge_html(reading: GpuReading, history: Sequence[GpuReading], job_peak_mib:
 
 
 def current_html(studio: Studio) -> str:
-    running = next((j for j in studio.jobs() if j.status == "running"), None)
-    peak = studio.monitor.peak_since(running.started_at) if running and running.started_at else None
-    return gauge_html(studio.monitor.latest(), studio.monitor.history(), peak)
+    job = studio.active_job()
+    return gauge_html(studio.gpu_reading(), studio.gpu_history(), studio.job_peak_mib(job) if job else None)
 
 
 def listen(ctx: UiContext) -> None:

@@ -37,7 +37,7 @@ def render(ctx: UiContext) -> GenerateWidgets:
     button = gr.Button("Generate", variant="primary", size="lg", interactive=reason is None, elem_id="wan-generate")
     message = gr.Markdown(elem_id="wan-message")
     availability = gr.Markdown(availability_text(ctx.studio), elem_id="wan-availability")
-    progress = gr.HTML(progress_html(ctx.studio.jobs()), elem_id="wan-progress")
+    progress = gr.HTML(progress_html(ctx.studio.jobs(), ctx.studio.active_job()), elem_id="wan-progress")
     with gr.Row():
         cancel = gr.Button("⏹ Cancel the running job", size="sm", variant="stop", elem_id="wan-cancel-running",
                            interactive=False)
@@ -63,18 +63,11 @@ def availability_text(studio: Studio) -> str:
     return f"{line} {esc(state.detail)}" if state.detail else line
 
 
-def active_job(jobs: list[Job]) -> Job | None:
-    """The job on the GPU; while one clip is being written the next may already run, so prefer running."""
-    running = next((j for j in jobs if j.status == "running"), None)
-    return running or next((j for j in jobs if j.status == "saving"), None)
-
-
-def progress_html(jobs: list[Job], now: float | None = None) -> str:
+def progress_html(jobs: list[Job], job: Job | None, now: float | None = None) -> str:
     """Stage, percentage, elapsed and ETA of the active job; else the last outcome and what waits."""
     now = now or time.time()
     waiting = sum(1 for j in jobs if j.status == "queued")
     behind = f"{waiting} more waiting." if waiting else "Nothing else waiting."
-    job = active_job(jobs)
     if job is None:
         finished = sorted((j for j in jobs if j.status in FINISHED), key=lambda j: j.finished_at or 0)
         last = finished[-1] if finished else None
@@ -135,14 +128,14 @@ def generate(studio: Studio, prompt: object, size: object, frames: object, seed:
 
 def status(studio: Studio) -> tuple[str, str, dict, dict]:
     """(progress, availability, Generate button, Cancel button) as the Studio stands now."""
-    jobs = studio.jobs()
+    jobs, job = studio.jobs(), studio.active_job()
     available = studio.unavailable_reason() is None
-    return (progress_html(jobs), availability_text(studio), gr.update(interactive=available),
-            gr.update(interactive=active_job(jobs) is not None))
+    return (progress_html(jobs, job), availability_text(studio), gr.update(interactive=available),
+            gr.update(interactive=job is not None))
 
 
 def cancel_running(studio: Studio) -> str:
-    job = active_job(studio.jobs())
+    job = studio.active_job()
     if job is None or job.status not in ACTIVE:
         return "ℹ️ Nothing is running."
     try:

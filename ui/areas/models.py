@@ -6,12 +6,12 @@ The download resumes and shows byte progress per file and in total, with speed a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import gradio as gr
 
-from backend.download import DownloadProgress, WeightsDownloader
-from backend.models import WEIGHT_SETS, WeightSet, check_weights, default_weight_set
+from backend.download import DownloadProgress
+from backend.errors import StudioError
+from backend.models import WEIGHT_SETS, WeightSet
 from backend.studio import Studio
 from ui.context import UiContext
 from ui.formatting import data_size, esc, seconds
@@ -35,12 +35,11 @@ class ModelsArea:
     progress: gr.HTML
     message: gr.Markdown
     seen: gr.State
-    downloader: WeightsDownloader
 
 
 def render(ctx: UiContext) -> ModelsArea:
     studio = ctx.studio
-    chosen = default_weight_set(studio.monitor.latest().capability)
+    chosen = studio.card_weight_set()
     folder = gr.Textbox(str(studio.weights_dir()), label="Weights folder", elem_id="wan-weights-dir",
                         info="A folder that already has the weights, or where to download them.")
     with gr.Row():
@@ -58,17 +57,14 @@ def render(ctx: UiContext) -> ModelsArea:
     # What this tab last drew of the download (a change-detection key; progress comes from the downloader).
     seen = gr.State("")
     return ctx.keep(ModelsArea(folder, use_folder, default_folder, weight_set, status, token, download, cancel,
-                               progress, message, seen, WeightsDownloader()))
-
-
-def as_weight_set(value: object) -> WeightSet:
-    """The radio's value as a WeightSet; anything else (a hand-made API call) falls back to the first."""
-    return next((s for s in WEIGHT_SETS if s == value), WEIGHT_SETS[0])
+                               progress, message, seen))
 
 
 def status_text(studio: Studio, weight_set: str | None) -> str:
     try:
-        report = check_weights(studio.weights_dir(), as_weight_set(weight_set))
+        report = studio.weights_report(weight_set)
+    except StudioError as err:
+        return f"⚠️ {esc(err.user_text())}"
     except OSError as err:
         return f"⚠️ The folder {esc(studio.weights_dir())} could not be read ({esc(err)})."
     return ("✅ " if report.complete else "⚠️ ") + esc(report.summary())
@@ -101,19 +97,13 @@ def _share(done_bytes: int, total: int | None) -> float:
 
 
 def choose_folder(studio: Studio, text: str | None, weight_set: str | None) -> tuple[str, str, str]:
-    """Check the folder exists, remember it, and report what it holds. (message, folder, status)."""
-    raw = (text or "").strip()
-    if not raw:
+    """Remember the folder the Studio accepted and report what it holds. (message, folder, status)."""
+    if not (text or "").strip():
         return note("Type the path of a folder."), str(studio.weights_dir()), status_text(studio, weight_set)
-    folder = Path(raw).expanduser()
-    # '..' is refused rather than resolved: a folder is named plainly, never by climbing out of another.
-    if not folder.is_absolute() or ".." in folder.parts:
-        return (note(f"Give the full path of the folder, without '..' (for example {studio.paths.weights_dir})."),
-                raw, status_text(studio, weight_set))
-    if not folder.is_dir():
-        return (note(f"The folder {folder} does not exist. Create it first, or choose one that has the weights."),
-                raw, status_text(studio, weight_set))
-    studio.update_settings(weights_dir=str(folder))
+    try:
+        folder = studio.use_weights_folder(text)
+    except StudioError as err:
+        return note(err.user_text()), str(text).strip(), status_text(studio, weight_set)
     return done(f"Using {folder}."), str(folder), status_text(studio, weight_set)
 
 
@@ -128,22 +118,22 @@ def listen(ctx: UiContext) -> None:
             return problem(err, "choosing the folder"), str(studio.weights_dir()), status_text(studio, weight_set)
 
     def on_default(weight_set: str | None) -> tuple[str, str, str]:
-        studio.update_settings(weights_dir="")
+        studio.use_weights_folder("")
         return done("Using the default folder."), str(studio.weights_dir()), status_text(studio, weight_set)
 
     def on_download(weight_set: str | None, token: str | None) -> str:
         try:
-            area.downloader.start(studio.weights_dir(), as_weight_set(weight_set), (token or "").strip() or None)
+            studio.start_download(weight_set, (token or "").strip() or None)
         except Exception as err:
             return problem(err, "starting the download")
         return note("Download started; progress shows below. It keeps going if you close this tab.")
 
     def on_cancel() -> str:
-        area.downloader.cancel()
+        studio.cancel_download()
         return note("Cancelling the download; what has arrived is kept for the next start.")
 
     def on_refresh(weight_set: str | None, seen: str) -> tuple[object, ...]:
-        p = area.downloader.progress()
+        p = studio.download_progress()
         key = f"{p.state}:{p.message}"
         if key == seen and p.state not in ACTIVE_STATES:
             return gr.skip(), gr.skip(), seen

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import gradio as gr
 
 from backend.errors import StudioError
-from backend.presets import predict_fit
 from backend.request import FRAMES_DEFAULT
 from backend.studio import Studio
 from ui.choices import DEFAULT_SIZE, FIT_WORDS, parse_size, preset_choices
@@ -24,7 +23,7 @@ class PresetWidgets:
 
 def render(ctx: UiContext) -> PresetWidgets:
     studio = ctx.studio
-    preset = gr.Dropdown(choices=preset_choices(studio.presets, studio.card_vram_gib), value="auto",
+    preset = gr.Dropdown(choices=preset_choices(studio), value="auto",
                          label="VRAM preset", elem_id="wan-preset")
     summary = gr.HTML(describe(studio, "auto", DEFAULT_SIZE, FRAMES_DEFAULT), elem_id="wan-preset-summary")
     ctx.publish("preset", preset)
@@ -39,7 +38,7 @@ def describe(studio: Studio, name: str | None, size: str | None, frames: float |
     except StudioError as err:
         return f'<div class="wan-note">⚠️ {esc(err.user_text())}</div>'
     count = int(frames or FRAMES_DEFAULT)
-    fit, text = predict_fit(preset, width, height, count)
+    fit, text = studio.predict_fit(preset, width, height, count)
     picked = f"Auto picked <b>{esc(preset.label)}</b>. " if (name or "auto") == "auto" else ""
     low_ram = ""
     if studio.low_ram_for(preset):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from backend.request import prompt_warning
+from backend.studio import Studio
 from ui.context import UiContext
 from ui.formatting import esc
 
@@ -42,7 +42,7 @@ def render(ctx: UiContext) -> PromptWidgets:
 
 def warning_for(prompt: str | None) -> str:
     """Say so when the text encoder will not read the whole prompt; empty otherwise."""
-    text = prompt_warning(prompt or "")
+    text = Studio.prompt_warning(prompt or "")
     return f"ℹ️ {esc(text)}" if text else ""
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from backend.request import SEED_MAX, check_seed, snap_frames
+from backend.request import SEED_MAX
 from backend.studio import Studio
 from ui.choices import LOW_RAM_CHOICES, parse_size, size_choices, size_value
 from ui.context import UiContext
@@ -36,9 +36,9 @@ def restored(studio: Studio) -> tuple[object, ...]:
     """The form as last left: prompt, size, frames, seed, lock, preset, low-RAM choice."""
     s = studio.settings
     size = size_value(s.width, s.height)
-    seed = s.seed if 0 <= s.seed <= SEED_MAX else check_seed(None)
+    seed = s.seed if 0 <= s.seed <= SEED_MAX else studio.new_seed()
     preset = s.preset if s.preset == "auto" or s.preset in studio.presets else "auto"
-    return (s.prompt, gr.update(choices=size_choices(size), value=size), snap_frames(s.frames), seed,
+    return (s.prompt, gr.update(choices=size_choices(size), value=size), studio.snap_frames(s.frames), seed,
             s.seed_locked, preset, s.low_ram)
 
 
@@ -48,13 +48,13 @@ def _size_change(value: str | None) -> dict[str, Any]:
 
 
 def _seed_change(value: float | None) -> dict[str, Any]:
-    return {"seed": check_seed(int(value))} if value is not None and value >= 0 else {}
+    return {"seed": Studio.check_seed(int(value))} if value is not None and value >= 0 else {}
 
 
 SAVERS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "prompt": lambda v: {"prompt": str(v or "")},
     "size": _size_change,
-    "frames": lambda v: {"frames": snap_frames(v)} if v is not None else {},
+    "frames": lambda v: {"frames": Studio.snap_frames(v)} if v is not None else {},
     "seed": _seed_change,
     "seed_lock": lambda v: {"seed_locked": bool(v)},
     "preset": lambda v: {"preset": str(v)} if v else {},

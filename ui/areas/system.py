@@ -15,9 +15,10 @@ from pathlib import Path
 import gradio as gr
 
 from backend import APP_VERSION
-from backend.doctor import Check, gather, report_text, run_checks
+from backend.background import RunState
+from backend.checks import Check
+from backend.doctor import DoctorReport
 from backend.studio import Studio
-from ui.background import BackgroundRun, RunState
 from ui.context import UiContext
 from ui.formatting import esc, seconds
 from ui.messages import note
@@ -34,7 +35,6 @@ class SystemArea:
     report: gr.Textbox
     folders: gr.Markdown
     seen: gr.State
-    doctor: BackgroundRun[list[Check]]
 
 
 def render(ctx: UiContext) -> SystemArea:
@@ -50,7 +50,7 @@ def render(ctx: UiContext) -> SystemArea:
     folders = gr.Markdown(folders_text(ctx.studio), elem_id="wan-folders")
     # The last run version this tab has drawn: a change-detection key, the result itself lives in the run.
     seen = gr.State(-1)
-    return ctx.keep(SystemArea(run_button, status, checks, report, folders, seen, BackgroundRun("the doctor")))
+    return ctx.keep(SystemArea(run_button, status, checks, report, folders, seen))
 
 
 def log_files() -> list[Path]:
@@ -86,7 +86,7 @@ def checks_html(checks: Sequence[Check]) -> str:
     return f'<ul class="wan-checks">{"".join(rows)}</ul>'
 
 
-def view(state: RunState[list[Check]], now: float | None = None) -> tuple[str, str, str]:
+def view(state: RunState[DoctorReport], now: float | None = None) -> tuple[str, str, str]:
     """(status line, check lines, report) for one state of the run."""
     now = now or time.time()
     if state.running:
@@ -96,12 +96,10 @@ def view(state: RunState[list[Check]], now: float | None = None) -> tuple[str, s
         return f"⚠️ {esc(state.error)}", "", ""
     if state.result is None:
         return INTRO, "", ""
-    failed = sum(c.status == "fail" for c in state.result)
-    head = "❌ Problems found: fix the red lines, top first." if failed else "✅ Ready to generate."
-    if any(c.name == "GPU" and c.status == "fail" for c in state.result):
-        head = "❌ No NVIDIA GPU: generation is unavailable on this computer."
+    report = state.result
+    head = ("✅ " if report.verdict == "ready" else "❌ ") + report.headline
     return f"{head} (checked {time.strftime('%H:%M', time.localtime(state.finished_at))})", \
-        checks_html(state.result), report_text(state.result)
+        checks_html(report.checks), report.text
 
 
 def listen(ctx: UiContext) -> None:
@@ -110,11 +108,11 @@ def listen(ctx: UiContext) -> None:
 
     def on_run(preset: str | None) -> str:
         name = preset or "auto"
-        started = area.doctor.start(lambda: run_checks(gather(studio, name)))
+        started = studio.start_doctor(name)
         return "⏳ Checking…" if started else note("The checks are already running.")
 
     def on_refresh(seen: int) -> tuple[object, ...]:
-        state = area.doctor.state()
+        state = studio.doctor_state()
         if state.version == seen and not state.running:
             return gr.skip(), gr.skip(), gr.skip(), seen
         status, lines, report = view(state)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from backend.request import FRAMES_DEFAULT, FRAMES_MAX, FRAMES_MIN, SEED_MAX, check_seed, snap_frames
-from backend.studio import MAX_BATCH
+from backend.request import FRAMES_DEFAULT, FRAMES_MAX, FRAMES_MIN, SEED_MAX
+from backend.studio import MAX_BATCH, Studio
 from ui.choices import DEFAULT_SIZE, size_choices
 from ui.context import UiContext
 from ui.formatting import clip_length
@@ -32,7 +32,7 @@ def render(ctx: UiContext) -> VideoWidgets:
                            elem_id="wan-frames", scale=3)
         length = gr.Markdown(clip_length(FRAMES_DEFAULT), elem_id="wan-length")
     with gr.Row():
-        seed = gr.Number(value=check_seed(None), label="Seed", precision=0, minimum=0, maximum=SEED_MAX,
+        seed = gr.Number(value=Studio.new_seed(), label="Seed", precision=0, minimum=0, maximum=SEED_MAX,
                          elem_id="wan-seed", scale=3)
         new_seed = gr.Button("🎲 New seed", elem_id="wan-new-seed", scale=0, min_width=120, size="sm")
         seed_lock = gr.Checkbox(value=False, label="Lock seed",
@@ -49,12 +49,12 @@ def render(ctx: UiContext) -> VideoWidgets:
 
 def snapped(frames: float | None) -> tuple[object, str]:
     """Snap a typed frame count to the nearest 4k+1 and say how long the clip is."""
-    value = snap_frames(frames if frames is not None else FRAMES_DEFAULT)
+    value = Studio.snap_frames(frames if frames is not None else FRAMES_DEFAULT)
     return (gr.skip() if frames == value else value), clip_length(value)
 
 
 def fresh_seed() -> int:
-    return check_seed(None)
+    return Studio.new_seed()
 
 
 def listen(ctx: UiContext) -> None:

@@ -1,6 +1,6 @@
-"""One slow task at a time on a daemon thread (the doctor's checks), so no page handler waits on it.
+"""One slow task at a time on a daemon thread (the doctor's checks), so no caller waits on it.
 
-The run belongs to the app, not to a tab: every open tab sees the same result.
+The run belongs to the Studio, not to a page tab: every open tab sees the same result.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from ui.messages import problem_text
+from backend.errors import StudioError
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,6 +35,7 @@ class BackgroundRun(Generic[T]):
         self._name = name
         self._lock = threading.Lock()
         self._state: RunState[T] = RunState()
+        self._thread: threading.Thread | None = None
 
     def start(self, task: Callable[[], T]) -> bool:
         """Start `task` unless one is still running; False means it was already running."""
@@ -43,7 +44,8 @@ class BackgroundRun(Generic[T]):
                 return False
             self._state = RunState(running=True, started_at=time.time(), version=self._state.version + 1,
                                    result=self._state.result)
-        threading.Thread(target=self._run, args=(task,), name=self._name, daemon=True).start()
+            self._thread = threading.Thread(target=self._run, args=(task,), name=self._name, daemon=True)
+            self._thread.start()
         return True
 
     def _run(self, task: Callable[[], T]) -> None:
@@ -51,11 +53,23 @@ class BackgroundRun(Generic[T]):
         error: str | None = None
         try:
             result = task()
+        except StudioError as err:
+            error = err.user_text()
         except Exception as err:  # the thread must always end in a state the page can show
-            error = problem_text(err, f"running {self._name}")
+            logger.error("Unexpected error while running %s", self._name, exc_info=err)
+            error = (f"Something went wrong while running {self._name} ({type(err).__name__}). "
+                     "The log file has the details.")
         with self._lock:
             self._state = RunState(running=False, result=result, error=error, started_at=self._state.started_at,
                                    finished_at=time.time(), version=self._state.version + 1)
+
+    def wait(self, timeout: float | None = None) -> RunState[T]:
+        """The state once the current run has ended (or at `timeout`)."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self.state()
 
     def state(self) -> RunState[T]:
         with self._lock:
