@@ -28,6 +28,12 @@ class BadRequest(StudioError):
     kind = "bad_request"
 
 
+class LoraError(BadRequest):
+    """A LoRA file cannot be used (missing, damaged, for another model, or a bad strength); nothing ran."""
+
+    kind = "lora"
+
+
 class PresetError(StudioError):
     """A preset file is malformed or a preset name is unknown."""
 

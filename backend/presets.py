@@ -200,11 +200,12 @@ def resolve(presets: dict[str, Preset], name: str, total_vram_gib: float | None)
     return presets[name]
 
 
-def predict_fit(preset: Preset, width: int, height: int, frames: int) -> tuple[Fit, str]:
+def predict_fit(preset: Preset, width: int, height: int, frames: int, extra_gib: float = 0.0) -> tuple[Fit, str]:
     """Predict from measured peaks whether a size fits the preset's budget, before anything runs.
 
     Memory beyond the weights grows with the token count, so the need is interpolated linearly in
-    tokens between measurements (or scaled from the one nearest above).
+    tokens between measurements (or scaled from the one nearest above). `extra_gib` is what add-ons
+    (LoRAs) need on top.
     """
     tokens = ((frames - 1) // 4 + 1) * (height // 16) * (width // 16)
     if width * height > preset.max_pixels or frames > preset.max_frames:
@@ -212,9 +213,11 @@ def predict_fit(preset: Preset, width: int, height: int, frames: int) -> tuple[F
     points = sorted(preset.measured, key=lambda m: m.tokens)
     if not points:
         return "unknown", "Not measured yet for this preset."
-    need = _interpolate(points, tokens)
+    need = _interpolate(points, tokens) + extra_gib
     limit = preset.vram_budget_gib - DESKTOP_HEADROOM_GIB
     text = f"Predicted peak {need:.1f} GiB of a {preset.vram_budget_gib:g} GiB budget."
+    if extra_gib:
+        text += f" (LoRAs add {extra_gib:.1f} GiB.)"
     if need <= limit:
         return "green", text
     if need <= preset.vram_budget_gib:

@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from backend.errors import BadRequest
+from backend.errors import BadRequest, LoraError
 
 FPS = 16
 INFER_STEPS = 4
@@ -21,6 +21,18 @@ SEED_MAX = 2**32 - 1
 PROMPT_MAX_CHARS = 4000
 TEXT_ENCODER_TOKENS = 512
 NEGATIVE_DEFAULT = ""
+MAX_LORAS = 3
+LORA_STRENGTH_MIN, LORA_STRENGTH_MAX, LORA_STRENGTH_DEFAULT = -2.0, 2.0, 1.0
+
+
+@dataclass(frozen=True)
+class LoraUse:
+    """A LoRA a job uses: its file name, the first 16 hex digits of its sha256 (filled in when the file
+    is checked at submit) and the strength."""
+
+    name: str
+    sha256_16: str = ""
+    strength: float = LORA_STRENGTH_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -34,13 +46,16 @@ class GenerationRequest:
     seed: int = 0
     preset: str = "auto"
     negative_prompt: str = NEGATIVE_DEFAULT
+    loras: tuple[LoraUse, ...] = ()
 
     @property
     def duration_s(self) -> float:
         return self.frames / FPS
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["loras"] = [asdict(use) for use in self.loras]  # a list, as it reads back from JSON
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GenerationRequest:
@@ -53,6 +68,7 @@ class GenerationRequest:
             seed=data.get("seed"),
             preset=data.get("preset", "auto"),
             negative_prompt=data.get("negative_prompt", ""),
+            loras=data.get("loras") or (),
         )
 
 
@@ -162,6 +178,65 @@ def check_preset_name(preset: object) -> str:
     return name
 
 
+def check_lora_strength(value: object, name: str = "LoRA") -> float:
+    """A finite strength from -2 to 2 (a number or its text)."""
+    if isinstance(value, bool):
+        raise LoraError(f"The strength of {name} must be a number, got {value!r}.")
+    try:
+        strength = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise LoraError(f"The strength of {name} must be a number, got {value!r}.") from None
+    if not math.isfinite(strength) or not LORA_STRENGTH_MIN <= strength <= LORA_STRENGTH_MAX:
+        raise LoraError(f"The strength of {name} is {value!r}: use a number from {LORA_STRENGTH_MIN:g} to "
+                        f"{LORA_STRENGTH_MAX:g} (1 is the LoRA as trained, 0 turns it off).")
+    return strength
+
+
+def check_lora_name(value: object) -> str:
+    """A plain .safetensors file name (looked up only inside the LoRA folders, never as a path)."""
+    if not isinstance(value, str) or not value.strip():
+        raise LoraError(f"A LoRA must be named by its file name, got {value!r}.")
+    name = value.strip()
+    if (len(name) > 255 or any(c in name for c in "/\\:") or name.startswith(".")
+            or any(unicodedata.category(c) in ("Cc", "Cs") for c in name)):
+        raise LoraError(f"{name!r} is not a LoRA file name.", "Choose a LoRA from the list.")
+    if not name.lower().endswith(".safetensors"):
+        raise LoraError(f"{name} is not a .safetensors file.",
+                        "Only .safetensors LoRA files are read: .pt, .ckpt and .bin files can run code when opened.")
+    return name
+
+
+def check_loras(value: object) -> tuple[LoraUse, ...]:
+    """Up to three LoRAs, each a LoraUse, a {name, sha256_16, strength} mapping or a (name, strength) pair."""
+    if value is None or value == "":
+        return ()
+    if not isinstance(value, (list, tuple)):
+        raise LoraError(f"The LoRAs must be a list, got {type(value).__name__}.")
+    if len(value) > MAX_LORAS:
+        raise LoraError(f"{len(value)} LoRAs were chosen; a clip can use at most {MAX_LORAS}.")
+    uses: list[LoraUse] = []
+    for item in value:
+        name: object
+        sha: object
+        strength: object
+        if isinstance(item, LoraUse):
+            name, sha, strength = item.name, item.sha256_16, item.strength
+        elif isinstance(item, dict):
+            name, sha = item.get("name"), item.get("sha256_16", "")
+            strength = item.get("strength", LORA_STRENGTH_DEFAULT)
+        elif isinstance(item, (list, tuple)) and len(item) == 2:
+            (name, strength), sha = item, ""
+        else:
+            raise LoraError(f"A LoRA must be a file name with a strength, got {item!r}.")
+        clean = check_lora_name(name)
+        if not isinstance(sha, str) or (sha and (len(sha) != 16 or any(c not in "0123456789abcdef" for c in sha))):
+            raise LoraError(f"The sha256 recorded for {clean} is not 16 hex digits: {sha!r}.")
+        if any(u.name == clean for u in uses):
+            raise LoraError(f"{clean} is chosen twice.", "Choose it once, with the strength you want.")
+        uses.append(LoraUse(clean, sha, check_lora_strength(strength, clean)))
+    return tuple(uses)
+
+
 def build_request(
     prompt: object,
     width: object = 832,
@@ -170,6 +245,7 @@ def build_request(
     seed: object = None,
     preset: object = "auto",
     negative_prompt: object = "",
+    loras: object = (),
 ) -> GenerationRequest:
     """Validate raw values (as a form or command line gives them) into a request.
 
@@ -184,4 +260,5 @@ def build_request(
         seed=check_seed(seed),
         preset=check_preset_name(preset),
         negative_prompt=clean_prompt(negative_prompt, "negative prompt", required=False),
+        loras=check_loras(loras),
     )

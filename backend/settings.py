@@ -37,6 +37,11 @@ class Paths:
         return self.data_dir / "clips"
 
     @property
+    def lora_dir(self) -> Path:
+        """The data folder's own LoRA folder (the owner can add others in settings)."""
+        return self.data_dir / "loras"
+
+    @property
     def queue_file(self) -> Path:
         return self.data_dir / "queue.json"
 
@@ -59,7 +64,7 @@ class Paths:
         )
 
     def create(self) -> None:
-        for folder in (self.data_dir, self.clips_dir, self.config_dir, self.log_dir):
+        for folder in (self.data_dir, self.clips_dir, self.lora_dir, self.config_dir, self.log_dir):
             folder.mkdir(parents=True, exist_ok=True)
 
 
@@ -81,6 +86,8 @@ class UserSettings:
     """Matmul kernel override (fp8-triton, fp8-torchao, int8-triton); 'auto' probes the GPU."""
     attention: str = "auto"
     """Attention override (sage_attn2, torch_sdpa); 'auto' probes the GPU."""
+    lora_folders: str = ""
+    """More LoRA folders the owner added, one per line (the data folder's own is always searched first)."""
 
     def merged(self, **changes: Any) -> UserSettings:
         known = {f.name for f in fields(self)}

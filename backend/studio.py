@@ -10,6 +10,7 @@ import logging
 import platform
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,21 @@ from backend.gpu import GpuReading, GpuSource, NvmlSource, VramMonitor, host_ram
 from backend.jobs.job import FINISHED, Job, JobStatus
 from backend.jobs.queue import JobQueue
 from backend.jobs.worker import EngineState, Worker
+from backend.lora.library import LoraEntry, LoraLibrary
+from backend.lora.parse import LoraReport
+from backend.lora.vram import lora_vram_gib, refuse_lazy_load
 from backend.models import WEIGHT_SETS, WeightSet, WeightsReport, check_weights, default_weight_set
 from backend.presets import Fit, Preset, load_presets, lower_preset, needs_low_ram, predict_fit, resolve
-from backend.request import SEED_MAX, GenerationRequest, build_request, check_seed, prompt_warning, snap_frames
+from backend.request import (
+    SEED_MAX,
+    GenerationRequest,
+    LoraUse,
+    build_request,
+    check_loras,
+    check_seed,
+    prompt_warning,
+    snap_frames,
+)
 from backend.settings import Paths, UserSettings, load_user_settings, save_user_settings
 
 logger = logging.getLogger(__name__)
@@ -53,7 +66,9 @@ class Studio:
         self._preload = preload
         self._started = self._stopped = False
         self.notes: list[str] = [settings_note] if settings_note else []
-        self.worker = Worker(self.queue, engine, self.gallery, self.config_for, self._lower, self.describe)
+        self.loras = LoraLibrary(self.lora_folders)
+        self.worker = Worker(self.queue, engine, self.gallery, self.config_for, self._lower, self.describe,
+                             loras_for=self.loras.prepare)
         self._downloader = downloader or WeightsDownloader()
         self._doctor: BackgroundRun[DoctorReport] = BackgroundRun("the doctor")
 
@@ -133,15 +148,15 @@ class Studio:
 
     def submit(self, prompt: object, width: object = 832, height: object = 480, frames: object = 81,
                seed: object = None, preset: object = "auto", negative_prompt: object = "",
-               count: object = 1) -> list[Job]:
+               count: object = 1, loras: object = ()) -> list[Job]:
         """Validate and queue `count` jobs of one prompt. A given seed is used for the first job and
         counts up for the rest; a random seed draws a fresh one for each. Nothing is queued on error."""
         return self.queue.enqueue(self.check_submission(prompt, width, height, frames, seed, preset,
-                                                        negative_prompt, count))
+                                                        negative_prompt, count, loras))
 
     def check_submission(self, prompt: object, width: object = 832, height: object = 480, frames: object = 81,
                          seed: object = None, preset: object = "auto", negative_prompt: object = "",
-                         count: object = 1) -> list[GenerationRequest]:
+                         count: object = 1, loras: object = ()) -> list[GenerationRequest]:
         """The requests `submit` would queue, or BadRequest/PresetError naming the first bad value."""
         try:
             n = int(count)  # type: ignore[call-overload]
@@ -149,15 +164,16 @@ class Studio:
             raise BadRequest(f"The number of clips must be a whole number, got {count!r}.") from None
         if not 1 <= n <= MAX_BATCH:
             raise BadRequest(f"The number of clips {n} is not allowed: use 1 to {MAX_BATCH}.")
-        first = build_request(prompt, width, height, frames, seed, preset, negative_prompt)
+        first = build_request(prompt, width, height, frames, seed, preset, negative_prompt, loras)
         chosen = self.preset_for(first.preset)
         self._check_limits(first, chosen)
+        checked = self.check_loras(first.loras, chosen)
         random_seed = seed is None or str(seed).strip().lower() in ("", "random", "-1")
         requests = [first]
         for i in range(1, n):
             next_seed = None if random_seed else (first.seed + i) % (SEED_MAX + 1)
-            requests.append(build_request(prompt, width, height, frames, next_seed, preset, negative_prompt))
-        return requests
+            requests.append(build_request(prompt, width, height, frames, next_seed, preset, negative_prompt, loras))
+        return [replace(r, loras=checked) for r in requests]
 
     @staticmethod
     def _check_limits(request: GenerationRequest, preset: Preset) -> None:
@@ -172,6 +188,44 @@ class Studio:
                 f"{request.width}×{request.height} has {request.width * request.height:,}.",
                 "Choose a smaller size or a bigger preset.",
             )
+
+    # ---- LoRAs -----------------------------------------------------------------------------------------
+    def lora_folders(self) -> list[Path]:
+        """The data folder's LoRA folder, then those the owner added."""
+        extra = [Path(line) for line in self.settings.lora_folders.splitlines() if line.strip()]
+        return [self.paths.lora_dir, *extra]
+
+    def lora_entries(self) -> list[LoraEntry]:
+        return self.loras.entries()
+
+    def lora_report(self, name: str) -> LoraReport:
+        """What a LoRA matches ("matched N of M layers"); raises LoraError when it cannot be used."""
+        return self.loras.check(check_loras([(name, 1.0)])[0])[1]
+
+    def check_loras(self, uses: tuple[LoraUse, ...], preset: Preset) -> tuple[LoraUse, ...]:
+        """Each chosen LoRA checked (file, keys, shapes, low-RAM mode), its sha256 filled in."""
+        if uses:
+            refuse_lazy_load(preset.engine_config(self.low_ram_for(preset)))
+        return tuple(self.loras.check(use)[0] for use in uses)
+
+    def add_lora_folder(self, folder: object) -> list[Path]:
+        """Owner only: search one more folder for LoRAs (kept in the settings)."""
+        text = str(folder or "").strip()
+        path = Path(text).expanduser()
+        if not text or not path.is_absolute() or not path.is_dir():
+            raise BadRequest(f"{text or 'That'} is not a folder on this computer.", "Give the full path of a folder.")
+        if path not in self.lora_folders():
+            self.update_settings(lora_folders="\n".join(
+                [line for line in self.settings.lora_folders.splitlines() if line.strip()] + [str(path)]))
+        return self.lora_folders()
+
+    def fit(self, preset_name: str, width: int, height: int, frames: int, lora_names: list[str]) -> tuple[Fit, str]:
+        """The fit badge: measured peaks plus what the chosen LoRAs add."""
+        preset = self.preset_for(preset_name)
+        reports = [e.report for e in self.lora_entries() if e.name in lora_names and e.report is not None]
+        tokens = ((frames - 1) // 4 + 1) * (height // 16) * (width // 16)
+        extra = lora_vram_gib(reports, self.loras.layout, tokens, bool(preset.engine.get("cpu_offload")))
+        return predict_fit(preset, width, height, frames, extra)
 
     def cancel(self, job_id: str) -> Job:
         return self.queue.cancel(job_id)

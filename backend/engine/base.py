@@ -11,6 +11,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from backend.errors import Cancelled
+from backend.lora.merge import LoraSet
 from backend.presets import Preset
 from backend.request import GenerationRequest
 
@@ -105,9 +106,11 @@ class VideoEngine(Protocol):
         """Build the pipeline for `config`, or keep the warm one when nothing that matters changed."""
 
     def render(
-        self, request: GenerationRequest, config: EngineConfig, on_event: EventSink, cancel: CancelToken
+        self, request: GenerationRequest, config: EngineConfig, on_event: EventSink, cancel: CancelToken,
+        loras: LoraSet | None = None,
     ) -> RenderedVideo:
-        """Generate one clip. Raises a StudioError subclass (Cancelled, OutOfVram, …) on failure."""
+        """Generate one clip, with the job's merged LoRA branch if any. Raises a StudioError subclass
+        (Cancelled, OutOfVram, LoraError, …) on failure."""
 
     def unload(self) -> None:
         """Free GPU and pinned memory."""

@@ -24,12 +24,15 @@ from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVi
 from backend.engine.dist import read_engine_dist
 from backend.engine.importer import import_pipeline_class
 from backend.engine.lightx2v_hooks import JobContext, RunnerHooks, add_t5_bias_default, skip_random_init
+from backend.engine.lora_switch import LoraSwitch
 from backend.engine.pinned import release_cached_pinned, serve_pinned_from
 from backend.engine.prefetch import serve_t5_from
 from backend.engine.readahead import ReadAhead, start_read_ahead
 from backend.engine.translate import ENGINE_FIX, translate
 from backend.errors import EngineUnavailable, NoGpu, WeightsMissing
 from backend.gpu import NvmlSource
+from backend.lora.merge import LoraSet
+from backend.lora.vram import refuse_lazy_load
 from backend.request import FPS, INFER_STEPS, GenerationRequest
 
 logger = logging.getLogger(__name__)
@@ -82,6 +85,7 @@ class LightX2VEngine:
         self._kernel_cache = kernel_cache
         self._pipe: Any = None
         self._hooks: RunnerHooks | None = None
+        self._lora: LoraSwitch | None = None
         self._key: tuple[Any, ...] | None = None
         self._frames: int | None = None
         self._info: dict[str, Any] = {}
@@ -186,6 +190,7 @@ class LightX2VEngine:
                                   width=832, guidance_scale=1.0, sample_shift=5.0, fps=FPS)
         self._pipe, self._frames = pipe, 81
         self._hooks = RunnerHooks(pipe.runner, config.preset.t5_embedding_to_cpu)
+        self._lora = LoraSwitch(pipe.runner, self._tmp)
         torch.cuda.synchronize()
         self._info = {
             "engine_config": keys,
@@ -246,6 +251,7 @@ class LightX2VEngine:
         if self._pipe is None:
             return
         self._hooks = None
+        self._lora = None
         self._pipe = None
         self._key = None
         # LightX2V gc.freeze()s the whole object graph after its first clip: frozen objects are never
@@ -260,13 +266,16 @@ class LightX2VEngine:
 
     # ---- one clip --------------------------------------------------------------------------------
     def render(self, request: GenerationRequest, config: EngineConfig, on_event: EventSink,
-               cancel: CancelToken) -> RenderedVideo:
+               cancel: CancelToken, loras: LoraSet | None = None) -> RenderedVideo:
+        engine_keys = config.preset.engine_config(config.low_ram)
+        if loras:
+            refuse_lazy_load(engine_keys)
         cold = self._pipe is None or self._key != config.build_key()
         self.load(config, on_event)
         import torch
 
-        pipe, hooks = self._pipe, self._hooks
-        assert pipe is not None and hooks is not None
+        pipe, hooks, lora = self._pipe, self._hooks, self._lora
+        assert pipe is not None and hooks is not None and lora is not None
         runner = pipe.runner
         tiled = request.width * request.height >= config.preset.vae_tiling_min_pixels
         changes: dict[str, Any] = {}
@@ -285,8 +294,9 @@ class LightX2VEngine:
         started = time.monotonic()
         try:
             cancel.raise_if_cancelled()
+            lora.apply(loras, engine_keys)
             # lazy_load (low RAM) rebuilds the T5 and VAE inside every generate(): skip their random init too
-            rebuilds = self._fast_init and bool(config.preset.engine_config(config.low_ram).get("lazy_load"))
+            rebuilds = self._fast_init and bool(engine_keys.get("lazy_load"))
             with skip_random_init() if rebuilds else contextlib.nullcontext():
                 result = pipe.generate(seed=request.seed, prompt=request.prompt,
                                        negative_prompt=request.negative_prompt,
@@ -323,6 +333,8 @@ class LightX2VEngine:
             "peak_allocated_mib": round(torch.cuda.max_memory_allocated() / MIB, 1),
             "peak_reserved_mib": round(peak_reserved, 1),
             "peak_vram_mib": round(peak_reserved + context, 1),
+            "loras": loras.describe() if loras else [],
+            "lora_layers": loras.layers_applied if loras else 0,
         })
 
     def _recover(self, err: BaseException) -> None:

@@ -11,19 +11,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.engine.base import CancelToken, EngineConfig, RenderedVideo, StageEvent, VideoEngine
-from backend.errors import Cancelled, EngineFailed, OutOfVram, StudioError
+from backend.errors import Cancelled, EngineFailed, LoraError, OutOfVram, StudioError
 from backend.gallery import Gallery
 from backend.jobs.eta import EtaModel
 from backend.jobs.job import Job, Progress
 from backend.jobs.queue import JobQueue
 from backend.jobs.writer import ClipWriter
+from backend.lora.merge import LoraSet
 from backend.presets import Preset
+from backend.request import LoraUse
 
 logger = logging.getLogger(__name__)
 
 ConfigFor = Callable[[str], EngineConfig]
 """Preset name ('auto' or a name) → the engine config to use. Raises PresetError for unknown names."""
 LowerOf = Callable[[Preset], Preset | None]
+LorasFor = Callable[[tuple[LoraUse, ...]], LoraSet]
+"""A job's LoRA choices → their merged branch (reads the files, or reuses factors in memory)."""
 
 
 @dataclass(frozen=True)
@@ -39,12 +43,13 @@ class Worker:
     """Takes jobs from the queue in order and runs them on the engine."""
 
     def __init__(self, queue: JobQueue, engine: VideoEngine, gallery: Gallery, config_for: ConfigFor,
-                 lower_of: LowerOf, describe: Callable[[], dict[str, Any]]) -> None:
+                 lower_of: LowerOf, describe: Callable[[], dict[str, Any]], loras_for: LorasFor | None = None) -> None:
         self._queue = queue
         self._engine = engine
         self._config_for = config_for
         self._lower_of = lower_of
         self._describe = describe
+        self._loras_for = loras_for
         self._eta = EtaModel()
         self._writer = ClipWriter(queue, gallery, self._eta)
         self._thread: threading.Thread | None = None
@@ -207,7 +212,12 @@ class Worker:
         token.raise_if_cancelled()
         self._queue.update(job.id, persist=False, preset_used=config.preset.name,
                            progress=self._progress(job, config, "loading", 0, 0, 0.0, 0.0))
-        return self._engine.render(job.request, config, on_event, token)
+        loras = None
+        if job.request.loras:
+            if self._loras_for is None:
+                raise LoraError("This app was started without LoRA folders; the job's LoRAs cannot be found.")
+            loras = self._loras_for(job.request.loras)
+        return self._engine.render(job.request, config, on_event, token, loras=loras)
 
     def _eta_key(self, job: Job, config: EngineConfig) -> tuple[str, int]:
         r = job.request

@@ -13,6 +13,7 @@ import numpy as np
 
 from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVideo, StageEvent
 from backend.errors import OutOfVram, StudioError
+from backend.lora.merge import LoraSet
 from backend.request import FPS, INFER_STEPS, GenerationRequest
 
 
@@ -44,6 +45,7 @@ class CpuTestEngine:
     loads: int = 0
     renders: list[tuple[str, int]] = field(default_factory=list)
     events: list[StageEvent] = field(default_factory=list)
+    lora_sets: list[LoraSet | None] = field(default_factory=list)
     _key: Any = None
 
     def unavailable_reason(self, weights_dir: Path) -> str | None:
@@ -72,8 +74,9 @@ class CpuTestEngine:
         time.sleep(delay)
 
     def render(self, request: GenerationRequest, config: EngineConfig, on_event: EventSink,
-               cancel: CancelToken) -> RenderedVideo:
+               cancel: CancelToken, loras: LoraSet | None = None) -> RenderedVideo:
         self.renders.append((config.preset.name, request.seed))
+        self.lora_sets.append(loras)
         started = time.monotonic()
         self.load(config, on_event)
         t_load = time.monotonic()
@@ -101,4 +104,6 @@ class CpuTestEngine:
             "timings": {"load_s": t_load - started, "encode_s": t_enc - t_load, "denoise_s": t_steps - t_enc,
                         "decode_s": done - t_steps},
             "peak_vram_mib": 0.0,
+            "loras": loras.describe() if loras else [],
+            "lora_layers": loras.layers_applied if loras else 0,
         })

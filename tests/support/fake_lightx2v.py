@@ -88,6 +88,8 @@ class Recorder:
     host_cache_releases: int = 0
     t5_weights: Any = None  # what the T5 constructor's load_weights returned at the last build
     freeze_gc: bool = False  # run_pipeline ends with gc.freeze(), as LightX2V's does
+    lora: dict[str, np.ndarray] = field(default_factory=dict)  # the DiT's registered LoRA tensors (float32)
+    lora_registrations: int = 0  # times tensors were (re)allocated rather than copied into
 
     def names(self) -> list[str]:
         return [name for name, _ in self.calls]
@@ -168,6 +170,32 @@ class FakeRunner:
             self.end_run()
             raise Exception("find rank: 0 stop_signal, stop running, it's an expected behavior")
 
+    def switch_lora(self, lora_path: Any, strength: float = 1.0) -> bool:
+        """DefaultRunner.switch_lora: "" removes the branch; a path goes through `_load_lora_file` (strips
+        three prefixes, renames lora_A/lora_B, nothing else) and each block linear's update_lora, which
+        registers tensors the first time and copy_()s into them later (a shape change raises). Errors
+        are logged and swallowed: the result is False."""
+        self.rec.calls.append(("switch_lora", (lora_path, strength)))
+        try:
+            if lora_path == "":
+                self.rec.lora.clear()
+                return True
+            loaded = _load_lora_file(str(lora_path))
+            names = {f"blocks.{i}.{kind}.lora_{part}.weight" for i in range(40) for kind in LORA_KINDS
+                     for part in ("down", "up")}
+            if not self.rec.lora:
+                self.rec.lora_registrations += 1
+            for name in sorted(names & loaded.keys()):
+                held = self.rec.lora.get(name)
+                if held is not None and held.shape != loaded[name].shape:
+                    raise RuntimeError(f"The size of tensor a {held.shape} must match the size of tensor b "
+                                       f"{loaded[name].shape}")  # what copy_ raises
+                self.rec.lora[name] = loaded[name]
+            self.lora_strength = strength
+            return True
+        except Exception:
+            return False
+
     def end_run(self) -> None:
         self.ended += 1
         self.rec.calls.append(("end_run", None))
@@ -191,6 +219,30 @@ class FakeRunner:
             gc.collect()
             gc.freeze()
         return {"video": FakeTensor(video) if input_info["return_result_tensor"] else None}
+
+
+LORA_KINDS = (*(f"self_attn.{p}" for p in "qkvo"), *(f"cross_attn.{p}" for p in "qkvo"), "ffn.0", "ffn.2")
+
+
+def _load_lora_file(path: str) -> dict[str, np.ndarray]:
+    """BaseTransformerModel._load_lora_file: every tensor, BF16 widened here to float32 (torch keeps bf16)."""
+    from safetensors import safe_open
+
+    with safe_open(path, framework="numpy") as handle:
+        shapes = {name: tuple(handle.get_slice(name).get_shape()) for name in handle.keys()}  # noqa: SIM118 (a handle, not a dict)
+    out: dict[str, np.ndarray] = {}
+    for original, (dtype, raw) in read_safetensors(Path(path)).items():
+        key = original
+        for prefix in ("diffusion_model.", "transformer.", "model.diffusion_model."):
+            if key.startswith(prefix):
+                key = key[len(prefix):]
+        key = key.replace("lora_A", "lora_down").replace("lora_B", "lora_up")
+        if dtype == "BF16":
+            array = (np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
+        else:
+            array = np.frombuffer(raw, dtype=DTYPES[dtype]).astype(np.float32)
+        out[key] = array.reshape(shapes[original])
+    return out
 
 
 class FakePipeline:
