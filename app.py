@@ -76,6 +76,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     gen.add_argument("--frames", default=81, help="4k+1, for example 49 or 81")
     gen.add_argument("--seed", default=None, help="0..4294967295; random when left out")
     gen.add_argument("--out", type=Path, help="also copy the finished mp4 here")
+    gen.add_argument("--lora", action="append", default=[], metavar="FILE[:STRENGTH]",
+                     help="a .safetensors LoRA, strength -2..2 (default 1); up to 3 times")
 
     weights = sub.add_parser("weights", parents=[common], help="download or check the model weights")
     weights.add_argument("action", choices=("download", "verify"),
@@ -109,14 +111,15 @@ def run_generate(studio: Studio, args: argparse.Namespace, out: TextIO | None = 
     Every argument is checked before anything looks for a GPU, so a wrong value is named as such."""
     out = out or sys.stdout
     try:
+        loras = [studio.use_lora_file(path, strength) for path, strength in map(split_lora_arg, args.lora)]
         studio.check_submission(args.prompt, args.width, args.height, args.frames, args.seed, args.preset,
-                                args.negative_prompt)
+                                args.negative_prompt, loras=loras)
         reason = studio.unavailable_reason()
         if reason:
             out.write(f"error: {reason}\n")
             return 1
         (job,) = studio.submit(args.prompt, args.width, args.height, args.frames, args.seed, args.preset,
-                               args.negative_prompt)
+                               args.negative_prompt, loras=loras)
     except StudioError as err:
         out.write(f"error: {err.user_text()}\n")
         return 1
@@ -162,6 +165,14 @@ class ConsoleBar:
 def gauge(fraction: float, width: int = 30) -> str:
     filled = int(max(0.0, min(1.0, fraction)) * width)
     return f"[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%}"
+
+
+def split_lora_arg(value: str) -> tuple[Path, str]:
+    """`FILE[:STRENGTH]` (strength 1 when left out); the colon of a Windows drive is part of FILE."""
+    file, sep, tail = value.rpartition(":")
+    if sep and file.lower().endswith(".safetensors"):
+        return Path(file).expanduser(), tail.strip()
+    return Path(value).expanduser(), "1"
 
 
 def _bar(job: Job) -> str:

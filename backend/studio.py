@@ -20,14 +20,14 @@ from backend.checks import run_checks
 from backend.doctor import DoctorReport
 from backend.download import DownloadProgress, WeightsDownloader
 from backend.engine.base import EngineConfig, VideoEngine
-from backend.errors import BadRequest, PresetError, StudioError
+from backend.errors import BadRequest, LoraError, PresetError, StudioError
 from backend.gallery import Clip, Gallery
 from backend.gpu import GpuReading, GpuSource, NvmlSource, VramMonitor, host_ram_gib, total_vram_gib
 from backend.jobs.job import FINISHED, Job, JobStatus
 from backend.jobs.queue import JobQueue
 from backend.jobs.worker import EngineState, Worker
 from backend.lora.library import LoraEntry, LoraLibrary
-from backend.lora.parse import LoraReport
+from backend.lora.parse import LoraReport, inspect
 from backend.lora.vram import lora_vram_gib, refuse_lazy_load
 from backend.models import WEIGHT_SETS, WeightSet, WeightsReport, check_weights, default_weight_set
 from backend.presets import Fit, Preset, load_presets, lower_preset, needs_low_ram, predict_fit, resolve
@@ -36,6 +36,7 @@ from backend.request import (
     GenerationRequest,
     LoraUse,
     build_request,
+    check_lora_strength,
     check_loras,
     check_seed,
     prompt_warning,
@@ -207,6 +208,16 @@ class Studio:
         if uses:
             refuse_lazy_load(preset.engine_config(self.low_ram_for(preset)))
         return tuple(self.loras.check(use)[0] for use in uses)
+
+    def use_lora_file(self, path: Path, strength: object) -> tuple[str, float]:
+        """The command line's `--lora FILE[:STRENGTH]`: check the file and strength, search its folder
+        first; returns (name, strength) for submit."""
+        value = check_lora_strength(strength, path.name)
+        if not path.is_file():
+            raise LoraError(f"The LoRA file {path} does not exist.")
+        inspect(path, self.loras.layout)
+        self.loras.add_session_folder(path.resolve().parent)
+        return path.name, value
 
     def add_lora_folder(self, folder: object) -> list[Path]:
         """Owner only: search one more folder for LoRAs (kept in the settings)."""

@@ -57,15 +57,15 @@ class LoraLibrary:
         self._session: list[Path] = []
 
     def folders(self) -> list[Path]:
-        """The folders searched, in order (the data folder's own first); duplicates dropped."""
+        """The folders searched, in order: the command line's, the data folder's own, the owner's."""
         seen: list[Path] = []
-        for folder in [*self._folders(), *self._session]:
+        for folder in [*self._session, *self._folders()]:
             if folder not in seen:
                 seen.append(folder)
         return seen
 
     def add_session_folder(self, folder: Path) -> None:
-        """Search one more folder for this process only (the command line's `--lora PATH`)."""
+        """Search one more folder first, for this process only (the command line's `--lora PATH`)."""
         self._session.append(folder)
 
     # ---- listing ---------------------------------------------------------------------------------
