@@ -31,7 +31,26 @@ PLANS: dict[str, list[str]] = {
     "bare-16gb": ["--mode", "bare", "--preset", "16gb", "--cap-gib", "15.3", "--quant", "fp8-triton",
                   "--attn", "torch_sdpa"],
     "app-16gb-slowinit": ["--preset", "16gb", "--cap-gib", "15.3", "--clips", "1", "--no-fast-init"],
+    "bare-start": ["--mode", "bare", "--preset", "16gb", "--quant", "fp8-triton", "--attn", "torch_sdpa",
+                   "--clips", "1"],
 }
+# Real memory limits: a ballast process leaves only the preset's budget minus 0.5 GiB (a desktop's share) of
+# the card free, and nothing caps torch's allocator. Kernels pinned, so FP8 and INT8 rows compare like for like.
+FIXED = ["--attn", "torch_sdpa"]
+REAL: dict[str, list[str]] = {
+    "real-8gb": ["--preset", "8gb", "--free-gib", "7.5", "--clips", "4", "--profile"],
+    "real-16gb": ["--preset", "16gb", "--free-gib", "15.5", "--clips", "4", "--profile", "--queue", "5", "--reload"],
+    "real-12gb": ["--preset", "12gb", "--free-gib", "11.5", "--clips", "2"],
+    "real-24gb": ["--preset", "24gb", "--free-gib", "23.5", "--clips", "2"],
+    "real-16gb-720p": ["--preset", "16gb", "--free-gib", "15.5", "--width", "1280", "--height", "720", "--clips", "1"],
+    "real-12gb-720p": ["--preset", "12gb", "--free-gib", "11.5", "--width", "1280", "--height", "720", "--clips", "1"],
+}
+for _name, _args in REAL.items():
+    PLANS[_name] = [*_args, "--quant", "fp8-triton", *FIXED]
+    if "720p" not in _name:  # the INT8 path (RTX 20/30 cards) under the same limits
+        clips = "4" if _name in ("real-8gb", "real-16gb") else "2"
+        base = [a for a in _args[:4]]
+        PLANS["int8-" + _name[5:]] = [*base, "--clips", clips, "--quant", "int8-triton", *FIXED]
 
 
 def run_plan(name: str, weights: Path, out: Path, timeout: float) -> dict:

@@ -7,6 +7,7 @@ Run by bench/run.py; by hand: python -m bench.run_one --mode app --preset 8gb --
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -31,6 +32,7 @@ class PeakSampler:
         self._nvml, self._handle = pynvml, pynvml.nvmlDeviceGetHandleByIndex(0)
         self._proc = psutil.Process()
         self.gpu_mib = 0.0
+        self.util: list[tuple[float, int]] = []  # (wall time, GPU utilisation %) at 10 Hz
         self.rss_gib = 0.0
         self.anon_gib = 0.0  # RSS without file-backed pages (safetensors maps count in RSS but are reclaimable)
         self._stop = threading.Event()
@@ -38,7 +40,12 @@ class PeakSampler:
         self._thread.start()
 
     def _run(self) -> None:
+        tick = 0
         while not self._stop.wait(0.05):
+            tick += 1
+            if tick % 2 == 0:
+                with contextlib.suppress(self._nvml.NVMLError):
+                    self.util.append((time.time(), int(self._nvml.nvmlDeviceGetUtilizationRates(self._handle).gpu)))
             try:
                 procs = self._nvml.nvmlDeviceGetComputeRunningProcesses(self._handle)
                 mine = sum(p.usedGpuMemory or 0 for p in procs if p.pid == os.getpid())
@@ -51,6 +58,14 @@ class PeakSampler:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(1)
+
+    def idle(self, start: float, end: float) -> dict[str, Any]:
+        """GPU idle share between two wall times: 1 - mean utilisation (NVML's busy-time percentage)."""
+        window = [u for t, u in self.util if start <= t <= end]
+        if not window:
+            return {}
+        return {"samples": len(window), "idle_fraction": round(1 - sum(window) / len(window) / 100, 4),
+                "zero_samples": sum(1 for u in window if u == 0)}
 
 
 def _rss_kept_gib() -> float:
@@ -76,6 +91,17 @@ def emit(result: dict[str, Any], sampler: PeakSampler) -> None:
     sys.stdout.flush()
 
 
+ALLOC_STATS = ("num_alloc_retries", "num_ooms", "num_device_alloc", "num_device_free", "num_sync_all_streams")
+
+
+def alloc_stats() -> dict[str, int]:
+    """The caching allocator's counters that show memory pressure (retries free the cache and sync)."""
+    import torch
+
+    stats = torch.cuda.memory_stats()
+    return {k: int(stats.get(k, 0)) for k in ALLOC_STATS}
+
+
 def cap_memory(cap_gib: float) -> None:
     """Emulate a smaller card: cap torch's allocator (the CUDA context lives outside the cap)."""
     import torch
@@ -85,7 +111,7 @@ def cap_memory(cap_gib: float) -> None:
         torch.cuda.set_per_process_memory_fraction(min(1.0, cap_gib * GIB / total), 0)
 
 
-def run_app(args: argparse.Namespace, partial: Any) -> dict[str, Any]:
+def run_app(args: argparse.Namespace, partial: Any, sampler: PeakSampler) -> dict[str, Any]:
     """Through the Studio: queue, worker, engine adapter, clip writer, exactly as the page uses them."""
     from backend.engine.lightx2v import LightX2VEngine
     from backend.settings import Paths
@@ -102,23 +128,65 @@ def run_app(args: argparse.Namespace, partial: Any) -> dict[str, Any]:
     studio.start()
     clips: list[dict[str, Any]] = []
     size = {"width": args.width, "height": args.height, "frames": args.frames}
+
+    def one_clip(seed: int) -> dict[str, Any]:
+        before = alloc_stats()
+        (job,) = studio.submit(PROMPT, seed=seed, preset=args.preset, **size)
+        record = job_record(studio, studio.queue.wait_for(job.id, ("done", "failed", "cancelled"), 1800))
+        after = alloc_stats()
+        record["alloc_stats"] = {k: after[k] - before[k] for k in after}
+        return record
+
+    out: dict[str, Any] = {"clips": clips}
     for i in range(args.clips):  # one at a time: the first pays for the build, the rest are warm
-        (job,) = studio.submit(PROMPT, seed=42 + i, preset=args.preset, **size)
-        clips.append(job_record(studio, studio.queue.wait_for(job.id, ("done", "failed", "cancelled"), 1800)))
-        partial({"clips": clips})
-    queued: dict[str, Any] = {}
+        clips.append(one_clip(42 + i))
+        partial(out)
+    if args.profile:  # one more warm clip under torch's profiler (kernels on every thread through CUPTI)
+        out["profile"] = profiled(lambda: one_clip(42))
+        partial(out)
     if args.queue:
         jobs = studio.submit(PROMPT, seed=100, preset=args.preset, count=args.queue, **size)
         done = [studio.queue.wait_for(j.id, ("done", "failed", "cancelled"), 3600) for j in jobs]
-        queued = {"count": args.queue, "statuses": [j.status for j in done],
-                  "wall_s": round(max(j.finished_at or 0 for j in done) - min(j.started_at or 0 for j in done), 2)}
+        start, end = min(j.started_at or 0 for j in done), max(j.finished_at or 0 for j in done)
+        out["queued"] = {"count": args.queue, "statuses": [j.status for j in done], "wall_s": round(end - start, 2),
+                         "gpu": sampler.idle(start, end)}
+        partial(out)
+    if args.reload:  # "Free GPU memory" on the page, then the next clip loads the model again
+        asked, _ = studio.free_engine()
+        deadline = time.monotonic() + 120
+        while studio.engine_state.state != "idle" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        out["reload"] = {"asked": asked, "state_before": studio.engine_state.state, "clip": one_clip(42)}
+        partial(out)
     state = studio.engine_state
     studio.stop()
-    return {"clips": clips, "queued": queued, "engine_state": state.state, "engine_detail": state.detail}
+    return {**out, "engine_state": state.state, "engine_detail": state.detail}
+
+
+def profiled(run: Any) -> dict[str, Any]:
+    """Run one clip under torch.profiler: the busiest GPU kernels and copies, and the totals."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        clip = run()
+        torch.cuda.synchronize()
+    rows = []
+    for e in prof.key_averages():
+        device = getattr(e, "self_device_time_total", None)
+        if device is None:
+            device = getattr(e, "self_cuda_time_total", 0)
+        if device:
+            rows.append({"name": e.key[:120], "count": e.count, "device_ms": round(device / 1000, 2)})
+    rows.sort(key=lambda r: -r["device_ms"])
+    copies = [r for r in rows if r["name"].startswith("Memcpy") or r["name"].startswith("Memset")]
+    return {"clip": clip, "device_ms_total": round(sum(r["device_ms"] for r in rows), 1),
+            "copy_ms_total": round(sum(r["device_ms"] for r in copies), 1), "top": rows[:40], "copies": copies}
 
 
 def job_record(studio: Any, job: Any) -> dict[str, Any]:
     record: dict[str, Any] = {"status": job.status, "error": job.error, "notes": list(job.notes),
+                              "preset_used": job.preset_used, "started_at": job.started_at,
                               "wall_s": round((job.finished_at or 0) - (job.started_at or 0), 2),
                               "finished_at": job.finished_at, "timings": job.timings}
     if job.clip_id:
@@ -195,6 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-fast-init", action="store_true")
     parser.add_argument("--before", action="store_true",
                         help="app mode as it was before the start-up work: full import, no read-ahead, no caches")
+    parser.add_argument("--free-gib", type=float, default=0.0,
+                        help="leave only this much of the card free: a ballast process takes the rest (no cap)")
+    parser.add_argument("--profile", action="store_true", help="app mode: profile one more warm clip")
+    parser.add_argument("--reload", action="store_true", help="app mode: free the model, then one more clip")
     parser.add_argument("--kernel-cache", type=Path, help="app mode: the remembered kernel choice (as the app keeps)")
     parser.add_argument("--weights", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -207,23 +279,34 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "bare" or args.before:  # without the start-up speed-ups: no autotune cache, cudaHostAlloc
         os.environ.update(TRITON_CACHE_AUTOTUNING="0", PYTORCH_CUDA_ALLOC_CONF="expandable_segments:True")
     set_engine_environment()  # as app.py does, before torch touches CUDA (the bare run gets the same allocator)
+    held: dict[str, Any] = {}
+    ballast_proc = None
+    if args.free_gib > 0:  # before this process creates its CUDA context: the context must fit in what is left
+        from bench import ballast
+
+        ballast_proc, held = ballast.start(args.free_gib)
     import torch
 
     cap_memory(args.cap_gib)
     sampler = PeakSampler()
-    result: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}, "gpu": torch.cuda.get_device_name(0)}
+    result: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}, "gpu": torch.cuda.get_device_name(0),
+                              "commit": os.environ.get("BENCH_COMMIT", ""), "ballast": held}
 
     def partial(update: dict[str, Any]) -> None:
         emit({**result, **update}, sampler)
 
     try:
-        result.update(run_app(args, partial) if args.mode == "app" else run_bare(args, partial))
+        result.update(run_app(args, partial, sampler) if args.mode == "app" else run_bare(args, partial))
         first_done = next((c["finished_at"] for c in result["clips"] if c["status"] == "done"), None)
         result["start_to_first_clip_s"] = round(first_done - process_start, 2) if first_done else None
     except Exception as err:
         result["error"] = f"{type(err).__name__}: {err}"
     finally:
         sampler.stop()
+        if ballast_proc is not None:
+            from bench import ballast
+
+            ballast.stop(ballast_proc)
     emit(result, sampler)
     return 0 if "error" not in result else 1
 

@@ -6,7 +6,11 @@
 # pluggy, iniconfig and pytest-timeout for the gpu-marked tests) and src/
 # (LightX2V's lightx2v/ and lightx2v_platform/ at the pinned commit). Nothing here is downloaded.
 carry=${1:?usage: source bench/setup_box.sh CARRY_DIR}
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site "$carry"/whl/*.whl
+stamp=/tmp/site/.bench-installed-$(ls "$carry"/whl | sha256sum | cut -c1-12)
+if [ ! -f "$stamp" ]; then  # a box kept warm between calls keeps what an earlier call installed
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site "$carry"/whl/*.whl
+  touch "$stamp"
+fi
 standins=/tmp/standins
 mkdir -p "$standins"
 # av and decord are imported by LightX2V's other model families when pipeline.py loads, never on the

@@ -104,6 +104,18 @@ def test_warm_reuse_and_frames_through_modify_config(rec: Recorder, weights: Pat
     assert out.rgb().shape[0] == 49 and out.info["warm"] is True
 
 
+@pytest.mark.parametrize("model_frames", [33, 81])
+def test_frames_follow_the_request_even_when_the_model_config_sets_them(rec: Recorder, weights: Path,
+                                                                        model_frames: int) -> None:
+    rec.model_config = {"target_video_length": model_frames}  # merged after the adapter's config_json
+    engine = LightX2VEngine()
+    out, _ = render(engine, config(weights), width=256, height=256, frames=81)
+    assert out.rgb().shape[0] == 81
+    assert (model_frames == 81) == ({"target_video_length": 81} not in kwargs_of(rec, "modify_config"))
+    out, _ = render(engine, config(weights), width=256, height=256, frames=model_frames)
+    assert out.rgb().shape[0] == model_frames
+
+
 def test_preset_change_rebuilds_after_freeing(rec: Recorder, weights: Path) -> None:
     engine = LightX2VEngine()
     render(engine, config(weights, "12gb"), width=256, height=256, frames=5)

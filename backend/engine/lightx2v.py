@@ -279,7 +279,12 @@ class LightX2VEngine:
         runner = pipe.runner
         tiled = request.width * request.height >= config.preset.vae_tiling_min_pixels
         changes: dict[str, Any] = {}
-        if request.frames != self._frames:
+        if runner.config.get("target_video_length") != request.frames:
+            # LightX2V merges the model folder's own config.json after ours: a target_video_length there
+            # would silently win at the first clip, so the runner's value is checked, not what we asked.
+            if runner.config.get("target_video_length") != self._frames:
+                logger.warning("LightX2V's config holds %s frames, not the %s asked for; corrected",
+                               runner.config.get("target_video_length"), self._frames)
             changes["target_video_length"] = request.frames
         if bool(runner.config.get("use_tiling_vae", False)) != tiled:
             changes["use_tiling_vae"] = tiled  # read again when lazy_load re-creates the VAE

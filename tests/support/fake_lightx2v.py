@@ -90,6 +90,7 @@ class Recorder:
     freeze_gc: bool = False  # run_pipeline ends with gc.freeze(), as LightX2V's does
     lora: dict[str, np.ndarray] = field(default_factory=dict)  # the DiT's registered LoRA tensors (float32)
     lora_registrations: int = 0  # times tensors were (re)allocated rather than copied into
+    model_config: dict[str, Any] = field(default_factory=dict)  # keys of the model folder's config.json
 
     def names(self) -> list[str]:
         return [name for name, _ in self.calls]
@@ -288,6 +289,7 @@ class FakePipeline:
         if "config_json" in self._attrs:  # …but a config_json set on the pipeline is merged afterwards
             with open(self._attrs["config_json"], encoding="utf-8") as fh:
                 config.update(json.load(fh))
+        config.update(self._rec.model_config)  # then the model folder's own config.json files, as upstream
         object.__setattr__(self, "runner", FakeRunner(self._rec, config))
 
     def _pin_offloaded(self, t5_offloaded: bool) -> None:

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# One call on an offline GPU box: set up (carried wheels and LightX2V source, synthetic weights; each only
+# once per box), then run the named steps in order, each only while time is left. From the repository root:
+#   bash bench/box.sh CARRY_DIR OUT_DIR DEADLINE_S STEP...
+# Steps: weights, weights-int8, same (app vs bare frames, with the INT8 weights written beside it), probe,
+# plans=a,b,c (bench/run.py plans), gputest (the gpu-marked tests). Everything lands in OUT_DIR/box.tgz.
+set -u
+carry=$1 out=$2 deadline=$3
+shift 3
+began=$SECONDS
+left() { echo $((deadline - (SECONDS - began))); }
+source bench/setup_box.sh "$carry"
+if [ "$(findmnt -n -o FSTYPE --target /var/tmp 2>/dev/null)" = tmpfs ]; then W=/tmp/w; else W=/var/tmp/w; fi
+work=/var/tmp/bench-work
+mkdir -p "$work" "$out"
+export BENCH_COMMIT=$(cat COMMIT 2>/dev/null || echo unknown)
+log() { echo "$(date +%T) box [$(left) s left]: $*" | tee -a "$work/box.log"; }
+synth() {  # $1 = fp8|int8
+  [ -f "$W/distill_$1/block_39.safetensors" ] || python3 -m bench.synth_weights --out "$W" --set "$1" --device cuda \
+    >"$work/synth-$1.log" 2>&1
+}
+log "commit $BENCH_COMMIT, weights in $W; $(nvidia-smi --query-gpu=name,memory.used,memory.total,driver_version --format=csv,noheader)"
+for step in "$@"; do
+  if [ "$(left)" -lt 40 ]; then log "skip $step: too little time left"; continue; fi
+  log "start $step"
+  case $step in
+    weights) synth fp8 ;;
+    weights-int8) synth int8 ;;
+    same)
+      mkdir -p "$work/same"
+      (synth int8) &
+      synth_pid=$!
+      python3 -m bench.same_frames run --mode app --weights "$W" --out "$work/same" \
+        --kernel-cache "$work/runs/kernel-choice.json" >"$work/same-app.log" 2>&1 &
+      app_pid=$!
+      timeout $(($(left) - 20)) python3 -m bench.same_frames run --mode bare --weights "$W" --out "$work/same" \
+        >"$work/same-bare.log" 2>&1
+      wait $app_pid
+      python3 -m bench.same_frames compare --out "$work/same" --json "$work/same.json" >"$work/same.md" 2>>"$work/box.log"
+      cat "$work/same.md"
+      wait $synth_pid ;;
+    probe) python3 -m backend.engine.kernels --json >"$work/probe.json" 2>"$work/probe.log"; tail -c 3000 "$work/probe.json" ;;
+    plans=*)
+      mkdir -p "$work/runs"
+      python3 -m bench.run --weights "$W" --out "$work/runs" --plan "${step#plans=}" --deadline-s $(($(left) - 15)) \
+        2>&1 | grep -v "^\s*$" | tail -n 40 ;;
+    gputest) WAN_STUDIO_GPU_WEIGHTS=$W timeout $(($(left) - 10)) python3 -m pytest -m gpu tests/test_gpu_engine.py -q \
+        -p no:cacheprovider >"$work/gputest.log" 2>&1; tail -n 15 "$work/gputest.log" ;;
+    *) log "unknown step $step" ;;
+  esac
+  log "end $step"
+done
+(cd "$work" && tar -czf "$out/box.tgz" --exclude='*.pt' --exclude='*.mp4' .)
+log "packed $(du -h "$out/box.tgz" | cut -f1)"
