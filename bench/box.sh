@@ -50,5 +50,5 @@ for step in "$@"; do
   esac
   log "end $step"
 done
-(cd "$work" && tar -czf "$out/box.tgz" --exclude='*.pt' --exclude='*.mp4' .)
+(cd "$work" && tar -czf "$out/box.tgz" --exclude='*.npz' --exclude='*.pt' --exclude='*.mp4' .)
 log "packed $(du -h "$out/box.tgz" | cut -f1)"
