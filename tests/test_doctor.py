@@ -36,8 +36,9 @@ from tests.conftest import FakeGpu
 from tests.support.cpu_engine import CpuTestEngine
 
 PRESETS = load_presets()
-CU128_REINSTALL = "-m pip install --force-reinstall torch torchvision torchaudio --index-url " \
-                  "https://download.pytorch.org/whl/cu128"
+REINSTALL = "-m pip install --force-reinstall torch torchvision torchaudio --index-url https://download.pytorch.org/whl/"
+CU130_REINSTALL = REINSTALL + "cu130"
+"""The fix for the default machine: its driver 580.65.06 runs PyTorch's CUDA 13.0 builds."""
 HEALTHY_TORCH = TorchInfo(ok=True, version="2.11.0+cu130", cuda="13.0", arch_list=("sm_80", "sm_86", "sm_90", "sm_120"),
                           cuda_available=True, device="NVIDIA GeForce RTX 4070", capability=(8, 9), tiny_op_ok=True)
 HEALTHY_PROBE = ProbeResult(
@@ -117,9 +118,25 @@ def test_driver_too_old_for_rtx50_and_for_cuda13() -> None:
     gpu = replace(make_env().gpu, capability=(12, 0), driver="566.36")
     check = line(make_env(gpu=gpu, probe=with_torch(capability=(12, 0), cuda="12.8")), "Driver")
     assert check.status == "fail" and "RTX 50" in check.detail and "570 or newer" in check.fix
+    assert "keep this driver" not in check.fix, "RTX 50 needs the newer driver whatever torch is installed"
     check = line(make_env(gpu=replace(make_env().gpu, driver="575.51")), "Driver")
     assert check.status == "fail" and "CUDA 13.0 build" in check.detail and "580 or newer" in check.fix
+    assert check.fix.endswith("Or keep this driver and install the PyTorch build it runs: /opt/ws/.venv/bin/python "
+                              + REINSTALL + "cu128")
     assert line(make_env(), "Driver").status == "ok"
+
+
+@pytest.mark.parametrize(("driver", "system", "tag"), [
+    ("580.65.06", "Linux", "cu130"), ("575.51.03", "Linux", "cu128"), ("572.16", "Windows", "cu128"),
+    ("560.94", "Windows", "cu126"), ("550.120", "Linux", "cu126"), ("470.82", "Linux", "cu128"),
+])
+def test_torch_reinstall_names_the_build_for_this_driver(driver: str, system: str, tag: str) -> None:
+    env = make_env(system=system, gpu=replace(make_env().gpu, driver=driver),
+                   probe=with_torch(version="2.7.0+cpu", cuda="", cuda_available=False))
+    assert line(env, "PyTorch").fix.endswith(REINSTALL + tag)
+    no_gpu = make_env(gpu=GpuReading(ok=False, reason="No NVIDIA GPU found."), probe=ProbeResult(
+        torch=TorchInfo(ok=False, error="No module named 'torch'")))
+    assert line(no_gpu, "PyTorch").fix.endswith(REINSTALL + "cu128"), "unknown driver: the build for RTX 20 to 50"
 
 
 def test_vram_against_the_preset() -> None:
@@ -159,9 +176,9 @@ def test_torch_missing_cpu_only_or_blind() -> None:
     missing = make_env(probe=ProbeResult(torch=TorchInfo(ok=False, error="No module named 'torch'")))
     check = line(missing, "PyTorch")
     assert check.status == "fail" and "No module named 'torch'" in check.detail
-    assert check.fix == "/opt/ws/.venv/bin/python " + CU128_REINSTALL
+    assert check.fix == "/opt/ws/.venv/bin/python " + CU130_REINSTALL
     check = line(make_env(probe=with_torch(version="2.7.0+cpu", cuda="", cuda_available=False)), "PyTorch")
-    assert check.status == "fail" and "CPU-only build" in check.detail and CU128_REINSTALL in check.fix
+    assert check.status == "fail" and "CPU-only build" in check.detail and CU130_REINSTALL in check.fix
     check = line(make_env(probe=with_torch(cuda_available=False)), "PyTorch")
     assert check.status == "fail" and "cannot reach the GPU" in check.detail and "driver" in check.fix
 
@@ -172,7 +189,7 @@ def test_rtx50_with_a_torch_built_before_cuda_12_8() -> None:
                        arch_list=("sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"))
     check = line(make_env(gpu=gpu, probe=probe), "PyTorch GPU support")
     assert check.status == "fail" and "not for this GPU's sm_120" in check.detail and "CUDA 12.8+" in check.detail
-    assert check.fix.endswith(CU128_REINSTALL)
+    assert check.fix.endswith(CU130_REINSTALL)
     assert line(make_env(), "PyTorch GPU support").status == "ok"
 
 
@@ -193,7 +210,7 @@ def test_ptx_only_is_a_warning() -> None:
 def test_cuda_operation() -> None:
     bad = with_torch(tiny_op_ok=False, error="RuntimeError: CUDA error: no kernel image is available")
     check = line(make_env(probe=bad), "CUDA test")
-    assert check.status == "fail" and "no kernel image" in check.detail and check.fix.endswith(CU128_REINSTALL)
+    assert check.status == "fail" and "no kernel image" in check.detail and check.fix.endswith(CU130_REINSTALL)
     check = line(make_env(probe=with_torch(tiny_op_ok=False, error="CUDA error: unknown error")), "CUDA test")
     assert check.status == "fail" and check.fix.startswith("Update the NVIDIA driver")
     assert line(make_env(), "CUDA test").status == "ok"
@@ -248,6 +265,17 @@ def test_failed_kernel_candidate_warns_and_names_the_fallback() -> None:
     kernels = (*(HEALTHY_PROBE.kernels or ()), KernelResult("sage_attn2", "attention", False, "TypeError: 'NoneType'"))
     check = line(make_env(probe=replace(HEALTHY_PROBE, kernels=kernels)), "Kernel sage_attn2 (attention)")
     assert check.status == "warn" and "TypeError" in check.detail and "torch_sdpa is used instead" in check.fix
+
+
+def test_kernels_chosen_names_sageattention_when_the_probe_timed_it_faster_on_windows() -> None:
+    kernels = (KernelResult("fp8-triton", "quant", True, "relative error 0.9%"),
+               KernelResult("sage_attn2", "attention", True, "relative error 1.1%, 2.31 ms at 8k tokens x 40 heads"),
+               KernelResult("torch_sdpa", "attention", True, "relative error 0.2%, 3.02 ms at 8k tokens x 40 heads"))
+    env = make_env(system="Windows", python_exe="C:\\WanStudio\\.venv\\Scripts\\python.exe",
+                   probe=replace(HEALTHY_PROBE, kernels=kernels, chosen_attention="sage_attn2"))
+    text = report_text(run_checks(env))
+    assert "[ok  ] Kernel sage_attn2 (attention): relative error 1.1%, 2.31 ms at 8k tokens x 40 heads" in text
+    assert "[ok  ] Kernels chosen: matmul fp8-triton, attention sage_attn2" in text
 
 
 def test_no_working_matmul_scheme_fails() -> None:

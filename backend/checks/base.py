@@ -10,12 +10,13 @@ from typing import Literal
 
 from backend.checks.environment import Environment
 from backend.engine.dist import PINNED_ARCHIVE
+from backend.install_plan import BUILDS, torch_build_for
 
 Status = Literal["ok", "warn", "fail", "skip"]
 ArchSupport = Literal["native", "ptx", "none"]
 
-TORCH_CU128_INDEX = "https://download.pytorch.org/whl/cu128"
-DRIVER_URL = "https://www.nvidia.com/Download/index.aspx"
+FALLBACK_BUILD = next(build for build in BUILDS if build.tag == "cu128")
+"""When the driver is unknown or too old: CUDA 12.8 builds run every card from RTX 20 to RTX 50."""
 WEIGHTS_DOWNLOAD_GB = 22.0
 """The FP8 (or INT8) set on disk: DiT ~15 GB, T5 ~6.7 GB, VAE 0.5 GB, tokenizer."""
 CLIPS_MIN_FREE_GB = 2.0
@@ -47,8 +48,14 @@ def pip(env: Environment, args: str) -> str:
     return python_cmd(env, f"-m pip {args}")
 
 
+def torch_index(env: Environment) -> str:
+    """The PyTorch wheel index for this driver: the build the launch scripts install (install_plan)."""
+    choice = torch_build_for(env.gpu.driver, env.system) if env.gpu.ok else None
+    return (choice.build if choice else FALLBACK_BUILD).index_url
+
+
 def torch_reinstall(env: Environment) -> str:
-    return pip(env, f"install --force-reinstall torch torchvision torchaudio --index-url {TORCH_CU128_INDEX}")
+    return pip(env, f"install --force-reinstall torch torchvision torchaudio --index-url {torch_index(env)}")
 
 
 def engine_install(env: Environment) -> str:

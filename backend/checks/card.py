@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from backend.checks.base import DRIVER_URL, Check, sm, version_tuple
+from backend.checks.base import Check, sm, torch_reinstall, version_tuple
 from backend.checks.environment import Environment
+from backend.install_plan import DRIVER_URL, torch_build_for
 from backend.presets import CARD_TOLERANCE_GIB, DESKTOP_HEADROOM_GIB
 
 NO_GPU_FIX = (f"Generation needs an NVIDIA card with 8 GB or more: install its current driver ({DRIVER_URL}) "
@@ -57,8 +58,11 @@ def check_driver(env: Environment) -> Check:
     if short:
         need = max(n for n, _ in short)
         why = " and ".join(w for _, w in short)
-        return Check("Driver", "fail", f"driver {env.gpu.driver} is too old for {why} (needs {need} or newer).",
-                     f"Install NVIDIA driver {need} or newer from {DRIVER_URL}, then restart the computer.")
+        fix = f"Install NVIDIA driver {need} or newer from {DRIVER_URL}, then restart the computer."
+        only_torch = all(reason.startswith("torch") for _, reason in short)
+        if only_torch and torch_build_for(env.gpu.driver, env.system) is not None:
+            fix += f" Or keep this driver and install the PyTorch build it runs: {torch_reinstall(env)}"
+        return Check("Driver", "fail", f"driver {env.gpu.driver} is too old for {why} (needs {need} or newer).", fix)
     return Check("Driver", "ok", f"driver {env.gpu.driver}")
 
 

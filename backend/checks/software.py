@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from backend.checks.base import (
-    DRIVER_URL,
     Check,
     arch_support,
     engine_install,
@@ -19,6 +18,7 @@ from backend.checks.base import (
 )
 from backend.checks.environment import Environment
 from backend.engine.dist import PINNED_COMMIT
+from backend.install_plan import DRIVER_URL
 
 
 # ---- torch, Triton and CUDA (from the probe child process) ----------------------------------------
