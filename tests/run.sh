@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: sets up what the tests need (a venv, the packages, Debian's Chromium for the
-# browser test), then runs lint, type checks and the whole suite. Extra arguments go to pytest.
+# browser test and Wine for the launch.bat tests), then runs lint, type checks and the whole suite.
+# Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,15 +17,20 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "Installing Debian's Chromium for the browser test…"
+# Debian packages the tests need: Chromium for the browser test, Wine for running launch.bat.
+updated=""
+apt_install() {
+  echo "Installing Debian packages for the tests: $*"
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO=sudo; else
-    echo "Chromium is missing and this user cannot install it: run 'apt-get install chromium' as root." >&2
+    echo "Missing and this user cannot install it: run 'apt-get install $*' as root." >&2
     exit 1
   fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
-fi
+  [ -n "$updated" ] || $SUDO apt-get update -qq
+  updated=yes
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+[ -x /usr/bin/chromium ] || apt_install chromium
+command -v wine >/dev/null && command -v wineboot >/dev/null || apt_install --no-install-recommends wine wine64
 
 echo "== ruff"
 "$VENV/bin/ruff" check .
