@@ -46,6 +46,10 @@ class Paths:
         return self.data_dir / "queue.json"
 
     @property
+    def previews_dir(self) -> Path:
+        return self.data_dir / "previews"
+
+    @property
     def settings_file(self) -> Path:
         return self.config_dir / "settings.json"
 
@@ -88,6 +92,8 @@ class UserSettings:
     """Attention override (sage_attn2, torch_sdpa); 'auto' probes the GPU."""
     lora_folders: str = ""
     """More LoRA folders the owner added, one per line (the data folder's own is always searched first)."""
+    previews: bool = True
+    """A preview of the clip after each denoising step (drafts always make theirs)."""
 
     def merged(self, **changes: Any) -> UserSettings:
         known = {f.name for f in fields(self)}

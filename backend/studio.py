@@ -20,10 +20,10 @@ from backend.checks import run_checks
 from backend.doctor import DoctorReport
 from backend.download import DownloadProgress, WeightsDownloader
 from backend.engine.base import EngineConfig, VideoEngine
-from backend.errors import BadRequest, LoraError, PresetError, StudioError
+from backend.errors import BadRequest, LoraError, NotFound, PresetError, StudioError
 from backend.gallery import Clip, Gallery
 from backend.gpu import GpuReading, GpuSource, NvmlSource, VramMonitor, host_ram_gib, total_vram_gib
-from backend.jobs.job import FINISHED, Job, JobStatus
+from backend.jobs.job import FINISHED, Job, JobKind, JobStatus
 from backend.jobs.queue import JobQueue
 from backend.jobs.worker import EngineState, Worker
 from backend.lora.library import LoraEntry, LoraLibrary
@@ -31,6 +31,8 @@ from backend.lora.parse import LoraReport, inspect
 from backend.lora.vram import lora_vram_gib, refuse_lazy_load
 from backend.models import WEIGHT_SETS, WeightSet, WeightsReport, check_weights, default_weight_set
 from backend.presets import Fit, Preset, load_presets, lower_preset, needs_low_ram, predict_fit, resolve
+from backend.preview.publisher import PreviewPublisher, PreviewTap
+from backend.preview.record import JobPreview
 from backend.request import (
     SEED_MAX,
     GenerationRequest,
@@ -46,6 +48,7 @@ from backend.settings import Paths, UserSettings, load_user_settings, save_user_
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 16
+DRAFTS_MIN, DRAFTS_MAX = 2, 8
 
 
 class Studio:
@@ -68,8 +71,9 @@ class Studio:
         self._started = self._stopped = False
         self.notes: list[str] = [settings_note] if settings_note else []
         self.loras = LoraLibrary(self.lora_folders)
+        self.previews = PreviewPublisher(paths.previews_dir, self._store_preview)
         self.worker = Worker(self.queue, engine, self.gallery, self.config_for, self._lower, self.describe,
-                             loras_for=self.loras.prepare)
+                             loras_for=self.loras.prepare, previews_for=self._previews_for)
         self._downloader = downloader or WeightsDownloader()
         self._doctor: BackgroundRun[DoctorReport] = BackgroundRun("the doctor")
 
@@ -84,6 +88,7 @@ class Studio:
             logger.info("Removed %d unfinished clip file(s) left by a crash", removed)
         self.notes += self.gallery.rebuild()
         self.notes += self.queue.restore()
+        self.previews.prune({j.id for j in self.queue.snapshot()})
         for note in self.notes:
             logger.warning("Start-up: %s", note)
         self.monitor.start()
@@ -100,6 +105,7 @@ class Studio:
             return
         self._stopped = True
         self.worker.stop()
+        self.previews.close()
         self.monitor.stop()
 
     # ---- presets and engine config ---------------------------------------------------------------
@@ -149,11 +155,11 @@ class Studio:
 
     def submit(self, prompt: object, width: object = 832, height: object = 480, frames: object = 81,
                seed: object = None, preset: object = "auto", negative_prompt: object = "",
-               count: object = 1, loras: object = ()) -> list[Job]:
+               count: object = 1, loras: object = (), kind: JobKind = "clip") -> list[Job]:
         """Validate and queue `count` jobs of one prompt. A given seed is used for the first job and
         counts up for the rest; a random seed draws a fresh one for each. Nothing is queued on error."""
         return self.queue.enqueue(self.check_submission(prompt, width, height, frames, seed, preset,
-                                                        negative_prompt, count, loras))
+                                                        negative_prompt, count, loras), kind)
 
     def check_submission(self, prompt: object, width: object = 832, height: object = 480, frames: object = 81,
                          seed: object = None, preset: object = "auto", negative_prompt: object = "",
@@ -237,6 +243,37 @@ class Studio:
         tokens = ((frames - 1) // 4 + 1) * (height // 16) * (width // 16)
         extra = lora_vram_gib(reports, self.loras.layout, tokens, bool(preset.engine.get("cpu_offload")))
         return predict_fit(preset, width, height, frames, extra)
+
+    # ---- drafts and previews --------------------------------------------------------------------------
+    def submit_drafts(self, prompt: object, width: object = 832, height: object = 480, frames: object = 81,
+                      seed: object = None, preset: object = "auto", negative_prompt: object = "",
+                      count: object = 4) -> list[Job]:
+        """Queue `count` drafts: only the first denoising step of each seed, for its preview (never a clip)."""
+        try:
+            n = int(count)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            raise BadRequest(f"The number of drafts must be a whole number, got {count!r}.") from None
+        if not DRAFTS_MIN <= n <= DRAFTS_MAX:
+            raise BadRequest(f"The number of drafts {n} is not allowed: use {DRAFTS_MIN} to {DRAFTS_MAX}.")
+        jobs = self.submit(prompt, width, height, frames, seed, preset, negative_prompt, count=n, kind="draft")
+        return jobs
+
+    def choose_draft(self, job_id: str) -> Job:
+        """Queue the full clip of a draft: same prompt, size, frames, preset, LoRAs and seed."""
+        draft = self.queue.get(job_id)
+        if draft.kind != "draft":
+            raise BadRequest("Only a draft can be chosen; this job is a clip.")
+        return self.queue.enqueue([draft.request], "clip")[0]  # checked when the draft was queued
+
+    def _previews_for(self, job: Job) -> PreviewTap | None:
+        return self.previews.tap(job.id) if job.kind == "draft" or self.settings.previews else None
+
+    def _store_preview(self, job_id: str, preview: JobPreview) -> None:
+        try:
+            job = self.queue.get(job_id)
+            self.queue.update(job_id, persist=job.status in FINISHED, preview=preview)
+        except (NotFound, KeyError):  # cleared from the queue while its preview was being made
+            logger.debug("Preview for job %s arrived after it was cleared", job_id)
 
     def cancel(self, job_id: str) -> Job:
         return self.queue.cancel(job_id)

@@ -39,6 +39,25 @@ class StageEvent:
 EventSink = Callable[[StageEvent], None]
 
 
+class StepPreviews(Protocol):
+    """Where the engine hands each step's clean-video prediction (backend/preview/publisher.PreviewTap).
+
+    `fetch` returns [16, T, h, w] float latents, or [T, H, W, 3] uint8 frames when `rgb`; it may block
+    until an asynchronous host copy is done, and is only ever called off the worker thread."""
+
+    def offer(self, step: int, total_steps: int, fetch: Callable[[], np.ndarray], rgb: bool = False) -> None: ...
+
+
+@dataclass(frozen=True)
+class RenderExtras:
+    """What a job adds to render() besides the request."""
+
+    previews: StepPreviews | None = None
+    """None: no previews (switched off in Settings)."""
+    stop_after_step: int | None = None
+    """Drafts: stop cleanly after this denoising step. Nothing is decoded; `frames` is empty."""
+
+
 class CancelToken:
     """A job's own cancel flag. The engine checks it between steps, never inside one."""
 
@@ -108,6 +127,7 @@ class VideoEngine(Protocol):
     def render(
         self, request: GenerationRequest, config: EngineConfig, on_event: EventSink, cancel: CancelToken,
         loras: LoraSet | None = None,
+        extras: RenderExtras | None = None,
     ) -> RenderedVideo:
         """Generate one clip, with the job's merged LoRA branch if any. Raises a StudioError subclass
         (Cancelled, OutOfVram, LoraError, …) on failure."""

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVideo, StageEvent
+from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVideo, RenderExtras, StageEvent
 from backend.engine.dist import read_engine_dist
 from backend.engine.importer import import_pipeline_class
 from backend.engine.lightx2v_hooks import JobContext, RunnerHooks, add_t5_bias_default, skip_random_init
@@ -266,7 +266,9 @@ class LightX2VEngine:
 
     # ---- one clip --------------------------------------------------------------------------------
     def render(self, request: GenerationRequest, config: EngineConfig, on_event: EventSink,
-               cancel: CancelToken, loras: LoraSet | None = None) -> RenderedVideo:
+               cancel: CancelToken, loras: LoraSet | None = None,
+               extras: RenderExtras | None = None) -> RenderedVideo:
+        extras = extras or RenderExtras()
         engine_keys = config.preset.engine_config(config.low_ram)
         if loras:
             refuse_lazy_load(engine_keys)
@@ -294,7 +296,8 @@ class LightX2VEngine:
         if getattr(runner, "vae_decoder", None) is not None:
             runner.vae_decoder.use_tiling = tiled  # read at decode time: no rebuild needed
         runner.stop_signal = False
-        hooks.job = JobContext(on_event=on_event, cancel=cancel)
+        hooks.job = JobContext(on_event=on_event, cancel=cancel, previews=extras.previews,
+                               stop_after_step=extras.stop_after_step)
         torch.cuda.reset_peak_memory_stats()
         started = time.monotonic()
         try:
@@ -309,6 +312,8 @@ class LightX2VEngine:
                                        target_shape=[request.height, request.width])
             video = result["video"]
         except BaseException as err:
+            if hooks.job is not None and hooks.job.stopped_early and not cancel.cancelled:
+                return self._draft_done(hooks, request, err)
             stage = hooks.job.stage if hooks.job else "loading"
             logger.warning("Generation stopped while %s: %s: %s", stage, type(err).__name__, err)
             self._recover(err)
@@ -341,6 +346,15 @@ class LightX2VEngine:
             "loras": loras.describe() if loras else [],
             "lora_layers": loras.layers_applied if loras else 0,
         })
+
+    def _draft_done(self, hooks: RunnerHooks, request: GenerationRequest, err: BaseException) -> RenderedVideo:
+        """A draft stopped by its own stop_signal after its step: a success with no frames."""
+        import numpy as np
+
+        timings = hooks.timings()
+        self._recover(err)
+        return RenderedVideo(frames=np.zeros((0, request.height, request.width, 3), np.uint8), fps=FPS,
+                             info={**self._info, "timings": timings})
 
     def _recover(self, err: BaseException) -> None:
         """After a failed or cancelled run: clear the runner's per-run state. Anything but a clean stop

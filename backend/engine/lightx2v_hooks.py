@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.engine.base import CancelToken, EventSink, StageEvent
+from backend.engine.base import CancelToken, EventSink, StageEvent, StepPreviews
+from backend.engine.lightx2v_preview import capture_step
 from backend.errors import Cancelled
 from backend.request import INFER_STEPS
 
@@ -109,6 +110,10 @@ class JobContext:
     marks: dict[str, float] = field(default_factory=dict)
     step_times: list[float] = field(default_factory=list)
     stage: str = "encoding"
+    previews: StepPreviews | None = None
+    stop_after_step: int | None = None
+    """A draft: stop cleanly once this step has ended."""
+    stopped_early: bool = False
 
 
 class RunnerHooks:
@@ -154,8 +159,13 @@ class RunnerHooks:
         previous = self.job.step_times[-1] if self.job.step_times else self.job.marks.get("denoising", now)
         self.job.step_times.append(now)
         step = round(percent / 100 * INFER_STEPS)
+        if self.job.previews is not None:
+            capture_step(self.runner, self.job.previews, step, INFER_STEPS)
         self.job.on_event(StageEvent("denoising", step, INFER_STEPS))
         logger.debug("step %d took %.2f s", step, now - previous)
+        if self.job.stop_after_step is not None and step >= self.job.stop_after_step and step < INFER_STEPS:
+            self.job.stopped_early = True  # LightX2V's own stop before the next step: nothing more runs
+            self.runner.stop_signal = True
         self._maybe_stop()
 
     def _around_decode(self, original: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -8,11 +8,14 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from backend.engine.base import STAGE_WORDS, Stage
+from backend.preview.record import JobPreview
 from backend.request import GenerationRequest
 
 JobStatus = Literal["queued", "running", "saving", "done", "failed", "cancelled", "interrupted"]
 ACTIVE: tuple[JobStatus, ...] = ("running", "saving")
 FINISHED: tuple[JobStatus, ...] = ("done", "failed", "cancelled", "interrupted")
+JobKind = Literal["clip", "draft"]
+"""A draft runs only the first denoising step for its preview and is never saved as a clip."""
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,13 @@ class Job:
     notes: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     peak_vram_mib: float | None = None
+    kind: JobKind = "clip"
+    preview: JobPreview | None = None
+    """The latest step's preview; kept when the job is cancelled."""
 
     @classmethod
-    def new(cls, request: GenerationRequest) -> Job:
-        return cls(id=uuid.uuid4().hex[:12], request=request)
+    def new(cls, request: GenerationRequest, kind: JobKind = "clip") -> Job:
+        return cls(id=uuid.uuid4().hex[:12], request=request, kind=kind)
 
     def with_(self, **changes: Any) -> Job:
         return replace(self, **changes)
@@ -73,6 +79,9 @@ class Job:
         status = data.get("status", "queued")
         if status not in ("queued", *ACTIVE, *FINISHED):
             raise ValueError(f"unknown status {status!r}")
+        kind = data.get("kind", "clip")
+        if kind not in ("clip", "draft"):
+            raise ValueError(f"unknown job kind {kind!r}")
         return cls(
             id=str(data["id"]),
             request=request,
@@ -88,4 +97,6 @@ class Job:
             notes=tuple(data.get("notes") or ()),
             timings=dict(data.get("timings") or {}),
             peak_vram_mib=data.get("peak_vram_mib"),
+            kind=kind,
+            preview=JobPreview.from_dict(data.get("preview")),
         )

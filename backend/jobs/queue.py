@@ -12,7 +12,7 @@ from typing import Any
 
 from backend.engine.base import CancelToken
 from backend.errors import BadRequest, NotFound, StudioError
-from backend.jobs.job import ACTIVE, FINISHED, Job, Progress
+from backend.jobs.job import ACTIVE, FINISHED, Job, JobKind, Progress
 from backend.request import GenerationRequest
 from backend.storage import quarantine, read_json, write_bytes_atomic
 
@@ -99,16 +99,17 @@ class JobQueue:
             logger.error("Could not save the queue to %s: %s", self._path, err)
 
     # ---- changes ---------------------------------------------------------------------------------
-    def enqueue(self, requests: Iterable[GenerationRequest]) -> list[Job]:
-        jobs = [Job.new(r) for r in requests]
+    def enqueue(self, requests: Iterable[GenerationRequest], kind: JobKind = "clip") -> list[Job]:
+        jobs = [Job.new(r, kind) for r in requests]
         with self._cond:
             if self._closed:
                 raise StudioError("The app is shutting down; the job was not added.")
             for job in jobs:
                 self._jobs[job.id] = job
                 self._tokens[job.id] = CancelToken()
-                logger.info("Job %s queued (seed %d, %dx%dx%d, preset %s)", job.id, job.request.seed,
-                            job.request.width, job.request.height, job.request.frames, job.request.preset)
+                logger.info("Job %s queued (%s, seed %d, %dx%dx%d, preset %s)", job.id, job.kind,
+                            job.request.seed, job.request.width, job.request.height, job.request.frames,
+                            job.request.preset)
             self._save_locked()
             self._cond.notify_all()
         return jobs
@@ -189,7 +190,7 @@ class JobQueue:
                 raise BadRequest(
                     f"Only failed, cancelled or interrupted jobs can be re-queued; this one is {job.status}."
                 )
-        return self.enqueue([job.request])[0]
+        return self.enqueue([job.request], job.kind)[0]
 
     def clear_finished(self) -> int:
         with self._cond:

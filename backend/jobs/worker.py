@@ -10,7 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backend.engine.base import CancelToken, EngineConfig, RenderedVideo, StageEvent, VideoEngine
+from backend.engine.base import (
+    CancelToken,
+    EngineConfig,
+    RenderedVideo,
+    RenderExtras,
+    StageEvent,
+    StepPreviews,
+    VideoEngine,
+)
 from backend.errors import Cancelled, EngineFailed, LoraError, OutOfVram, StudioError
 from backend.gallery import Gallery
 from backend.jobs.eta import EtaModel
@@ -28,6 +36,9 @@ ConfigFor = Callable[[str], EngineConfig]
 LowerOf = Callable[[Preset], Preset | None]
 LorasFor = Callable[[tuple[LoraUse, ...]], LoraSet]
 """A job's LoRA choices → their merged branch (reads the files, or reuses factors in memory)."""
+PreviewsFor = Callable[[Job], StepPreviews | None]
+"""Where a job's step previews go, or None when it gets none (Settings)."""
+DRAFT_STEPS = 1
 
 
 @dataclass(frozen=True)
@@ -43,13 +54,15 @@ class Worker:
     """Takes jobs from the queue in order and runs them on the engine."""
 
     def __init__(self, queue: JobQueue, engine: VideoEngine, gallery: Gallery, config_for: ConfigFor,
-                 lower_of: LowerOf, describe: Callable[[], dict[str, Any]], loras_for: LorasFor | None = None) -> None:
+                 lower_of: LowerOf, describe: Callable[[], dict[str, Any]], loras_for: LorasFor | None = None,
+                 previews_for: PreviewsFor | None = None) -> None:
         self._queue = queue
         self._engine = engine
         self._config_for = config_for
         self._lower_of = lower_of
         self._describe = describe
         self._loras_for = loras_for
+        self._previews_for = previews_for
         self._eta = EtaModel()
         self._writer = ClipWriter(queue, gallery, self._eta)
         self._thread: threading.Thread | None = None
@@ -174,6 +187,13 @@ class Worker:
         self._set_state("ready", f"Model loaded ({config.preset.name} preset).")
         timings = dict(rendered.info.get("timings", {}))
         timings["render_total"] = time.monotonic() - started
+        if job.kind == "draft":  # its preview is the result; nothing to decode or save
+            self._queue.finish(job.id, status="done", preset_used=config.preset.name, notes=tuple(notes),
+                               timings=timings, peak_vram_mib=rendered.info.get("peak_vram_mib"),
+                               progress=Progress(stage="done", step=DRAFT_STEPS, fraction=1.0,
+                                                 elapsed_s=time.monotonic() - started, eta_s=0.0,
+                                                 updated_at=time.time()))
+            return
         meta = {
             "job_id": job.id,
             "request": job.request.to_dict(),
@@ -217,7 +237,9 @@ class Worker:
             if self._loras_for is None:
                 raise LoraError("This app was started without LoRA folders; the job's LoRAs cannot be found.")
             loras = self._loras_for(job.request.loras)
-        return self._engine.render(job.request, config, on_event, token, loras=loras)
+        extras = RenderExtras(previews=self._previews_for(job) if self._previews_for else None,
+                              stop_after_step=DRAFT_STEPS if job.kind == "draft" else None)
+        return self._engine.render(job.request, config, on_event, token, loras=loras, extras=extras)
 
     def _eta_key(self, job: Job, config: EngineConfig) -> tuple[str, int]:
         r = job.request

@@ -6,15 +6,20 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVideo, StageEvent
+from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVideo, RenderExtras, StageEvent
 from backend.errors import OutOfVram, StudioError
 from backend.lora.merge import LoraSet
+from backend.preview.latent_rgb import latent_shape, x0_after_step
 from backend.request import FPS, INFER_STEPS, GenerationRequest
+
+SIGMAS = (1.0, 0.9375, 0.8333, 0.625)
+"""WanStepDistillScheduler's sigmas for steps [1000, 750, 500, 250] with sample_shift 5."""
 
 
 def frames_for(request: GenerationRequest) -> np.ndarray:
@@ -26,6 +31,31 @@ def frames_for(request: GenerationRequest) -> np.ndarray:
     y = np.arange(request.height, dtype=np.int32)[None, :, None, None]
     frames = (base.astype(np.int32) + x + y // 2 + 8 * t) % 256
     return frames.astype(np.uint8)
+
+
+class CpuScheduler:
+    """The state LightX2V's step-distill scheduler holds after step_post(), with a known clean video:
+    the "model" predicts the flow noise - x0 exactly, so every step's x0 is the same seeded latent."""
+
+    def __init__(self, request: GenerationRequest) -> None:
+        rng = np.random.default_rng(request.seed)
+        shape = latent_shape(request.width, request.height, request.frames)
+        self.clean = rng.standard_normal(shape, dtype=np.float32) * 0.5
+        self.noise = rng.standard_normal(shape, dtype=np.float32)
+        self.sigmas = np.array(SIGMAS, dtype=np.float32)
+        self.infer_steps = INFER_STEPS
+        self.step_index = 0
+        self.latents = self.noise.copy()
+        self.noise_pred = np.zeros_like(self.noise)
+
+    def step(self, index: int) -> None:
+        """step_pre + infer + step_post, as the real scheduler's arithmetic."""
+        self.step_index = index
+        self.noise_pred = self.noise - self.clean
+        x0 = self.latents - self.sigmas[index] * self.noise_pred
+        if index < self.infer_steps - 1:
+            x0 = x0 + self.noise_pred * self.sigmas[index + 1]
+        self.latents = x0
 
 
 @dataclass
@@ -74,7 +104,9 @@ class CpuTestEngine:
         time.sleep(delay)
 
     def render(self, request: GenerationRequest, config: EngineConfig, on_event: EventSink,
-               cancel: CancelToken, loras: LoraSet | None = None) -> RenderedVideo:
+               cancel: CancelToken, loras: LoraSet | None = None,
+               extras: RenderExtras | None = None) -> RenderedVideo:
+        extras = extras or RenderExtras()
         self.renders.append((config.preset.name, request.seed))
         self.lora_sets.append(loras)
         started = time.monotonic()
@@ -86,13 +118,22 @@ class CpuTestEngine:
         self._wait(cancel, self.encode_delay)
         t_enc = time.monotonic()
         self._emit(on_event, StageEvent("denoising", 0, INFER_STEPS))
-        for step in range(INFER_STEPS):
+        scheduler = CpuScheduler(request)
+        last = extras.stop_after_step or INFER_STEPS
+        for step in range(last):
             cancel.raise_if_cancelled()  # checked before each step, like LightX2V's stop_signal
             self._wait(cancel, self.step_delay)
             if config.preset.name in self.oom_presets:
                 raise OutOfVram("denoising", None)
+            scheduler.step(step)
+            if extras.previews is not None:  # the same path as the adapter's step hook, host-side
+                x0 = np.array(x0_after_step(scheduler), dtype=np.float32)
+                extras.previews.offer(step + 1, INFER_STEPS, partial(np.asarray, x0))
             self._emit(on_event, StageEvent("denoising", step + 1, INFER_STEPS))
         t_steps = time.monotonic()
+        if extras.stop_after_step is not None:
+            return RenderedVideo(np.zeros((0, request.height, request.width, 3), np.uint8), FPS,
+                                 info={"timings": {"denoise_s": t_steps - t_enc}, "peak_vram_mib": 0.0})
         self._emit(on_event, StageEvent("decoding"))
         self._wait(cancel, self.decode_delay)
         frames = frames_for(request)

@@ -46,10 +46,73 @@ class FakeTensor:
 
 
 class HostArray(np.ndarray):
-    """A numpy array with torch's `data_ptr()`, for what the fake torch.empty returns."""
+    """A numpy array with torch's `data_ptr()`, `copy_`, `float()` and `numpy()`, for what the fake
+    torch.empty returns."""
 
     def data_ptr(self) -> int:
         return int(self.ctypes.data)
+
+    def copy_(self, src: Any, non_blocking: bool = False) -> HostArray:
+        self[...] = src
+        return self
+
+    def float(self) -> HostArray:
+        return np.asarray(self, dtype=np.float32).view(HostArray)
+
+    def numpy(self) -> np.ndarray:
+        return np.asarray(self)
+
+
+class FakeEvent:
+    """torch.cuda.Event: the fake's copies are done at once, so synchronize only counts."""
+
+    recorded = 0
+    synchronized = 0
+
+    def record(self) -> None:
+        FakeEvent.recorded += 1
+
+    def synchronize(self) -> None:
+        FakeEvent.synchronized += 1
+
+
+class FakeStepDistillScheduler:
+    """WanStepDistillScheduler's state and arithmetic (sigmas on the CPU, latents float32), with a "model"
+    whose flow prediction is exact, so x0 is `clean` after every step."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.infer_steps = 4
+        shift = 5.0
+        sigmas = np.linspace(1.0, 0.0, 1001, dtype=np.float32)[:-1]
+        sigmas = shift * sigmas / (1 + (shift - 1) * sigmas)
+        self.sigmas = sigmas[[1000 - t for t in (1000, 750, 500, 250)]]
+        self.step_index = 0
+        self.latents: np.ndarray | None = None
+        self.noise_pred: np.ndarray | None = None
+        self.clean: np.ndarray | None = None
+
+    def prepare(self, seed: int, latent_shape: list[int]) -> None:
+        rng = np.random.default_rng(seed)
+        self.clean = rng.standard_normal(latent_shape, dtype=np.float32)
+        self.latents = rng.standard_normal(latent_shape, dtype=np.float32)
+
+    def step_pre(self, step_index: int) -> None:
+        self.step_index = step_index
+
+    def infer(self) -> None:  # the DiT: predicts noise - x0 for the current latents
+        assert self.latents is not None and self.clean is not None
+        sigma = self.sigmas[self.step_index]
+        noise = (self.latents - (1 - sigma) * self.clean) / sigma
+        self.noise_pred = noise - self.clean
+
+    def step_post(self) -> None:
+        assert self.latents is not None and self.noise_pred is not None
+        sigma = self.sigmas[self.step_index].item()
+        x0 = self.latents - sigma * self.noise_pred
+        if self.step_index < self.infer_steps - 1:
+            x0 = x0 + self.noise_pred * self.sigmas[self.step_index + 1].item()
+        self.latents = x0
 
 
 class FakeStored:
@@ -149,6 +212,7 @@ class FakeRunner:
                                    token_embedding=FakeModule(), norm=FakeModule())
         self.text_encoders = [types.SimpleNamespace(model=t5)]
         self.vae_decoder = types.SimpleNamespace(use_tiling=bool(config.get("use_tiling_vae", False)))
+        self.model = types.SimpleNamespace(scheduler=FakeStepDistillScheduler(config))
         self.ended = 0
 
     def set_progress_callback(self, cb: Any) -> None:
@@ -203,15 +267,20 @@ class FakeRunner:
 
     def run_pipeline(self, input_info: dict[str, Any]) -> dict[str, Any]:
         self.run_text_encoder(input_info)
+        h, w = input_info["target_shape"]
+        scheduler = self.model.scheduler
+        scheduler.prepare(input_info["seed"], [16, (self.config["target_video_length"] - 1) // 4 + 1, h // 8, w // 8])
         for step in range(4):
             self.check_stop()
             self.rec.calls.append(("step", step + 1))
             if self.rec.fail_at_step == step + 1:
                 raise self.rec.fail_with(self.rec.fail_message)
+            scheduler.step_pre(step)
+            scheduler.infer()
+            scheduler.step_post()
             if self.progress_callback:
                 self.progress_callback((step + 1) / 4 * 100, 100)
         self.run_vae_decoder("latents")
-        h, w = input_info["target_shape"]
         frames = self.config["target_video_length"]
         video = np.full((frames, h, w, 3), 0.5, dtype=np.float32)
         self.end_run()
@@ -338,6 +407,7 @@ def install(monkeypatch: Any, rec: Recorder, capability: tuple[int, int] = (8, 9
         get_device_name=lambda i=0: "Fake GPU",
         reset_peak_memory_stats=lambda: None, max_memory_reserved=lambda: 6 * 2**30,
         max_memory_allocated=lambda: 5 * 2**30, memory_reserved=lambda: 1 * 2**30, empty_cache=empty_cache,
+        Event=FakeEvent,
     )
     def load(path: Any, map_location: Any = None, weights_only: bool = False, mmap: bool = False) -> dict[str, Any]:
         rec.calls.append(("torch.load", {"path": str(path), "mmap": mmap, "weights_only": weights_only}))
