@@ -87,6 +87,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     weights.add_argument("--folder", type=Path, default=None,
                          help="the weights folder (remembered for the page); the current one when left out")
     weights.add_argument("--token", default=None, help="a Hugging Face access token (not saved)")
+    gen.add_argument("--preview-dir", type=Path,
+                     help="write each denoising step's preview here (<job id>-step<N>.webp, animated)")
 
     doctor = sub.add_parser("doctor", parents=[common], help="check GPU, torch, kernels, engine and weights")
     doctor.add_argument("--preset", default="auto")
@@ -110,6 +112,8 @@ def run_generate(studio: Studio, args: argparse.Namespace, out: TextIO | None = 
     """Queue one job, draw a console progress bar, return 0 on success or 1 with a one-line reason.
     Every argument is checked before anything looks for a GPU, so a wrong value is named as such."""
     out = out or sys.stdout
+    if args.preview_dir is not None:
+        studio.keep_previews_in(args.preview_dir)  # asked for on the command line: made even if Settings say off
     try:
         loras = [studio.use_lora_file(path, strength) for path, strength in map(split_lora_arg, args.lora)]
         studio.check_submission(args.prompt, args.width, args.height, args.frames, args.seed, args.preset,
@@ -132,6 +136,9 @@ def run_generate(studio: Studio, args: argparse.Namespace, out: TextIO | None = 
             break
         current = studio.wait_for_change(current, timeout=1.0)
     bar.end()
+    if args.preview_dir is not None:
+        for path in studio.previews_kept(job.id):
+            out.write(f"preview {path}\n")
     if current.status != "done" or current.clip_id is None:
         out.write(f"error: {current.error or current.status}\n")
         return 1

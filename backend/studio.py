@@ -265,8 +265,21 @@ class Studio:
             raise BadRequest("Only a draft can be chosen; this job is a clip.")
         return self.queue.enqueue([draft.request], "clip")[0]  # checked when the draft was queued
 
+    def keep_previews_in(self, folder: Path) -> None:
+        """Also write every step's preview to `folder` (`app.py generate --preview-dir`), Settings or not."""
+        self.previews.archive = folder
+
+    def previews_kept(self, job_id: str, timeout: float = 10.0) -> list[Path]:
+        """The previews of a finished job written to the keep folder, once the preview thread is idle."""
+        folder = self.previews.archive
+        if folder is None:
+            return []
+        self.previews.wait_idle(timeout)
+        return sorted(folder.glob(f"{job_id}-step*.webp"))
+
     def _previews_for(self, job: Job) -> PreviewTap | None:
-        return self.previews.tap(job.id) if job.kind == "draft" or self.settings.previews else None
+        wanted = job.kind == "draft" or self.settings.previews or self.previews.archive is not None
+        return self.previews.tap(job.id) if wanted else None
 
     def _store_preview(self, job_id: str, preview: JobPreview) -> None:
         try:

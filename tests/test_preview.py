@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from backend.preview.animate import display_size, encode_webp
+from backend.preview.animate import encode_webp
 from backend.preview.latent_rgb import RGB_BIAS, RGB_FACTORS, latent_shape, latents_to_rgb, x0_after_step
 from backend.preview.publisher import Capture, PreviewPublisher
 from backend.preview.record import JobPreview
@@ -96,8 +96,11 @@ def test_webp_is_animated_with_every_latent_frame() -> None:
     data = encode_webp(frames)
     image = Image.open(io.BytesIO(data))
     assert image.format == "WEBP" and getattr(image, "n_frames", 1) == 6
-    assert image.size == display_size(104, 60) and image.size[0] == 320
-    assert display_size(60, 104)[0] < display_size(60, 104)[1]  # portrait stays portrait
+    assert image.size == (104, 60)  # the latent's size; the page scales it to its box
+    image.seek(5)
+    assert abs(np.asarray(image.convert("RGB"))[..., 0].mean() - 200) < 6  # the last frame is the last frame
+    with pytest.raises(ValueError):
+        encode_webp(np.zeros((0, 4, 4, 3), np.uint8))
 
 
 class Gate:
