@@ -32,7 +32,8 @@ def test_hook_offers_x0_of_every_step_from_the_scheduler(rec: Recorder, weights:
     taken = Taken()
     request = build_request("a cat", 256, 256, 9, seed=5)
     recorded = FakeEvent.recorded
-    out = engine.render(request, config(weights, "8gb"), lambda e: None, CancelToken(), RenderExtras(previews=taken))
+    out = engine.render(request, config(weights, "8gb"), lambda e: None, CancelToken(),
+                        extras=RenderExtras(previews=taken))
     assert [o[0] for o in taken.offers] == [1, 2, 3, 4] and all(o[1] == 4 and not o[3] for o in taken.offers)
     assert FakeEvent.recorded - recorded == 4  # one event per copy: the worker never synchronised
     scheduler = rec.pipelines[-1].runner.model.scheduler
@@ -57,7 +58,7 @@ def test_draft_stops_after_step_one_without_decoding(rec: Recorder, weights: Pat
     events: list[StageEvent] = []
     cfg = config(weights)
     out = engine.render(build_request("a cat", 256, 256, 5, seed=5), cfg, events.append, CancelToken(),
-                        RenderExtras(previews=taken, stop_after_step=1))
+                        extras=RenderExtras(previews=taken, stop_after_step=1))
     assert [o[0] for o in taken.offers] == [1]
     assert kwargs_of(rec, "step") == [1] and not kwargs_of(rec, "run_vae_decoder")
     assert out.rgb().shape[0] == 0
@@ -82,4 +83,4 @@ def test_a_cancelled_draft_is_cancelled_not_done(rec: Recorder, weights: Path) -
 
     with pytest.raises(Cancelled):
         engine.render(build_request("a cat", 256, 256, 5, seed=5), config(weights), on_event, cancel,
-                      RenderExtras(stop_after_step=1))
+                      extras=RenderExtras(stop_after_step=1))
