@@ -30,6 +30,7 @@ from tests.support.launch_sandbox import (
     windows_path,
 )
 
+pytestmark = pytest.mark.slow  # each launch under Wine takes a few seconds (tests/run.sh still runs them)
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = "Jo!e & Ann's (x86) Wän^Studio"
 """Spaces, an exclamation mark, an ampersand, an apostrophe, parentheses, a caret and a non-ASCII letter."""
