@@ -142,3 +142,12 @@ def test_launch_sh_stops_when_it_cannot_enter_its_folder(sh: ShSandbox) -> None:
     assert launch.output.strip() == (f"Cannot enter the folder that holds launch.sh ({gone.parent}). Run it from the "
                                      "Wan Studio folder: cd /path/to/WanStudio && ./launch.sh")
     assert launch.calls == [] and not (sh.caller / ".venv").exists()
+
+
+def test_launch_sh_stops_when_it_cannot_work_out_what_to_install(sh: ShSandbox) -> None:
+    (sh.app / "backend" / "install_plan.py").write_text("raise SystemExit('install_plan: broken on purpose')\n")
+    launch = sh.run(Machine())
+    assert launch.exit == 1 and launch.installs() == [] and launch.app_args() is None
+    assert launch.output.strip().splitlines()[-1] == ("Could not work out what to install (the lines above say why). "
+                                                      "Delete the .venv folder and run ./launch.sh again.")
+    assert "install_plan: broken on purpose" in launch.output
