@@ -92,13 +92,18 @@ class WeightsMissing(StudioError):
         self.folder = folder
 
 
-class EngineUnavailable(StudioError):
+class EngineUnusable(StudioError):
+    """The engine itself cannot run on this computer (not one job's problem): the page shows it as the
+    engine's state."""
+
+
+class EngineUnavailable(EngineUnusable):
     """The LightX2V engine cannot be imported or started."""
 
     kind = "engine_unavailable"
 
 
-class NoGpu(StudioError):
+class NoGpu(EngineUnusable):
     """There is no usable NVIDIA GPU."""
 
     kind = "no_gpu"
@@ -110,7 +115,7 @@ class NoGpu(StudioError):
         )
 
 
-class GpuArchUnsupported(StudioError):
+class GpuArchUnsupported(EngineUnusable):
     """The installed torch has no kernels for this GPU ('no kernel image is available')."""
 
     kind = "gpu_arch"

@@ -14,6 +14,9 @@ from typing import Any
 import numpy as np
 
 from backend.errors import NotFound, SaveFailed
+from backend.record_reader import read_record
+from backend.records import ClipRecord
+from backend.request import GenerationRequest
 from backend.storage import read_json, write_json_atomic
 from backend.video import read_comment, write_mp4
 
@@ -23,22 +26,22 @@ CLIP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 @dataclass(frozen=True)
 class Clip:
-    """One finished clip. `meta` is the sidecar: request, seed, preset, engine config, timings…"""
+    """One finished clip: its file and the record its sidecar (or its mp4) carries."""
 
     id: str
     path: Path
     created_at: float
-    meta: dict[str, Any] = field(default_factory=dict)
+    record: ClipRecord = field(default_factory=lambda: ClipRecord(request=None))
+    problems: tuple[str, ...] = ()
+    """Fields of the record that were damaged on disk (each keeps its default)."""
 
     @property
-    def request(self) -> dict[str, Any] | None:
-        req = self.meta.get("request")
-        return req if isinstance(req, dict) else None
+    def request(self) -> GenerationRequest | None:
+        return self.record.request
 
     @property
     def title(self) -> str:
-        req = self.request
-        prompt = str(req.get("prompt", "")) if req else self.id
+        prompt = self.request.prompt if self.request else self.id
         return prompt if len(prompt) <= 60 else prompt[:57] + "…"
 
 
@@ -49,7 +52,6 @@ class Gallery:
         self.folder = folder
         self._lock = threading.Lock()
         self._clips: dict[str, Clip] = {}
-        self.notes: list[str] = []
 
     def rebuild(self) -> list[str]:
         """Scan the folder: every finished mp4 is listed (sidecar, else its embedded metadata);
@@ -60,25 +62,32 @@ class Gallery:
         for video in self.folder.glob("*.mp4"):
             if video.name.startswith(".") or not CLIP_ID.match(video.stem):
                 continue
-            sidecar = video.with_suffix(".json")
-            meta, note = read_json(sidecar)
-            if note:
-                notes.append(note)
-            if not isinstance(meta, dict):
-                meta = read_comment(video) or {}
-                if meta.get("request"):  # ours: the mp4 carries the same JSON, so the sidecar can be restored
-                    try:
-                        write_json_atomic(sidecar, meta)
-                    except OSError as err:
-                        logger.warning("Could not restore the sidecar of %s: %s", video.name, err)
-            created = meta.get("created_at")
-            if not isinstance(created, (int, float)):
-                created = video.stat().st_mtime
-            clips[video.stem] = Clip(video.stem, video, float(created), meta)
+            clip, clip_notes = self._load(video)
+            notes += clip_notes
+            clips[clip.id] = clip
         with self._lock:
             self._clips = clips
-        self.notes = notes
         return notes
+
+    def _load(self, video: Path) -> tuple[Clip, list[str]]:
+        """A listed mp4 with its record: the sidecar, else the JSON in the mp4 (which restores the sidecar)."""
+        sidecar = video.with_suffix(".json")
+        meta, note = read_json(sidecar)
+        notes = [note] if note else []
+        if not isinstance(meta, dict):
+            meta = read_comment(video) or {}
+            if meta.get("request"):  # ours: the mp4 carries the same JSON, so the sidecar can be restored
+                try:
+                    write_json_atomic(sidecar, meta)
+                except OSError as err:
+                    logger.warning("Could not restore the sidecar of %s: %s", video.name, err)
+        record, problems = read_record(meta)
+        if problems:
+            notes.append(f"The record of clip {video.stem} has damaged fields ({'; '.join(problems[:3])}"
+                         f"{' …' if len(problems) > 3 else ''}); they show as unknown.")
+        created = record.created_at if record.created_at is not None else video.stat().st_mtime
+        return Clip(video.stem, video, created, record.with_(clip_id=video.stem, created_at=created),
+                    problems), notes
 
     def list(self) -> list[Clip]:
         with self._lock:
@@ -104,7 +113,7 @@ class Gallery:
                 clip_id = f"{base}-{n}"
         return clip_id
 
-    def save(self, clip_id: str, frames: np.ndarray, fps: int, meta: dict[str, Any],
+    def save(self, clip_id: str, frames: np.ndarray, fps: int, record: ClipRecord,
              before_publish: Any = None) -> Clip:
         """Write `<id>.mp4` and `<id>.json`. The mp4 is encoded under a hidden temporary name and
         renamed last, so a listed clip is always complete. `before_publish()` may raise (a cancel)
@@ -112,10 +121,11 @@ class Gallery:
         final = self.folder / f"{clip_id}.mp4"
         tmp = self.folder / f".{clip_id}.partial.mp4"
         sidecar = final.with_suffix(".json")
-        meta = {**meta, "id": clip_id, "created_at": meta.get("created_at", time.time())}
+        record = record.with_(clip_id=clip_id, created_at=record.created_at or time.time())
+        meta = record.to_json()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            write_mp4(frames, tmp, fps, meta)
+            write_mp4(frames, tmp, fps, meta)  # the mp4 carries the record too: the sidecar can be rebuilt
             if before_publish is not None:
                 before_publish()
             write_json_atomic(sidecar, meta)
@@ -128,7 +138,7 @@ class Gallery:
                 raise SaveFailed(f"The clip could not be saved in {self.folder} ({err.strerror or err}).",
                                  "Free some disk space or choose another clips folder.") from err
             raise
-        clip = Clip(clip_id, final, float(meta["created_at"]), meta)
+        clip = Clip(clip_id, final, float(record.created_at or 0.0), record)
         with self._lock:
             self._clips[clip_id] = clip
         logger.info("Saved clip %s", clip_id)

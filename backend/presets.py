@@ -7,9 +7,10 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from backend.errors import PresetError
+from backend.errors import BadRequest, PresetError
+from backend.request import latent_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ CARD_TOLERANCE_GIB = 0.25
 """An '8 GB' card reports a little under 8 GiB total; this lets it still pick the 8 GB preset."""
 
 Granularity = Literal["model", "block", "phase"]
+GRANULARITIES: tuple[Granularity, ...] = get_args(Granularity)
 Fit = Literal["green", "amber", "red", "unknown"]
 
 # The LightX2V config keys a preset may set, with their types. Anything else is a typo: rejected.
@@ -75,7 +77,7 @@ class Measurement:
 
     @property
     def tokens(self) -> int:
-        return ((self.frames - 1) // 4 + 1) * (self.height // 16) * (self.width // 16)
+        return latent_tokens(self.width, self.height, self.frames)
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,8 @@ def parse_preset(data: object, where: str) -> Preset:
     _check_types(data["low_ram_engine"], ENGINE_KEYS, f"{where} low_ram_engine", required=False)
     for keys in (data["engine"], data["low_ram_engine"]):
         gran = keys.get("offload_granularity")
-        if gran is not None and gran not in ("model", "block", "phase"):
-            raise PresetError(f"{where}: offload_granularity must be model, block or phase, got '{gran}'.")
+        if gran is not None and gran not in GRANULARITIES:
+            raise PresetError(f"{where}: offload_granularity must be {', '.join(GRANULARITIES)}, got '{gran}'.")
     measured = []
     for i, entry in enumerate(data["measured"]):
         if not isinstance(entry, dict):
@@ -200,6 +202,17 @@ def resolve(presets: dict[str, Preset], name: str, total_vram_gib: float | None)
     return presets[name]
 
 
+def limit_problem(preset: Preset, width: int, height: int, frames: int) -> BadRequest | None:
+    """Why a size or frame count is above what the preset allows (the error to raise), or None."""
+    if frames > preset.max_frames:
+        return BadRequest(f"The {preset.name} preset allows at most {preset.max_frames} frames; {frames} were asked.",
+                          "Choose fewer frames or a bigger preset.")
+    if width * height > preset.max_pixels:
+        return BadRequest(f"The {preset.name} preset allows at most {preset.max_pixels:,} pixels a frame; "
+                          f"{width}×{height} has {width * height:,}.", "Choose a smaller size or a bigger preset.")
+    return None
+
+
 def predict_fit(preset: Preset, width: int, height: int, frames: int, extra_gib: float = 0.0) -> tuple[Fit, str]:
     """Predict from measured peaks whether a size fits the preset's budget, before anything runs.
 
@@ -207,8 +220,8 @@ def predict_fit(preset: Preset, width: int, height: int, frames: int, extra_gib:
     tokens between measurements (or scaled from the one nearest above). `extra_gib` is what add-ons
     (LoRAs) need on top.
     """
-    tokens = ((frames - 1) // 4 + 1) * (height // 16) * (width // 16)
-    if width * height > preset.max_pixels or frames > preset.max_frames:
+    tokens = latent_tokens(width, height, frames)
+    if limit_problem(preset, width, height, frames):
         return "red", f"Above this preset's limit ({preset.max_frames} frames, {preset.max_pixels:,} pixels)."
     points = sorted(preset.measured, key=lambda m: m.tokens)
     if not points:

@@ -48,10 +48,6 @@ class GenerationRequest:
     negative_prompt: str = NEGATIVE_DEFAULT
     loras: tuple[LoraUse, ...] = ()
 
-    @property
-    def duration_s(self) -> float:
-        return self.frames / FPS
-
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["loras"] = [asdict(use) for use in self.loras]  # a list, as it reads back from JSON
@@ -70,6 +66,19 @@ class GenerationRequest:
             negative_prompt=data.get("negative_prompt", ""),
             loras=data.get("loras") or (),
         )
+
+
+def latent_tokens(width: int, height: int, frames: int) -> int:
+    """The DiT's sequence length for a clip: the VAE compresses 4 frames (after the first) and 8×8 pixels
+    into one latent, and the DiT patches 1×2×2 latents into a token. Memory and time grow with it."""
+    return ((frames - 1) // 4 + 1) * (height // 16) * (width // 16)
+
+
+def is_random_seed(value: object) -> bool:
+    """Whether a seed as typed means 'draw one': nothing, "", "random" or -1."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "random", "-1")):
+        return True
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == -1
 
 
 def clean_prompt(value: object, field: str = "prompt", required: bool = True) -> str:
@@ -159,10 +168,10 @@ def snap_frames(frames: float) -> int:
 
 def check_seed(seed: object) -> int:
     """A concrete seed: None, '', 'random' or -1 draw a fresh one; anything else must be in range."""
-    if seed is None or (isinstance(seed, str) and seed.strip().lower() in ("", "random", "-1")):
+    if is_random_seed(seed):
         return secrets.randbelow(SEED_MAX + 1)
     s = _as_int(seed, "seed")
-    if s == -1:
+    if s == -1:  # "-1.0" typed
         return secrets.randbelow(SEED_MAX + 1)
     if not 0 <= s <= SEED_MAX:
         raise BadRequest(f"The seed {s} is out of range: use 0 to {SEED_MAX}, or leave it empty for random.")

@@ -6,10 +6,11 @@ import logging
 import os
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import platformdirs
 
+from backend.errors import BadRequest
 from backend.request import FRAMES_DEFAULT
 from backend.storage import quarantine, read_json, write_json_atomic
 
@@ -21,6 +22,7 @@ HOME_ENV = "WAN_STUDIO_HOME"
 SETTINGS_VERSION = 1
 
 LowRam = Literal["auto", "on", "off"]
+LOW_RAM_CHOICES: tuple[LowRam, ...] = get_args(LowRam)
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,18 @@ class UserSettings:
     """A preview of the clip after each denoising step (drafts always make theirs)."""
 
     def merged(self, **changes: Any) -> UserSettings:
-        known = {f.name for f in fields(self)}
-        return replace(self, **{k: v for k, v in changes.items() if k in known})
+        """These settings with `changes`; an unknown name, a value of the wrong type or a low-RAM choice
+        that does not exist is refused (BadRequest), never dropped."""
+        known = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name, value in changes.items():
+            if name not in known:
+                raise BadRequest(f"There is no setting named {name!r}.")
+            if type(value) is not type(known[name]):
+                raise BadRequest(f"The setting {name} must be {type(known[name]).__name__}, not "
+                                 f"{type(value).__name__}.")
+        if "low_ram" in changes and changes["low_ram"] not in LOW_RAM_CHOICES:
+            raise BadRequest(f"Low-RAM mode {changes['low_ram']!r} does not exist: use {', '.join(LOW_RAM_CHOICES)}.")
+        return replace(self, **changes)
 
 
 def load_user_settings(path: Path) -> tuple[UserSettings, str | None]:
@@ -118,7 +130,7 @@ def load_user_settings(path: Path) -> tuple[UserSettings, str | None]:
             else:
                 logger.warning("Setting %s has the wrong type in %s; using the default", f.name, path)
     settings = replace(defaults, **values)
-    if settings.low_ram not in ("auto", "on", "off"):
+    if settings.low_ram not in LOW_RAM_CHOICES:
         settings = replace(settings, low_ram="auto")
     return settings, note
 

@@ -9,30 +9,37 @@ from __future__ import annotations
 import logging
 import platform
 import threading
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from backend import APP_VERSION, doctor
-from backend.background import BackgroundRun, RunState
-from backend.checks import run_checks
+from backend import APP_VERSION
+from backend.background import BackgroundRun
 from backend.doctor import DoctorReport
-from backend.download import DownloadProgress, WeightsDownloader
+from backend.download import WeightsDownloader
 from backend.engine.base import EngineConfig, VideoEngine
-from backend.errors import BadRequest, LoraError, NotFound, PresetError, StudioError
+from backend.errors import BadRequest, LoraError, NotFound, StudioError
 from backend.gallery import Clip, Gallery
-from backend.gpu import GpuReading, GpuSource, NvmlSource, VramMonitor, host_ram_gib, total_vram_gib
+from backend.gpu import GpuSource, NvmlSource, VramMonitor, host_ram_gib, total_vram_gib
 from backend.jobs.job import FINISHED, Job, JobKind, JobStatus
 from backend.jobs.queue import JobQueue
 from backend.jobs.worker import EngineState, Worker
 from backend.lora.library import LoraEntry, LoraLibrary
 from backend.lora.parse import LoraReport, inspect
 from backend.lora.vram import lora_vram_gib, refuse_lazy_load
-from backend.models import WEIGHT_SETS, WeightSet, WeightsReport, check_weights, default_weight_set
-from backend.presets import Fit, Preset, load_presets, lower_preset, needs_low_ram, predict_fit, resolve
+from backend.presets import (
+    Fit,
+    Preset,
+    limit_problem,
+    load_presets,
+    lower_preset,
+    needs_low_ram,
+    predict_fit,
+    resolve,
+)
 from backend.preview.publisher import PreviewPublisher, PreviewTap
 from backend.preview.record import JobPreview
+from backend.records import Machine, Versions
 from backend.request import (
     SEED_MAX,
     GenerationRequest,
@@ -40,18 +47,18 @@ from backend.request import (
     build_request,
     check_lora_strength,
     check_loras,
-    check_seed,
-    prompt_warning,
-    snap_frames,
+    is_random_seed,
+    latent_tokens,
 )
 from backend.settings import Paths, UserSettings, load_user_settings, save_user_settings
+from backend.studio_desk import MachineDesk
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 16
 DRAFTS_MIN, DRAFTS_MAX = 2, 8
 
 
-class Studio:
+class Studio(MachineDesk):
     """Owns the backend for one process. `start()` restores state; `stop()` lets the worker finish."""
 
     def __init__(self, paths: Paths, engine: VideoEngine, gpu: GpuSource | None = None,
@@ -131,18 +138,14 @@ class Studio:
     def _lower(self, preset: Preset) -> Preset | None:
         return lower_preset(self.presets, preset.name)
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> tuple[Versions, Machine]:
         """Versions and machine facts stored with every clip."""
         reading = self.monitor.latest()
-        return {
-            "app_version": APP_VERSION,
-            "engine": self.engine.name,
-            "gpu": reading.name if reading.ok else None,
-            "gpu_total_mib": round(reading.total_mib) if reading.ok else None,
-            "driver": reading.driver if reading.ok else None,
-            "host_ram_gib": round(self.host_ram_gib, 1) if self.host_ram_gib else None,
-            "platform": platform.platform(),
-        }
+        versions = Versions(app=APP_VERSION, engine=self.engine.name, platform=platform.platform())
+        machine = Machine(gpu=reading.name, gpu_total_mib=round(reading.total_mib), driver=reading.driver,
+                          host_ram_gib=round(self.host_ram_gib, 1) if self.host_ram_gib else None) if reading.ok \
+            else Machine(host_ram_gib=round(self.host_ram_gib, 1) if self.host_ram_gib else None)
+        return versions, machine
 
     # ---- jobs ------------------------------------------------------------------------------------
     def unavailable_reason(self) -> str | None:
@@ -173,28 +176,15 @@ class Studio:
             raise BadRequest(f"The number of clips {n} is not allowed: use 1 to {MAX_BATCH}.")
         first = build_request(prompt, width, height, frames, seed, preset, negative_prompt, loras)
         chosen = self.preset_for(first.preset)
-        self._check_limits(first, chosen)
+        problem = limit_problem(chosen, first.width, first.height, first.frames)
+        if problem is not None:
+            raise problem
         checked = self.check_loras(first.loras, chosen)
-        random_seed = seed is None or str(seed).strip().lower() in ("", "random", "-1")
         requests = [first]
         for i in range(1, n):
-            next_seed = None if random_seed else (first.seed + i) % (SEED_MAX + 1)
+            next_seed = None if is_random_seed(seed) else (first.seed + i) % (SEED_MAX + 1)
             requests.append(build_request(prompt, width, height, frames, next_seed, preset, negative_prompt, loras))
         return [replace(r, loras=checked) for r in requests]
-
-    @staticmethod
-    def _check_limits(request: GenerationRequest, preset: Preset) -> None:
-        if request.frames > preset.max_frames:
-            raise BadRequest(
-                f"The {preset.name} preset allows at most {preset.max_frames} frames; {request.frames} were asked.",
-                "Choose fewer frames or a bigger preset.",
-            )
-        if request.width * request.height > preset.max_pixels:
-            raise BadRequest(
-                f"The {preset.name} preset allows at most {preset.max_pixels:,} pixels a frame; "
-                f"{request.width}×{request.height} has {request.width * request.height:,}.",
-                "Choose a smaller size or a bigger preset.",
-            )
 
     # ---- LoRAs -----------------------------------------------------------------------------------------
     def lora_folders(self) -> list[Path]:
@@ -240,7 +230,7 @@ class Studio:
         """The fit badge: measured peaks plus what the chosen LoRAs add."""
         preset = self.preset_for(preset_name)
         reports = [e.report for e in self.lora_entries() if e.name in lora_names and e.report is not None]
-        tokens = ((frames - 1) // 4 + 1) * (height // 16) * (width // 16)
+        tokens = latent_tokens(width, height, frames)
         extra = lora_vram_gib(reports, self.loras.layout, tokens, bool(preset.engine.get("cpu_offload")))
         return predict_fit(preset, width, height, frames, extra)
 
@@ -336,116 +326,6 @@ class Studio:
 
     def delete_clip(self, clip_id: str) -> None:
         self.gallery.delete(clip_id)
-
-    # ---- GPU readings ----------------------------------------------------------------------------
-    def gpu_reading(self) -> GpuReading:
-        """The latest NVML sample (taken about once a second on the monitor's thread)."""
-        return self.monitor.latest()
-
-    def gpu_history(self) -> list[GpuReading]:
-        return self.monitor.history()
-
-    def job_peak_mib(self, job: Job) -> float | None:
-        """The highest GPU memory use sampled while `job` has been running, or None before it starts."""
-        return self.monitor.peak_since(job.started_at) if job.started_at else None
-
-    # ---- weights -----------------------------------------------------------------------------------
-    def card_weight_set(self) -> WeightSet:
-        """The weight set this card runs: FP8 on sm_89+ (or an unknown card), else INT8."""
-        return default_weight_set(self.gpu_reading().capability)
-
-    def weight_set(self, value: object) -> WeightSet:
-        """`value` as a weight set name; None or "" means the card's own set."""
-        if value is None or value == "":
-            return self.card_weight_set()
-        chosen = next((s for s in WEIGHT_SETS if s == value), None)
-        if chosen is None:
-            raise BadRequest(f"There is no weight set named {str(value)[:20]!r}.",
-                             f"Choose one of: {', '.join(WEIGHT_SETS)}.")
-        return chosen
-
-    def weights_report(self, weight_set: object = None, verify: bool = False,
-                       folder: Path | None = None) -> WeightsReport:
-        """Which files of the set are in the weights folder (`verify` also compares every checksum)."""
-        return check_weights(folder or self.weights_dir(), self.weight_set(weight_set), verify_hashes=verify)
-
-    def use_weights_folder(self, text: object) -> Path:
-        """Remember a folder that has (or will get) the weights; "" goes back to the default folder."""
-        if not str(text or "").strip():
-            self.update_settings(weights_dir="")
-            return self.weights_dir()
-        folder = self.check_weights_folder(text)
-        self.update_settings(weights_dir=str(folder))
-        return folder
-
-    def check_weights_folder(self, text: object) -> Path:
-        """A weights folder as typed, if it can be one: a full path, without '..', that exists."""
-        folder = Path(str(text or "").strip()).expanduser()
-        # '..' is refused rather than resolved: a folder is named plainly, never by climbing out of another.
-        if not folder.is_absolute() or ".." in folder.parts:
-            raise BadRequest(f"Give the full path of the folder, without '..' (for example {self.paths.weights_dir}).")
-        if not folder.is_dir():
-            raise BadRequest(f"The folder {folder} does not exist.",
-                             "Create it first, or choose one that has the weights.")
-        return folder
-
-    def start_download(self, weight_set: object = None, token: str | None = None) -> None:
-        """Start (or resume) downloading a weight set into the weights folder on a background thread;
-        refused while one runs."""
-        self._downloader.start(self.weights_dir(), self.weight_set(weight_set), token or None)
-
-    def cancel_download(self) -> None:
-        self._downloader.cancel()
-
-    def download_progress(self) -> DownloadProgress:
-        return self._downloader.progress()
-
-    def wait_for_download(self, timeout: float) -> DownloadProgress:
-        """The progress once the download has ended or `timeout` has passed, whichever is first."""
-        return self._downloader.wait(timeout)
-
-    # ---- the doctor --------------------------------------------------------------------------------
-    def run_doctor(self, preset_name: str = "auto", probe_command: Sequence[str] | None = None) -> DoctorReport:
-        """Run every environment check now (seconds to minutes: a child process probes the GPU)."""
-        preset, preset_error = None, ""
-        try:
-            preset = self.preset_for(preset_name)
-        except PresetError as err:
-            preset_error = err.user_text()
-        env = doctor.gather(gpu=self.monitor.sample(), host_ram_gib=self.host_ram_gib, preset=preset,
-                            preset_error=preset_error, auto_preset=self.preset_for("auto"),
-                            low_ram=self.low_ram_for(preset) if preset else False,
-                            low_ram_setting=self.settings.low_ram, weights_dir=self.weights_dir(),
-                            probe_command=probe_command or doctor.PROBE_COMMAND)
-        return DoctorReport(tuple(run_checks(env)))
-
-    def start_doctor(self, preset_name: str = "auto") -> bool:
-        """Run the checks in the background; False when a run is already going."""
-        return self._doctor.start(lambda: self.run_doctor(preset_name))
-
-    def doctor_state(self) -> RunState[DoctorReport]:
-        return self._doctor.state()
-
-    # ---- the form's rules, for the page ------------------------------------------------------------
-    @staticmethod
-    def new_seed() -> int:
-        return check_seed(None)
-
-    @staticmethod
-    def check_seed(value: object) -> int:
-        """A seed in range (BadRequest otherwise); None, "", "random" or -1 draw a fresh one."""
-        return check_seed(value)
-
-    @staticmethod
-    def snap_frames(frames: float) -> int:
-        return snap_frames(frames)
-
-    @staticmethod
-    def prompt_warning(prompt: str) -> str | None:
-        return prompt_warning(prompt)
-
-    def predict_fit(self, preset: Preset, width: int, height: int, frames: int) -> tuple[Fit, str]:
-        return predict_fit(preset, width, height, frames)
 
     # ---- settings --------------------------------------------------------------------------------
     def update_settings(self, **changes: Any) -> UserSettings:

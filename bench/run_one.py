@@ -188,14 +188,17 @@ def job_record(studio: Any, job: Any) -> dict[str, Any]:
     record: dict[str, Any] = {"status": job.status, "error": job.error, "notes": list(job.notes),
                               "preset_used": job.preset_used, "started_at": job.started_at,
                               "wall_s": round((job.finished_at or 0) - (job.started_at or 0), 2),
-                              "finished_at": job.finished_at, "timings": job.timings}
+                              "finished_at": job.finished_at, "timings": job.timings.to_json()}
     if job.clip_id:
         clip = studio.clip(job.clip_id)
-        meta = clip.meta
-        record.update({k: meta.get(k) for k in (
-            "kernels", "peak_vram_mib", "peak_reserved_mib", "peak_allocated_mib", "context_mib", "warm",
-            "vae_tiling", "import_s", "build_s", "lightx2v", "torch", "step_times_s", "t5_read_ahead_s",
-            "pinned_pool")})
+        kept = clip.record.to_json()  # the clip's record as stored, in the benchmark's flat names
+        build, peaks = kept["build"] or {}, kept["peaks"]
+        record.update({"kernels": kept["kernels"], "peak_vram_mib": peaks["vram_mib"],
+                       "peak_reserved_mib": peaks["reserved_mib"], "peak_allocated_mib": peaks["allocated_mib"],
+                       "context_mib": peaks["context_mib"], "warm": kept["warm"], "vae_tiling": kept["vae_tiling"],
+                       "lightx2v": kept["versions"]["lightx2v"], "torch": kept["versions"]["torch"],
+                       "step_times_s": kept["timings"]["steps_s"], **{k: build.get(k) for k in (
+                           "import_s", "build_s", "t5_read_ahead_s", "pinned_pool")}})
         from backend.video import probe
 
         record["output"] = probe(clip.path)
@@ -206,6 +209,7 @@ def run_bare(args: argparse.Namespace, partial: Any) -> dict[str, Any]:
     """Plain LightX2VPipeline with the preset's keys, plus only the two upstream fixes it needs to run."""
     import torch
 
+    from backend.engine.configure import configure_pipeline
     from backend.engine.lightx2v_hooks import add_t5_bias_default
     from backend.models import layout
     from backend.presets import load_presets
@@ -216,19 +220,9 @@ def run_bare(args: argparse.Namespace, partial: Any) -> dict[str, Any]:
     import_s = time.monotonic() - started
     keys = load_presets()[args.preset].engine_config(args.low_ram)
     files = layout(args.weights, "fp8")
-    pipe = LightX2VPipeline(task="t2v", model_cls="wan2.1_distill", model_path=str(files.root))
-    pipe.enable_quantize(dit_quantized=True, dit_quantized_ckpt=str(files.dit_dir), quant_scheme=args.quant,
-                         text_encoder_quantized=True, text_encoder_quantized_ckpt=str(files.t5_file))
-    pipe.enable_offload(cpu_offload=keys.get("cpu_offload", False),
-                        offload_granularity=keys.get("offload_granularity", "block"),
-                        text_encoder_offload=keys.get("t5_cpu_offload", False),
-                        vae_offload=keys.get("vae_cpu_offload", False))
-    for key in ("lazy_load", "unload_modules", "num_disk_workers", "use_tiling_vae"):
-        if key in keys:
-            setattr(pipe, key, keys[key])
     tmp = Path(tempfile.mkdtemp(prefix="bench-bare-"))
-    (tmp / "frames.json").write_text(json.dumps({"target_video_length": args.frames}))
-    pipe.config_json = str(tmp / "frames.json")
+    pipe = LightX2VPipeline(task="t2v", model_cls="wan2.1_distill", model_path=str(files.root))
+    configure_pipeline(pipe, files, keys, args.quant, tmp / "frames.json", frames=args.frames)  # as the app does
     add_t5_bias_default(args.quant)
     built = time.monotonic()
     pipe.create_generator(attn_mode=args.attn, infer_steps=4, num_frames=args.frames, height=args.height,

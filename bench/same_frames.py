@@ -89,8 +89,8 @@ def run_app(args: argparse.Namespace) -> None:
             if done.status != "done" or done.clip_id is None:
                 raise RuntimeError(f"app {preset}: {done.status}: {done.error}")
             clip = studio.clip(done.clip_id)
-            info = {"preset": preset, "preset_used": done.preset_used, "kernels": clip.meta.get("kernels"),
-                    "engine_config": clip.meta.get("engine_config"), "output": probe(clip.path),
+            info = {"preset": preset, "preset_used": done.preset_used, "kernels": clip.record.to_json()["kernels"],
+                    "engine_config": dict(clip.record.engine_config), "output": probe(clip.path),
                     "wall_s": round((done.finished_at or 0) - (done.started_at or 0), 2)}
             save_tapped(args.out, f"app-{preset}", info)
             (args.out / FIRST_DONE).touch()

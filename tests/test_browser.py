@@ -106,7 +106,7 @@ def test_generate_watch_play_reuse_and_cancel(app: RunningApp, page) -> None:
     page.click("#wan-reuse")
     page.wait_for_function(f"() => document.querySelector('#wan-prompt textarea').value === {PROMPT!r}")
     assert page.locator("#wan-frames input[type=number]").input_value() == str(FRAMES)
-    assert page.locator("#wan-seed input").input_value() == str(clip.meta["seed"])
+    assert page.locator("#wan-seed input").input_value() == str(clip.record.seed)
     assert page.locator("#wan-seed-lock input[type=checkbox]").is_checked()
 
     # Bad input: a clear message; the form keeps its values and the queue is unchanged.
@@ -115,7 +115,7 @@ def test_generate_watch_play_reuse_and_cancel(app: RunningApp, page) -> None:
     page.wait_for_function("() => document.querySelector('#wan-message').innerText.includes('The prompt is empty')")
     assert "Describe the video" in text_of(page, "#wan-message")
     assert page.locator("#wan-frames input[type=number]").input_value() == str(FRAMES)
-    assert page.locator("#wan-seed input").input_value() == str(clip.meta["seed"])
+    assert page.locator("#wan-seed input").input_value() == str(clip.record.seed)
     assert len(app.studio.jobs()) == 1
 
     # Hold the engine, queue two clips, and cancel the one still waiting from the queue view.

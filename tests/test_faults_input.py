@@ -142,7 +142,7 @@ def test_odd_prompts_are_cleaned_and_make_a_clip(paths: Paths) -> None:
             assert done.status == "done", done.error
             jobs.append(done)
             clip = app.studio.clip(done.clip_id or "")
-            assert clip.meta["request"]["prompt"] == clean_prompt(prompt) == job.request.prompt
+            assert clip.request is not None and clip.request.prompt == clean_prompt(prompt) == job.request.prompt
             assert (read_comment(clip.path) or {})["request"]["prompt"] == clean_prompt(prompt)
         assert "\x00" not in jobs[2].request.prompt and "\x1b" not in jobs[2].request.prompt
         _video, info = client.predict(jobs[3].clip_id, api_name="/show_clip")

@@ -76,7 +76,7 @@ def test_damaged_file_is_set_aside_said_and_the_app_works(paths: Paths, damage: 
 
         # The clip made before the damage is still listed (a damaged sidecar falls back on the mp4's own tags).
         clip = app.studio.clip(clip_id)
-        assert clip.meta["seed"] == 42 and clip.meta["request"]["prompt"] == "made before the damage"
+        assert clip.request is not None and clip.request.seed == 42 and clip.request.prompt == "made before the damage"
         if "queue" not in damage:
             waiting = [j for j in app.studio.jobs() if j.request.prompt.startswith("waiting")]
             assert [j.request.seed for j in waiting] == [1, 2]

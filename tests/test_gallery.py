@@ -11,9 +11,15 @@ import pytest
 
 from backend.errors import Cancelled, NotFound, SaveFailed
 from backend.gallery import Gallery
+from backend.records import ClipRecord
+from backend.request import build_request
 from backend.studio import Studio
 from tests.conftest import SMALL, FakeGpu
 from tests.support.cpu_engine import CpuTestEngine
+
+
+def record(prompt: str = "p", seed: int = 0, **changes: object) -> ClipRecord:
+    return ClipRecord(request=build_request(prompt, 256, 256, 5, seed), **changes)  # type: ignore[arg-type]
 
 
 def frames(n: int = 5) -> np.ndarray:
@@ -22,8 +28,8 @@ def frames(n: int = 5) -> np.ndarray:
 
 def test_save_list_newest_first_and_delete(tmp_path) -> None:
     g = Gallery(tmp_path / "clips")
-    a = g.save("a-1", frames(), 16, {"request": {"prompt": "first"}, "created_at": 1.0})
-    b = g.save("b-2", frames(), 16, {"request": {"prompt": "second"}, "created_at": 2.0})
+    a = g.save("a-1", frames(), 16, record("first", created_at=1.0))
+    b = g.save("b-2", frames(), 16, record("second", created_at=2.0))
     assert [c.id for c in g.list()] == [b.id, a.id]
     g.delete(a.id)
     assert not a.path.exists() and not a.path.with_suffix(".json").exists()
@@ -37,7 +43,7 @@ def test_cancel_at_publish_leaves_nothing(tmp_path) -> None:
         raise Cancelled()
 
     with pytest.raises(Cancelled):
-        g.save("c-1", frames(), 16, {}, before_publish=cancel)
+        g.save("c-1", frames(), 16, record(), before_publish=cancel)
     assert list((tmp_path / "clips").iterdir()) == [] and g.list() == []
 
 
@@ -45,12 +51,12 @@ def test_unusable_folder_fails_with_save_failed(tmp_path) -> None:
     blocker = tmp_path / "clips"
     blocker.write_text("a file where the folder should be")
     with pytest.raises(SaveFailed, match="could not be saved"):
-        Gallery(blocker).save("d-1", frames(), 16, {})
+        Gallery(blocker).save("d-1", frames(), 16, record())
 
 
 def test_rebuild_finds_hand_copied_clip_ignores_stray_sidecar_and_partials(tmp_path) -> None:
     g = Gallery(tmp_path / "clips")
-    clip = g.save("orig", frames(), 16, {"request": {"prompt": "kept in mp4"}, "seed": 9})
+    clip = g.save("orig", frames(), 16, record("kept in mp4", 9))
     shutil.copy(clip.path, g.folder / "copied-by-hand.mp4")  # no sidecar: metadata comes from the mp4
     (g.folder / "stray.json").write_text('{"request": {}}')
     (g.folder / ".x.partial.mp4").write_bytes(b"half")
@@ -60,17 +66,19 @@ def test_rebuild_finds_hand_copied_clip_ignores_stray_sidecar_and_partials(tmp_p
     fresh.rebuild()
     ids = {c.id for c in fresh.list()}
     assert ids == {"orig", "copied-by-hand"} and notes == []
-    assert fresh.get("copied-by-hand").meta["seed"] == 9
+    copied = fresh.get("copied-by-hand")
+    assert copied.record.seed == 9 and copied.record == clip.record.with_(clip_id="copied-by-hand")
+    assert copied.problems == ()
     assert fresh.clean_partials() == 1
 
 
 def test_corrupt_sidecar_is_set_aside_and_clip_still_listed(tmp_path) -> None:
     g = Gallery(tmp_path / "clips")
-    clip = g.save("orig", frames(), 16, {"request": {"prompt": "p"}, "seed": 3})
+    clip = g.save("orig", frames(), 16, record("p", 3))
     clip.path.with_suffix(".json").write_text('{"truncated":')
     fresh = Gallery(g.folder)
     notes = fresh.rebuild()
-    assert "damaged" in notes[0] and fresh.get("orig").meta["seed"] == 3
+    assert "damaged" in notes[0] and fresh.get("orig").record.seed == 3
     assert list(g.folder.glob("orig.json.bad-*"))
     assert json.loads(clip.path.with_suffix(".json").read_text())["seed"] == 3  # rewritten from the mp4's tags
 

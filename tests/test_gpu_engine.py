@@ -41,8 +41,8 @@ def test_small_clip_through_the_product_path(studio: Studio) -> None:
     assert done.status == "done", done.error
     clip = studio.clip(done.clip_id)
     assert probe(clip.path)["frames"] == 9
-    assert clip.meta["kernels"]["quant_scheme"] in ("fp8-triton", "fp8-torchao", "int8-triton")
-    assert 0 < clip.meta["peak_vram_mib"] < 12 * 1024
+    assert clip.record.kernels.quant_scheme in ("fp8-triton", "fp8-torchao", "int8-triton")
+    assert 0 < (clip.record.peaks.vram_mib or 0) < 12 * 1024
 
 
 def test_cancel_between_steps_then_warm_reuse(studio: Studio) -> None:
@@ -54,4 +54,4 @@ def test_cancel_between_steps_then_warm_reuse(studio: Studio) -> None:
     assert studio.queue.wait_for(first.id, ("cancelled", "done", "failed"), 300).status == "cancelled"
     done = studio.queue.wait_for(second.id, ("done", "failed", "cancelled"), 300)
     assert done.status == "done", done.error
-    assert studio.clip(done.clip_id).meta["warm"] is True
+    assert studio.clip(done.clip_id).record.warm is True

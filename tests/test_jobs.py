@@ -113,7 +113,7 @@ def test_oom_retries_once_on_lower_preset_with_same_seed(paths) -> None:
         assert done.status == "done" and done.preset_used == "8gb"
         assert engine.renders == [("12gb", 77), ("8gb", 77)]
         assert "retried once on 8gb with the same seed" in done.notes[0]
-        assert studio.clip(done.clip_id).meta["notes"] == list(done.notes)
+        assert studio.clip(done.clip_id).record.notes == done.notes
     finally:
         studio.stop()
 

@@ -18,7 +18,7 @@ UI_MAY_IMPORT: dict[str, frozenset[str]] = {
     "backend.errors": frozenset({"StudioError", "BadRequest"}),
     "backend.jobs.job": frozenset({"Job", "JobStatus", "ACTIVE", "FINISHED"}),
     "backend.gallery": frozenset({"Clip"}),
-    "backend.records": frozenset({"ClipRecord", "StageTimings", "LoraUse"}),
+    "backend.records": frozenset({"ClipRecord", "StageTimings", "LoraApplied"}),
     "backend.gpu": frozenset({"GpuReading"}),
     "backend.request": frozenset({"FPS", "FRAMES_DEFAULT", "FRAMES_MAX", "FRAMES_MIN", "SEED_MAX", "SUPPORTED_SIZES"}),
     "backend.settings": frozenset({"LowRam"}),

@@ -15,6 +15,7 @@ from backend.engine.lightx2v import LightX2VEngine
 from backend.engine.prefetch import T5_MODULE
 from backend.errors import Cancelled, EngineFailed, EngineUnavailable, OutOfVram, WeightsMissing
 from backend.presets import load_presets
+from backend.records import Kernels
 from backend.request import build_request
 from tests.support import fake_lightx2v
 from tests.support.fake_lightx2v import Recorder
@@ -78,8 +79,9 @@ def test_build_keys_per_preset_and_call_order(rec: Recorder, weights: Path) -> N
     stages = [e.stage for e in events]
     assert stages[0] == "loading" and stages.index("encoding") < stages.index("denoising") < stages.index("decoding")
     assert [e.step for e in events if e.stage == "denoising"] == [0, 1, 2, 3, 4]
-    assert len(out.info["step_times_s"]) == 4 and all(t >= 0 for t in out.info["step_times_s"])
-    assert out.info["kernels"]["quant_scheme"] == "fp8-triton" and out.info["warm"] is False
+    assert len(out.info.timings.steps_s) == 4 and all(t >= 0 for t in out.info.timings.steps_s)
+    assert out.info.kernels == Kernels("fp8-triton", "torch_sdpa", "fp8") and out.info.warm is False
+    assert out.info.timings.load_s is not None and out.info.timings.generate_s is not None
 
 
 def test_low_ram_adds_lazy_load(rec: Recorder, weights: Path) -> None:
@@ -101,7 +103,7 @@ def test_warm_reuse_and_frames_through_modify_config(rec: Recorder, weights: Pat
     out, events = render(engine, config(weights), width=832, height=480, frames=49, seed=9)
     assert len(rec.pipelines) == 1 and "loading" not in [e.stage for e in events]
     assert {"target_video_length": 49} in kwargs_of(rec, "modify_config")
-    assert out.rgb().shape[0] == 49 and out.info["warm"] is True
+    assert out.rgb().shape[0] == 49 and out.info.warm is True
 
 
 @pytest.mark.parametrize("model_frames", [33, 81])
@@ -217,7 +219,7 @@ def test_t5_is_read_ahead_and_handed_to_the_t5_constructor(rec: Recorder, weight
     assert "blocks.0.attn.q.weight" in rec.t5_weights  # the prefetched dict, not a second read
     assert "t5_load_weights_from_disk" not in rec.names()
     assert t5_module.load_weights is original  # unpatched once the build is done
-    assert out.info["t5_read_ahead_s"] is not None
+    assert out.info.build is not None and out.info.build.t5_read_ahead_s is not None
 
 
 @pytest.mark.parametrize(("preset", "low_ram", "dit_pinned"), [
@@ -239,7 +241,8 @@ def test_offloaded_weights_are_pinned_in_slabs(rec: Recorder, weights: Path, pre
         assert (pin.base is not None) is (len(data) >= 2**20), name  # large ones are pieces of a slab
     large = [a for a in rec.pinned_allocations if a >= 2**20]
     assert all(a & (a - 1) == 0 for a in large)  # only slabs, powers of two: nothing rounded away
-    pool = out.info["pinned_pool"]
+    assert out.info.build is not None
+    pool = dict(out.info.build.pinned_pool)
     assert pool["served_gb"] == round(sum(len(d) for _, d in rec.pinned.values() if len(d) >= 2**20) / 1e9, 2)
     assert pool["extra_slabs"] == 0  # the F32 scale was not in the plan: served from the slab's spare room
 
@@ -248,7 +251,8 @@ def test_without_read_ahead_every_weight_is_pinned_by_torch(rec: Recorder, weigh
     dit_dir = models.layout(weights, "fp8").dit_dir
     write_safetensors(dit_dir / "block_0.safetensors", {"blocks.0.ffn.0.weight": ("F8_E4M3", 2**21)}, fill=True)
     out, _ = render(LightX2VEngine(prefetch=False), config(weights, "16gb"), width=256, height=256, frames=5)
-    assert all(pin.base is None for pin, _ in rec.pinned.values()) and out.info["pinned_pool"] is None
+    assert all(pin.base is None for pin, _ in rec.pinned.values())
+    assert out.info.build is not None and out.info.build.pinned_pool == ()
     assert sorted(rec.pinned_allocations) == sorted(len(d) for _, d in rec.pinned.values())
 
 

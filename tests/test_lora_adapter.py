@@ -82,7 +82,7 @@ def test_one_merged_file_in_the_dits_key_names(rec: Recorder, weights: Path, lib
     for call in ("LightX2VPipeline", "create_generator"):  # the DiT is built without lora_configs
         assert all("lora_configs" not in kw for kw in kwargs_of(rec, call))
     assert all(key != "lora_configs" for key, _ in kwargs_of(rec, "setattr"))
-    assert out.info["lora_layers"] == 5 and [d["name"] for d in out.info["loras"]] == ["style.safetensors",
+    assert out.info.lora_layers == 5 and [d.name for d in out.info.loras] == ["style.safetensors",
                                                                                        "motion.safetensors"]
 
 

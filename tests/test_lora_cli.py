@@ -52,8 +52,8 @@ def test_generate_with_a_lora_from_any_folder(paths, lora: Path) -> None:
     code, text = generate(studio, "--lora", f"{lora}:0.75")
     assert code == 0, text
     (clip,) = studio.clips()
-    assert clip.meta["request"]["loras"][0]["name"] == "boat.safetensors"
-    assert clip.meta["request"]["loras"][0]["strength"] == 0.75 and clip.meta["lora_layers"] == 1
+    assert clip.request is not None and clip.request.loras[0].name == "boat.safetensors"
+    assert clip.request.loras[0].strength == 0.75 and clip.record.lora_layers == 1
 
 
 @pytest.mark.parametrize("value, words", [

@@ -37,10 +37,10 @@ def test_a_job_with_a_lora_records_it_in_the_clip(studio: Studio, engine: CpuTes
     assert done.status == "done", done.error
     clip = studio.clip(done.clip_id)  # type: ignore[arg-type]
     recorded = {"name": "style.safetensors", "sha256_16": job.request.loras[0].sha256_16, "strength": 0.8}
-    assert clip.meta["request"]["loras"] == [recorded]
-    assert clip.meta["lora_layers"] == 6 and clip.meta["loras"][0]["layers"] == 6
+    assert clip.record.to_json()["request"]["loras"] == [recorded]
+    assert clip.record.lora_layers == 6 and clip.record.loras[0].layers == 6
     assert read_comment(clip.path)["request"]["loras"] == [recorded]  # type: ignore[index]
-    reused = GenerationRequest.from_dict(clip.meta["request"])  # "reuse settings"
+    reused = GenerationRequest.from_dict(clip.record.to_json()["request"])  # "reuse settings"
     assert reused.loras == job.request.loras
     (merged,) = engine.lora_sets
     assert merged is not None and merged.parts[0].use.strength == 0.8

@@ -81,7 +81,7 @@ def test_system_area_runs_the_doctor_in_the_background(paths: Paths, monkeypatch
               Check("torch", "fail", "torch 2.5 has no kernels for sm_120", "pip install torch --index-url X"),
               Check("Weights", "warn", "2 files missing", "Open the Models tab")]
     monkeypatch.setattr("backend.doctor.gather", slow_gather)
-    monkeypatch.setattr("backend.studio.run_checks", lambda env: checks if env == "environment" else [])
+    monkeypatch.setattr("backend.studio_desk.run_checks", lambda env: checks if env == "environment" else [])
     with running_app(paths) as app:
         client = app.client()
         started = time.monotonic()

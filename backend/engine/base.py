@@ -13,6 +13,7 @@ import numpy as np
 from backend.errors import Cancelled
 from backend.lora.merge import LoraSet
 from backend.presets import Preset
+from backend.records import RenderInfo
 from backend.request import GenerationRequest
 
 Stage = Literal["queued", "loading", "encoding", "denoising", "decoding", "saving", "done"]
@@ -101,8 +102,8 @@ class RenderedVideo:
     """uint8 [T, H, W, 3], or a converter that makes them: the conversion then runs on the clip writer's
     thread instead of holding up the GPU worker."""
     fps: int
-    info: dict[str, Any] = field(default_factory=dict)
-    """Resolved engine config, kernels, stage timings, peak VRAM, GPU, versions."""
+    info: RenderInfo = field(default_factory=RenderInfo)
+    """Resolved engine config, kernels, stage timings, peaks and versions, recorded with the clip."""
 
     def rgb(self) -> np.ndarray:
         if callable(self.frames):

@@ -11,17 +11,23 @@ import contextlib
 import gc
 import importlib.metadata
 import importlib.util
-import json
 import logging
-import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVideo, RenderExtras, StageEvent
-from backend.engine.dist import read_engine_dist
+from backend.engine.configure import BUILD_FRAMES, configure_pipeline
+from backend.engine.cuda_process import (
+    ALLOC_CONF,
+    context_mib,
+    kernel_key,
+    lightx2v_version,
+    set_engine_environment,
+)
 from backend.engine.importer import import_pipeline_class
 from backend.engine.lightx2v_hooks import JobContext, RunnerHooks, add_t5_bias_default, skip_random_init
 from backend.engine.lora_switch import LoraSwitch
@@ -29,39 +35,16 @@ from backend.engine.pinned import release_cached_pinned, serve_pinned_from
 from backend.engine.prefetch import serve_t5_from
 from backend.engine.readahead import ReadAhead, start_read_ahead
 from backend.engine.translate import ENGINE_FIX, translate
-from backend.errors import EngineUnavailable, NoGpu, WeightsMissing
+from backend.errors import Cancelled, EngineUnavailable, GpuArchUnsupported, NoGpu, WeightsMissing
 from backend.gpu import NvmlSource
 from backend.lora.merge import LoraSet
 from backend.lora.vram import refuse_lazy_load
+from backend.records import BuildFacts, ConfigValue, Kernels, KernelTrial, Peaks, RenderInfo
 from backend.request import FPS, INFER_STEPS, GenerationRequest
 
 logger = logging.getLogger(__name__)
 MIB = 1024 * 1024
-
-
-def lightx2v_version() -> str:
-    return read_engine_dist().describe()
-
-
-ALLOC_CONF = "expandable_segments:True" + (
-    ",pinned_use_cuda_host_register:True,pinned_num_register_threads:8" if sys.platform.startswith("linux") else "")
-"""Expandable segments keep the capped allocator from fragmenting: without them the 8 GB preset ran out of
-memory at a 7.3 GiB cap on a 6 GiB peak. On Linux, pinned memory is malloc'ed, touched on 8 threads, then
-registered: pinning 14.5 GB took 2.0 s instead of 16 s on an H200 box, and cudaHostAlloc stalled the
-LightX2V import on the other thread all the while (import 12.4 s instead of 27.4 s; bench/README.md,
-"Start-up"). Such pages are copied into any fork()ed child: pinned.keep_out_of_forks and video.py's
-vfork-friendly ffmpeg start keep that from happening."""
-
-
-def set_engine_environment() -> None:
-    """Defaults that must be in place before torch initialises CUDA (call at process start); users'
-    own values win (ALLOC_CONF says why these)."""
-    os.environ.setdefault("PYTORCH_CUDA_ALLOC_CONF", ALLOC_CONF)
-    os.environ.setdefault("PROFILING_DEBUG_LEVEL", "1")  # level 2 adds device syncs to every phase
-    os.environ.setdefault("DTYPE", "BF16")
-    # Triton re-times every candidate tile config of LightX2V's FP8/INT8 GEMMs for each new shape in
-    # each process (~4 s of the first clip); cached on disk, later starts reuse the winners.
-    os.environ.setdefault("TRITON_CACHE_AUTOTUNING", "1")
+__all__ = ["ALLOC_CONF", "LightX2VEngine", "set_engine_environment"]
 
 
 def _find_spec(name: str) -> Any:
@@ -69,6 +52,18 @@ def _find_spec(name: str) -> Any:
         return importlib.util.find_spec(name)
     except (ValueError, ImportError):  # already imported without a spec (tests) or a broken parent
         return None
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a pipeline build leaves for every clip it renders."""
+
+    engine_config: tuple[tuple[str, ConfigValue], ...]
+    kernels: Kernels
+    lightx2v: str
+    torch: str
+    context_mib: float | None
+    build: BuildFacts
 
 
 class LightX2VEngine:
@@ -88,7 +83,7 @@ class LightX2VEngine:
         self._lora: LoraSwitch | None = None
         self._key: tuple[Any, ...] | None = None
         self._frames: int | None = None
-        self._info: dict[str, Any] = {}
+        self._built: Built | None = None
         self._fatal: str | None = None  # an import or architecture failure: no point retrying
         self._nvml = NvmlSource()
         self._reason_cache: tuple[Path, float, str | None] | None = None
@@ -134,12 +129,14 @@ class LightX2VEngine:
             logger.warning("Building the pipeline failed: %s: %s", type(err).__name__, err)
             self.unload()
             translated = translate(err, "loading")
-            if translated.kind in ("engine_unavailable", "gpu_arch"):
+            if isinstance(translated, EngineUnavailable | GpuArchUnsupported):
                 self._fatal = translated.user_text()
             raise translated from err
         self._key = config.build_key()
-        self._info["build_s"] = round(time.monotonic() - started, 2)
-        logger.info("Pipeline for %s built in %.1f s", config.preset.name, self._info["build_s"])
+        assert self._built is not None
+        build_s = round(time.monotonic() - started, 2)
+        self._built = replace(self._built, build=replace(self._built.build, build_s=build_s))
+        logger.info("Pipeline for %s built in %.1f s", config.preset.name, build_s)
 
     def _build(self, config: EngineConfig) -> None:
         set_engine_environment()
@@ -166,7 +163,7 @@ class LightX2VEngine:
         from backend.models import check_weights, layout
 
         scheme, attention, probes = kernels.choose_cached(capability, config.quant_scheme, config.attention,
-                                                          self._kernel_cache, self._kernel_key(torch))
+                                                          self._kernel_cache, kernel_key(torch, self._nvml.read()))
         if not scheme or not attention:
             failed = "; ".join(f"{p.name}: {p.detail}" for p in probes if not p.ok)
             raise EngineUnavailable(f"No working {'matmul' if not scheme else 'attention'} kernel on this GPU "
@@ -178,73 +175,27 @@ class LightX2VEngine:
         files = layout(config.weights_dir, weight_set)
         prefetch, pool = ahead.settle(files.dit_dir)
         keys = config.preset.engine_config(config.low_ram)
-        pipe = self._configure(LightX2VPipeline(task="t2v", model_cls="wan2.1_distill", model_path=str(files.root)),
-                               files, keys, scheme)
+        pipe = LightX2VPipeline(task="t2v", model_cls="wan2.1_distill", model_path=str(files.root))
+        configure_pipeline(pipe, files, keys, scheme, self._tmp / "frames.json")
         if keys.get("t5_cpu_offload"):
             add_t5_bias_default(scheme)
         if attention == "sage_attn2":
             kernels.patch_sageattention_v1()
         with skip_random_init() if self._fast_init else contextlib.nullcontext(), serve_t5_from(prefetch), \
                 serve_pinned_from(pool, torch):
-            pipe.create_generator(attn_mode=attention, infer_steps=INFER_STEPS, num_frames=81, height=480,
+            pipe.create_generator(attn_mode=attention, infer_steps=INFER_STEPS, num_frames=BUILD_FRAMES, height=480,
                                   width=832, guidance_scale=1.0, sample_shift=5.0, fps=FPS)
-        self._pipe, self._frames = pipe, 81
+        self._pipe, self._frames = pipe, BUILD_FRAMES
         self._hooks = RunnerHooks(pipe.runner, config.preset.t5_embedding_to_cpu)
         self._lora = LoraSwitch(pipe.runner, self._tmp)
         torch.cuda.synchronize()
-        self._info = {
-            "engine_config": keys,
-            "kernels": {"quant_scheme": scheme, "attention": attention, "weight_set": weight_set},
-            "kernel_probes": [p.__dict__ for p in probes],
-            "lightx2v": lightx2v_version(),
-            "torch": torch.__version__,
-            "gpu_capability": list(capability),
-            "import_s": round(import_s, 2),
-            "t5_read_ahead_s": prefetch.read_s if prefetch is not None else None,
-            "pinned_pool": pool.report() if pool is not None else None,
-            "context_mib": self._context_mib(),
-        }
-
-    def _configure(self, pipe: Any, files: Any, keys: dict[str, Any], scheme: str) -> Any:
-        """Set the preset's keys on a new LightX2VPipeline (its setters plus attribute config)."""
-        pipe.enable_quantize(dit_quantized=True, dit_quantized_ckpt=str(files.dit_dir), quant_scheme=scheme,
-                             text_encoder_quantized=True, text_encoder_quantized_ckpt=str(files.t5_file))
-        pipe.enable_offload(cpu_offload=keys.get("cpu_offload", False),
-                            offload_granularity=keys.get("offload_granularity", "block"),
-                            text_encoder_offload=keys.get("t5_cpu_offload", False),
-                            vae_offload=keys.get("vae_cpu_offload", False))
-        for key in ("lazy_load", "unload_modules", "clean_cuda_cache", "rope_chunk", "num_disk_workers",
-                    "use_tiling_vae"):
-            if key in keys:  # these have no setter upstream; the pipeline object doubles as the config
-                setattr(pipe, key, keys[key])
-        pipe.vae_path = str(files.vae_file)
-        pipe.t5_tokenizer_path = str(files.tokenizer_dir)
-        # Upstream drops target_video_length from keyword config; a config_json is merged after it.
-        frames_json = self._tmp / "frames.json"
-        frames_json.write_text(json.dumps({"target_video_length": 81}))
-        pipe.config_json = str(frames_json)
-        return pipe
-
-    def _kernel_key(self, torch: Any) -> dict[str, str]:
-        """What a remembered kernel choice depends on."""
-        reading = self._nvml.read()
-        versions = {}
-        for package in ("triton", "triton-windows", "sageattention"):
-            try:
-                versions[package] = importlib.metadata.version(package)
-            except importlib.metadata.PackageNotFoundError:
-                versions[package] = ""
-        return {"gpu": torch.cuda.get_device_name(0), "driver": reading.driver, "torch": torch.__version__,
-                "lightx2v": lightx2v_version(), **versions}
-
-    def _context_mib(self) -> float | None:
-        """GPU memory this process holds beyond torch's allocator: the CUDA context and kernels."""
-        import torch
-
-        reading = self._nvml.read()
-        if not reading.ok or reading.process_mib is None:
-            return None
-        return round(reading.process_mib - torch.cuda.memory_reserved() / MIB, 1)
+        trials = tuple(KernelTrial(p.name, p.kind, p.ok, p.detail, p.ms) for p in probes)
+        self._built = Built(
+            engine_config=tuple(keys.items()), kernels=Kernels(scheme, attention, weight_set),
+            lightx2v=lightx2v_version(), torch=torch.__version__, context_mib=context_mib(torch, self._nvml.read()),
+            build=BuildFacts(import_s=round(import_s, 2), t5_read_ahead_s=prefetch.read_s if prefetch else None,
+                             pinned_pool=tuple(pool.report().items()) if pool is not None else (),
+                             kernel_probes=trials, gpu_capability=capability))
 
     def unload(self) -> None:
         """Free GPU and pinned memory: the runner's __del__ releases modules and empties the cache."""
@@ -254,6 +205,7 @@ class LightX2VEngine:
         self._lora = None
         self._pipe = None
         self._key = None
+        self._built = None
         # LightX2V gc.freeze()s the whole object graph after its first clip: frozen objects are never
         # collected, so a reference cycle in the old pipeline would keep its GPU and pinned memory forever.
         gc.unfreeze()
@@ -321,31 +273,24 @@ class LightX2VEngine:
         finally:
             runner.stop_signal = False
         total = time.monotonic() - started
-        timings = {**hooks.timings(), "generate_s": round(total, 3)}
-        step_times = hooks.step_durations()
-        if cold:
-            timings["load_s"] = self._info.get("build_s", 0.0)
+        built = self._built
+        assert built is not None
+        timings = replace(hooks.timings(), generate_s=round(total, 3), load_s=built.build.build_s if cold else None)
         hooks.job = None
         peak_reserved = torch.cuda.max_memory_reserved() / MIB
-        context = self._info.get("context_mib") or 0.0
 
         def to_uint8() -> Any:
             # LightX2V's own saver's arithmetic, in place: two fewer 400 MB temporaries on the writer thread
             # (the tensor is the runner's last result, replaced by its next run).
             return video.mul_(255).clamp_(0, 255).to(torch.uint8).numpy()
 
-        return RenderedVideo(frames=to_uint8, fps=FPS, info={
-            **self._info,
-            "warm": not cold,
-            "vae_tiling": tiled,
-            "timings": timings,
-            "step_times_s": step_times,
-            "peak_allocated_mib": round(torch.cuda.max_memory_allocated() / MIB, 1),
-            "peak_reserved_mib": round(peak_reserved, 1),
-            "peak_vram_mib": round(peak_reserved + context, 1),
-            "loras": loras.describe() if loras else [],
-            "lora_layers": loras.layers_applied if loras else 0,
-        })
+        peaks = Peaks(vram_mib=round(peak_reserved + (built.context_mib or 0.0), 1),
+                      allocated_mib=round(torch.cuda.max_memory_allocated() / MIB, 1),
+                      reserved_mib=round(peak_reserved, 1), context_mib=built.context_mib)
+        return RenderedVideo(frames=to_uint8, fps=FPS, info=RenderInfo(
+            engine_config=built.engine_config, kernels=built.kernels, timings=timings, peaks=peaks,
+            lightx2v=built.lightx2v, torch=built.torch, warm=not cold, vae_tiling=tiled, build=built.build,
+            loras=loras.describe() if loras else (), lora_layers=loras.layers_applied if loras else 0))
 
     def _draft_done(self, hooks: RunnerHooks, request: GenerationRequest, err: BaseException) -> RenderedVideo:
         """A draft stopped by its own stop_signal after its step: a success with no frames."""
@@ -353,8 +298,11 @@ class LightX2VEngine:
 
         timings = hooks.timings()
         self._recover(err)
-        return RenderedVideo(frames=np.zeros((0, request.height, request.width, 3), np.uint8), fps=FPS,
-                             info={**self._info, "timings": timings})
+        built = self._built
+        info = RenderInfo(timings=timings) if built is None else RenderInfo(
+            engine_config=built.engine_config, kernels=built.kernels, timings=timings, lightx2v=built.lightx2v,
+            torch=built.torch, build=built.build)
+        return RenderedVideo(frames=np.zeros((0, request.height, request.width, 3), np.uint8), fps=FPS, info=info)
 
     def _recover(self, err: BaseException) -> None:
         """After a failed or cancelled run: clear the runner's per-run state. Anything but a clean stop
@@ -362,7 +310,7 @@ class LightX2VEngine:
         pipe = self._pipe
         if pipe is None:
             return
-        clean_stop = "stop_signal" in str(err) or type(err).__name__ == "Cancelled"
+        clean_stop = isinstance(translate(err, "denoising"), Cancelled)
         try:
             pipe.runner.end_run()
         except Exception as cleanup_err:

@@ -14,6 +14,7 @@ from typing import Any
 from backend.engine.base import CancelToken, EventSink, StageEvent, StepPreviews
 from backend.engine.lightx2v_preview import capture_step
 from backend.errors import Cancelled
+from backend.records import StageTimings
 from backend.request import INFER_STEPS
 
 logger = logging.getLogger(__name__)
@@ -182,27 +183,25 @@ class RunnerHooks:
         if self.job is not None and self.job.cancel.cancelled:
             self.runner.stop_signal = True
 
-    def step_durations(self) -> list[float]:
-        """Each denoising step of the job that just ran (seconds)."""
-        if self.job is None or not self.job.step_times or "denoising" not in self.job.marks:
-            return []
-        edges = [self.job.marks["denoising"], *self.job.step_times]
-        return [round(b - a, 3) for a, b in itertools.pairwise(edges)]
-
-    def timings(self) -> dict[str, float]:
+    def timings(self) -> StageTimings:
         """Stage durations of the job that just ran (seconds)."""
         if self.job is None:
-            return {}
+            return StageTimings()
         m, steps = self.job.marks, self.job.step_times
-        out: dict[str, float] = {}
+        encode = decode = denoise = step = first = None
+        durations: list[float] = []
         if "encoding" in m and "denoising" in m:
-            out["encode_s"] = m["denoising"] - m["encoding"]
+            encode = m["denoising"] - m["encoding"]
         if steps and "denoising" in m:
-            out["denoise_s"] = steps[-1] - m["denoising"]
-            edges = [m["denoising"], *steps]
-            durations = [b - a for a, b in itertools.pairwise(edges)]
-            out["step_s"] = sum(durations) / len(durations)
-            out["first_step_s"] = durations[0]
+            denoise = steps[-1] - m["denoising"]
+            durations = [b - a for a, b in itertools.pairwise([m["denoising"], *steps])]
+            step, first = sum(durations) / len(durations), durations[0]
         if "decoding" in m and "decoded" in m:
-            out["decode_s"] = m["decoded"] - m["decoding"]
-        return {k: round(v, 3) for k, v in out.items()}
+            decode = m["decoded"] - m["decoding"]
+        return StageTimings(encode_s=_round(encode), denoise_s=_round(denoise), step_s=_round(step),
+                            first_step_s=_round(first), decode_s=_round(decode),
+                            steps_s=tuple(round(d, 3) for d in durations))
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import traceback
 
+from backend.engine.base import STAGE_WORDS
 from backend.errors import (
     Cancelled,
     EngineFailed,
@@ -15,16 +16,15 @@ from backend.errors import (
     WeightsMissing,
 )
 
-STAGE_TEXT = {
-    "loading": "loading the model",
-    "encoding": "encoding the prompt",
-    "denoising": "denoising",
-    "decoding": "decoding the video",
-}
 ENGINE_FIX = (
     "Run launch.sh / launch.bat again with an internet connection to install it, "
     "or see the System tab for what is missing."
 )
+
+
+def is_stop_signal(err: BaseException) -> bool:
+    """LightX2V stops at a step boundary by raising a plain Exception that names its `stop_signal`."""
+    return "stop_signal" in str(err)
 
 
 def translate(err: BaseException, stage: str, gpu: str = "this GPU") -> StudioError:
@@ -33,8 +33,8 @@ def translate(err: BaseException, stage: str, gpu: str = "this GPU") -> StudioEr
         return err
     text = f"{type(err).__name__}: {err}"
     tb = "".join(traceback.format_exception(err)).lower()
-    where = STAGE_TEXT.get(stage, stage)
-    if "stop_signal" in text:
+    where = STAGE_WORDS.get(stage, stage)
+    if is_stop_signal(err):
         return Cancelled()
     if isinstance(err, MemoryError) or "cudahostalloc" in tb or "pin_memory" in tb or "pinned memory" in tb:
         return OutOfHostRam(str(err)[:120])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from backend.records import StageTimings
+
 # Share of a clip's time per stage before anything is measured (H100 baseline: steps dominate).
 DEFAULT_SHARE = {"encoding": 0.05, "denoising": 0.80, "decoding": 0.10, "saving": 0.05}
 ORDER = ("encoding", "denoising", "decoding", "saving")
@@ -17,8 +19,11 @@ class EtaModel:
         self._lock = threading.Lock()
         self._history: dict[tuple[str, int], dict[str, float]] = {}
 
-    def record(self, key: tuple[str, int], durations: dict[str, float]) -> None:
-        if all(durations.get(s, 0) > 0 for s in ORDER):
+    def record(self, key: tuple[str, int], timings: StageTimings) -> None:
+        """Learn a finished clip's stage durations (only a clip with every stage measured)."""
+        durations = {"encoding": timings.encode_s or 0.0, "denoising": timings.denoise_s or 0.0,
+                     "decoding": timings.decode_s or 0.0, "saving": timings.save_s or 0.0}
+        if all(durations[s] > 0 for s in ORDER):
             with self._lock:
                 self._history[key] = {s: durations[s] for s in ORDER}
 

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from backend.engine.base import STAGE_WORDS, Stage
 from backend.preview.record import JobPreview
+from backend.record_reader import read_timings
+from backend.records import StageTimings
 from backend.request import GenerationRequest
 
 JobStatus = Literal["queued", "running", "saving", "done", "failed", "cancelled", "interrupted"]
@@ -53,7 +55,7 @@ class Job:
     error: str | None = None
     error_kind: str | None = None
     notes: tuple[str, ...] = ()
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: StageTimings = field(default_factory=StageTimings)
     peak_vram_mib: float | None = None
     kind: JobKind = "clip"
     preview: JobPreview | None = None
@@ -69,6 +71,7 @@ class Job:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["notes"] = list(self.notes)
+        data["timings"] = self.timings.to_json()
         return data
 
     @classmethod
@@ -95,7 +98,7 @@ class Job:
             error=data.get("error"),
             error_kind=data.get("error_kind"),
             notes=tuple(data.get("notes") or ()),
-            timings=dict(data.get("timings") or {}),
+            timings=read_timings(data.get("timings") or {}, []),
             peak_vram_mib=data.get("peak_vram_mib"),
             kind=kind,
             preview=JobPreview.from_dict(data.get("preview")),

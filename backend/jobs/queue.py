@@ -34,7 +34,6 @@ class JobQueue:
         self._tokens: dict[str, CancelToken] = {}
         self._encoded: dict[str, tuple[Job, str]] = {}
         self._closed = False
-        self.restore_notes: list[str] = []
 
     # ---- persistence -------------------------------------------------------------------------
     def restore(self) -> list[str]:
@@ -73,7 +72,6 @@ class JobQueue:
             if interrupted:
                 notes.append(f"{interrupted} job(s) were cut short when the app stopped; re-queue them from the queue.")
             self._save_locked()
-        self.restore_notes = notes
         return notes
 
     def _save_locked(self) -> None:

@@ -7,8 +7,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from backend.engine.base import (
     CancelToken,
@@ -19,7 +19,7 @@ from backend.engine.base import (
     StepPreviews,
     VideoEngine,
 )
-from backend.errors import Cancelled, EngineFailed, LoraError, OutOfVram, StudioError
+from backend.errors import Cancelled, EngineFailed, EngineUnusable, LoraError, OutOfVram, StudioError
 from backend.gallery import Gallery
 from backend.jobs.eta import EtaModel
 from backend.jobs.job import Job, Progress
@@ -27,7 +27,8 @@ from backend.jobs.queue import JobQueue
 from backend.jobs.writer import ClipWriter
 from backend.lora.merge import LoraSet
 from backend.presets import Preset
-from backend.request import LoraUse
+from backend.records import ClipRecord, Machine, Versions
+from backend.request import LoraUse, latent_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +42,14 @@ PreviewsFor = Callable[[Job], StepPreviews | None]
 DRAFT_STEPS = 1
 
 
+EngineStatus = Literal["idle", "loading", "ready", "error"]
+
+
 @dataclass(frozen=True)
 class EngineState:
     """What the page shows about the engine itself: idle, loading (with since), ready or error."""
 
-    state: str = "idle"  # idle | loading | ready | error
+    state: EngineStatus = "idle"
     detail: str = ""
     since: float = 0.0
 
@@ -54,8 +58,8 @@ class Worker:
     """Takes jobs from the queue in order and runs them on the engine."""
 
     def __init__(self, queue: JobQueue, engine: VideoEngine, gallery: Gallery, config_for: ConfigFor,
-                 lower_of: LowerOf, describe: Callable[[], dict[str, Any]], loras_for: LorasFor | None = None,
-                 previews_for: PreviewsFor | None = None) -> None:
+                 lower_of: LowerOf, describe: Callable[[], tuple[Versions, Machine]],
+                 loras_for: LorasFor | None = None, previews_for: PreviewsFor | None = None) -> None:
         self._queue = queue
         self._engine = engine
         self._config_for = config_for
@@ -99,7 +103,7 @@ class Worker:
         with self._state_lock:
             return self._state
 
-    def _set_state(self, state: str, detail: str = "") -> None:
+    def _set_state(self, state: EngineStatus, detail: str = "") -> None:
         with self._state_lock:
             self._state = EngineState(state, detail, time.time())
 
@@ -173,7 +177,7 @@ class Worker:
                                notes=tuple(notes))
             return
         except StudioError as err:
-            if err.kind in ("engine_unavailable", "no_gpu", "gpu_arch"):  # the engine itself is unusable
+            if isinstance(err, EngineUnusable):
                 self._set_state("error", err.user_text())
             self._queue.finish(job.id, status="failed", error=err.user_text(), error_kind=err.kind,
                                notes=tuple(notes))
@@ -185,31 +189,26 @@ class Worker:
                                notes=tuple(notes))
             return
         self._set_state("ready", f"Model loaded ({config.preset.name} preset).")
-        timings = dict(rendered.info.get("timings", {}))
-        timings["render_total"] = time.monotonic() - started
+        info = rendered.info
+        timings = replace(info.timings, render_s=round(time.monotonic() - started, 3))
         if job.kind == "draft":  # its preview is the result; nothing to decode or save
             self._queue.finish(job.id, status="done", preset_used=config.preset.name, notes=tuple(notes),
-                               timings=timings, peak_vram_mib=rendered.info.get("peak_vram_mib"),
+                               timings=timings, peak_vram_mib=info.peaks.vram_mib,
                                progress=Progress(stage="done", step=DRAFT_STEPS, fraction=1.0,
                                                  elapsed_s=time.monotonic() - started, eta_s=0.0,
                                                  updated_at=time.time()))
             return
-        meta = {
-            "job_id": job.id,
-            "request": job.request.to_dict(),
-            "seed": job.request.seed,
-            "preset": config.preset.name,
-            "low_ram": config.low_ram,
-            "notes": notes,
-            **self._describe(),
-            **rendered.info,
-            "timings": timings,
-        }
+        versions, machine = self._describe()
+        record = ClipRecord(request=job.request, preset=config.preset.name, low_ram=config.low_ram,
+                            engine_config=info.engine_config, kernels=info.kernels, timings=timings, peaks=info.peaks,
+                            versions=replace(versions, lightx2v=info.lightx2v, torch=info.torch), machine=machine,
+                            build=info.build, warm=info.warm, vae_tiling=info.vae_tiling, loras=info.loras,
+                            lora_layers=info.lora_layers, notes=tuple(notes), job_id=job.id)
         self._queue.update(job.id, status="saving", preset_used=config.preset.name, notes=tuple(notes),
-                           timings=timings, peak_vram_mib=rendered.info.get("peak_vram_mib"),
+                           timings=timings, peak_vram_mib=info.peaks.vram_mib,
                            progress=self._progress(job, config, "saving", 0, 0, 0.0,
                                                    time.monotonic() - started))
-        self._writer.submit(job.id, rendered, meta, token, self._eta_key(job, config))
+        self._writer.submit(job.id, rendered, record, token, self._eta_key(job, config))
 
     def _render(self, job: Job, config: EngineConfig, token: CancelToken) -> RenderedVideo:
         stage_started = time.monotonic()
@@ -243,7 +242,7 @@ class Worker:
 
     def _eta_key(self, job: Job, config: EngineConfig) -> tuple[str, int]:
         r = job.request
-        return config.preset.name, ((r.frames - 1) // 4 + 1) * (r.height // 16) * (r.width // 16)
+        return config.preset.name, latent_tokens(r.width, r.height, r.frames)
 
     def _progress(self, job: Job, config: EngineConfig, stage: Any, step: int, total: int,
                   stage_elapsed: float, work_elapsed: float) -> Progress:

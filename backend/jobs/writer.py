@@ -6,6 +6,7 @@ import logging
 import queue
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from backend.engine.base import CancelToken, RenderedVideo
@@ -14,6 +15,7 @@ from backend.gallery import Gallery
 from backend.jobs.eta import EtaModel
 from backend.jobs.job import Progress
 from backend.jobs.queue import JobQueue
+from backend.records import ClipRecord
 
 logger = logging.getLogger(__name__)
 PENDING_LIMIT = 2
@@ -31,9 +33,9 @@ class ClipWriter:
         self._thread = threading.Thread(target=self._run, name="clip-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, job_id: str, rendered: RenderedVideo, meta: dict[str, Any], token: CancelToken,
+    def submit(self, job_id: str, rendered: RenderedVideo, record: ClipRecord, token: CancelToken,
                eta_key: tuple[str, int]) -> None:
-        self._pending.put((job_id, rendered, meta, token, eta_key))
+        self._pending.put((job_id, rendered, record, token, eta_key))
 
     def close(self, timeout: float = 30.0) -> None:
         """Finish what is pending, then stop (never waiting longer than `timeout` on a stuck save)."""
@@ -56,7 +58,7 @@ class ClipWriter:
                 self._jobs.finish(item[0], status="failed", error_kind="save_failed",
                                   error="Saving the clip failed unexpectedly; see the log file.")
 
-    def _save(self, job_id: str, rendered: RenderedVideo, meta: dict[str, Any], token: CancelToken,
+    def _save(self, job_id: str, rendered: RenderedVideo, record: ClipRecord, token: CancelToken,
               eta_key: tuple[str, int]) -> None:
         started = time.monotonic()
         job = self._jobs.get(job_id)
@@ -65,7 +67,7 @@ class ClipWriter:
                                             eta_s=None, updated_at=time.time()))
         try:
             clip_id = self._gallery.new_id(job.request.seed)
-            clip = self._gallery.save(clip_id, rendered.rgb(), rendered.fps, meta,
+            clip = self._gallery.save(clip_id, rendered.rgb(), rendered.fps, record,
                                       before_publish=token.raise_if_cancelled)
         except Cancelled:
             self._jobs.finish(job_id, status="cancelled", error_kind="cancelled", error="Cancelled.")
@@ -73,9 +75,8 @@ class ClipWriter:
         except StudioError as err:
             self._jobs.finish(job_id, status="failed", error=err.user_text(), error_kind=err.kind)
             return
-        timings = {**job.timings, "save_s": round(time.monotonic() - started, 3)}
+        timings = replace(job.timings, save_s=round(time.monotonic() - started, 3))
         self._jobs.finish(job_id, status="done", clip_id=clip.id, timings=timings,
                           progress=Progress(stage="done", fraction=1.0, elapsed_s=job.progress.elapsed_s,
                                             eta_s=0.0, updated_at=time.time()))
-        self._eta.record(eta_key, {"encoding": timings.get("encode_s", 0), "denoising": timings.get("denoise_s", 0),
-                                   "decoding": timings.get("decode_s", 0), "saving": timings["save_s"]})
+        self._eta.record(eta_key, timings)

@@ -21,6 +21,7 @@ import numpy as np
 
 from backend.lora.keys import KINDS, engine_keys
 from backend.lora.parse import DitLayout, LoraFactors
+from backend.records import LoraApplied
 from backend.request import LoraUse
 
 BF16_BYTES = 2
@@ -107,8 +108,7 @@ class LoraSet:
     def total_bytes(self) -> int:
         return self.block_bytes() * self.layout.blocks
 
-    def describe(self) -> list[dict[str, object]]:
+    def describe(self) -> tuple[LoraApplied, ...]:
         """What a clip records about each LoRA it was made with."""
-        return [{"name": p.use.name, "sha256_16": p.use.sha256_16, "strength": p.use.strength,
-                 "rank": p.factors.report.rank, "layers": p.factors.report.matched,
-                 "file_layers": p.factors.report.layers} for p in self.parts]
+        return tuple(LoraApplied(p.use.name, p.use.sha256_16, p.use.strength, p.factors.report.rank,
+                                 p.factors.report.matched, p.factors.report.layers) for p in self.parts)

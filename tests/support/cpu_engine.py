@@ -16,6 +16,7 @@ from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVi
 from backend.errors import OutOfVram, StudioError
 from backend.lora.merge import LoraSet
 from backend.preview.latent_rgb import latent_shape, x0_after_step
+from backend.records import Kernels, Peaks, RenderInfo, StageTimings
 from backend.request import FPS, INFER_STEPS, GenerationRequest
 
 SIGMAS = (1.0, 0.9375, 0.8333, 0.625)
@@ -139,12 +140,10 @@ class CpuTestEngine:
         frames = frames_for(request)
         cancel.raise_if_cancelled()
         done = time.monotonic()
-        return RenderedVideo(frames, FPS, info={
-            "engine_config": config.preset.engine_config(config.low_ram),
-            "kernels": {"quant_scheme": "cpu", "attention": "cpu"},
-            "timings": {"load_s": t_load - started, "encode_s": t_enc - t_load, "denoise_s": t_steps - t_enc,
-                        "decode_s": done - t_steps},
-            "peak_vram_mib": 0.0,
-            "loras": loras.describe() if loras else [],
-            "lora_layers": loras.layers_applied if loras else 0,
-        })
+        return RenderedVideo(frames, FPS, info=RenderInfo(
+            engine_config=tuple(config.preset.engine_config(config.low_ram).items()),
+            kernels=Kernels("cpu", "cpu", ""),
+            timings=StageTimings(load_s=t_load - started, encode_s=t_enc - t_load, denoise_s=t_steps - t_enc,
+                                 decode_s=done - t_steps),
+            peaks=Peaks(vram_mib=0.0), loras=loras.describe() if loras else (),
+            lora_layers=loras.layers_applied if loras else 0))

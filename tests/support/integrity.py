@@ -26,7 +26,7 @@ def assert_gallery_whole(studio: Studio, play: bool = True, sidecar_lost: str | 
     for clip in listed.values():
         sidecar = json.loads(clip.path.with_suffix(".json").read_text(encoding="utf-8"))
         if clip.id == sidecar_lost:
-            assert sidecar == clip.meta and clip.meta["id"] == clip.id
+            assert sidecar == clip.record.to_json() and clip.record.clip_id == clip.id
         assert sidecar["id"] == clip.id and sidecar["seed"] == sidecar["request"]["seed"]
         assert is_complete_mp4(clip.path), clip.id
         if play:

@@ -6,7 +6,6 @@ Pick one to play it and see its settings; reuse them in the form, delete the cli
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import gradio as gr
 
@@ -60,19 +59,15 @@ def render(ctx: UiContext) -> GalleryWidgets:
     return ctx.keep(GalleryWidgets(table, clip, video, info, reuse, delete, open_button, message, list_key))
 
 
-def _request(clip: Clip) -> dict[str, Any]:
-    return clip.request or {}
-
-
 def rows(clips: list[Clip]) -> list[list[str]]:
     out = []
     for c in clips:
-        r = _request(c)
-        frames = int(r.get("frames") or 0)
-        out.append([moment(c.created_at), shorten(str(r.get("prompt", c.title)), 60),
-                    f"{r.get('width', '?')}×{r.get('height', '?')}", f"{frames / FPS:.1f} s" if frames else "?",
-                    str(c.meta.get("seed", r.get("seed", "?"))), str(c.meta.get("preset", r.get("preset", "?"))),
-                    c.id])
+        r = c.request
+        if r is None:  # an mp4 that does not record its settings
+            out.append([moment(c.created_at), c.title, "?", "?", "?", c.record.preset or "?", c.id])
+            continue
+        out.append([moment(c.created_at), shorten(r.prompt, 60), f"{r.width}×{r.height}",
+                    f"{r.frames / FPS:.1f} s", str(r.seed), c.record.preset or r.preset, c.id])
     return out
 
 
@@ -91,19 +86,18 @@ def refresh(studio: Studio, picked: str | None, key: str | None) -> tuple[object
 
 
 def clip_info(clip: Clip) -> str:
-    r, m = _request(clip), clip.meta
-    timings = m["timings"] if isinstance(m.get("timings"), dict) else {}
+    r, m = clip.request, clip.record
     lines = [
-        f"**Prompt:** {esc(r.get('prompt', '?'))}",
-        f"**Size:** {r.get('width', '?')}×{r.get('height', '?')} · **frames:** {r.get('frames', '?')} "
-        f"· **seed:** {m.get('seed', r.get('seed', '?'))}",
-        f"**Preset:** {esc(m.get('preset', r.get('preset', '?')))}" + (" (low RAM)" if m.get("low_ram") else "")
-        + f" · **made in** {seconds(timings.get('render_total'))} · **peak VRAM** {mib(m.get('peak_vram_mib'))}",
-        f"**GPU:** {esc(m.get('gpu') or 'unknown')} · **engine:** {esc(m.get('engine', '?'))} "
+        f"**Prompt:** {esc(r.prompt if r else '?')}",
+        f"**Size:** {f'{r.width}×{r.height}' if r else '?'} · **frames:** {r.frames if r else '?'} "
+        f"· **seed:** {r.seed if r else '?'}",
+        f"**Preset:** {esc(m.preset or (r.preset if r else '?'))}" + (" (low RAM)" if m.low_ram else "")
+        + f" · **made in** {seconds(m.timings.render_s)} · **peak VRAM** {mib(m.peaks.vram_mib)}",
+        f"**GPU:** {esc(m.machine.gpu or 'unknown')} · **engine:** {esc(m.versions.engine or '?')} "
         f"· **made:** {moment(clip.created_at)}",
         f"**File:** `{esc(clip.path)}`",
     ]
-    lines += [f"ℹ️ {esc(n)}" for n in m.get("notes") or [] if isinstance(n, str)]
+    lines += [f"ℹ️ {esc(n)}" for n in m.notes]
     return "  \n".join(lines)
 
 
@@ -120,16 +114,13 @@ def show(studio: Studio, clip_id: str | None) -> tuple[str | None, str]:
 def reuse(studio: Studio, clip_id: str | None) -> tuple[object, ...]:
     """The clip's prompt, size, frames, seed (locked) and preset, for the form; a message last."""
     try:
-        clip = studio.clip(clip_id or "")
-        r = _request(clip)
-        size = size_value(int(r["width"]), int(r["height"]))
-        preset = str(r.get("preset", "auto"))
-        if preset != "auto" and preset not in studio.presets:
-            preset = "auto"
-        values: tuple[object, ...] = (str(r["prompt"]), gr.update(choices=size_choices(size), value=size),
-                                      int(r["frames"]), int(r["seed"]), True, preset)
-    except (KeyError, TypeError, ValueError):
-        return (*(gr.skip(),) * 6, note("This clip does not record its settings."))
+        r = studio.clip(clip_id or "").request
+        if r is None:
+            return (*(gr.skip(),) * 6, note("This clip does not record its settings."))
+        size = size_value(r.width, r.height)
+        preset = r.preset if r.preset == "auto" or r.preset in studio.presets else "auto"
+        values: tuple[object, ...] = (r.prompt, gr.update(choices=size_choices(size), value=size), r.frames, r.seed,
+                                      True, preset)
     except Exception as err:
         return (*(gr.skip(),) * 6, problem(err, "reading the clip's settings"))
     return (*values, done("The form now holds this clip's settings (seed locked)."))

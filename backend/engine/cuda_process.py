@@ -1,0 +1,58 @@
+"""The engine process's CUDA side: environment defaults set before torch starts, what a remembered kernel
+choice depends on, and the memory the CUDA context holds outside torch's allocator."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import sys
+from typing import Any
+
+from backend.engine.dist import read_engine_dist
+from backend.gpu import GpuReading
+
+MIB = 1024 * 1024
+
+
+def lightx2v_version() -> str:
+    return read_engine_dist().describe()
+
+
+ALLOC_CONF = "expandable_segments:True" + (
+    ",pinned_use_cuda_host_register:True,pinned_num_register_threads:8" if sys.platform.startswith("linux") else "")
+"""Expandable segments keep the capped allocator from fragmenting: without them the 8 GB preset ran out of
+memory at a 7.3 GiB cap on a 6 GiB peak. On Linux, pinned memory is malloc'ed, touched on 8 threads, then
+registered: pinning 14.5 GB took 2.0 s instead of 16 s on an H200 box, and cudaHostAlloc stalled the
+LightX2V import on the other thread all the while (import 12.4 s instead of 27.4 s; bench/README.md,
+"Start-up"). Such pages are copied into any fork()ed child: pinned.keep_out_of_forks and video.py's
+vfork-friendly ffmpeg start keep that from happening."""
+
+
+def set_engine_environment() -> None:
+    """Defaults that must be in place before torch initialises CUDA (call at process start); users'
+    own values win (ALLOC_CONF says why these)."""
+    os.environ.setdefault("PYTORCH_CUDA_ALLOC_CONF", ALLOC_CONF)
+    os.environ.setdefault("PROFILING_DEBUG_LEVEL", "1")  # level 2 adds device syncs to every phase
+    os.environ.setdefault("DTYPE", "BF16")
+    # Triton re-times every candidate tile config of LightX2V's FP8/INT8 GEMMs for each new shape in
+    # each process (~4 s of the first clip); cached on disk, later starts reuse the winners.
+    os.environ.setdefault("TRITON_CACHE_AUTOTUNING", "1")
+
+
+def kernel_key(torch: Any, reading: GpuReading) -> dict[str, str]:
+    """What a remembered kernel choice depends on."""
+    versions = {}
+    for package in ("triton", "triton-windows", "sageattention"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = ""
+    return {"gpu": torch.cuda.get_device_name(0), "driver": reading.driver, "torch": torch.__version__,
+            "lightx2v": lightx2v_version(), **versions}
+
+
+def context_mib(torch: Any, reading: GpuReading) -> float | None:
+    """GPU memory this process holds beyond torch's allocator: the CUDA context and kernels."""
+    if not reading.ok or reading.process_mib is None:
+        return None
+    return round(reading.process_mib - torch.cuda.memory_reserved() / MIB, 1)
