@@ -7,6 +7,7 @@ import threading
 
 from backend.settings import Paths
 from tests.support.cpu_engine import CpuTestEngine
+from tests.support.stage_hold import HoldingEngine
 from tests.support.ui_app import eventually, running_app
 from ui.areas.generate import status
 
@@ -27,7 +28,8 @@ def stage_of(progress_html: str) -> str:
 
 
 def test_generate_progress_gallery_and_show(paths: Paths) -> None:
-    with running_app(paths, CpuTestEngine(step_delay=0.25)) as app:
+    engine = HoldingEngine(hold_at=("denoising", 1))
+    with running_app(paths, engine) as app:
         client = app.client()
         message, seed = generate(client, "a red fox in snow")
         assert "Queued 1 clip" in message and isinstance(seed, int)
@@ -35,16 +37,17 @@ def test_generate_progress_gallery_and_show(paths: Paths) -> None:
         assert job.request.seed == seed  # unlocked: the drawn seed is shown in the form
 
         seen: list[str] = []
-
-        def finished() -> bool:
+        for next_hold in (("denoising", 3), None):  # the page at step 1, then at step 3, then after the end
+            assert engine.reached.wait(30)
             seen.append(stage_of(client.predict(api_name="/progress")[0]))
-            return app.studio.queue.get(job.id).status == "done"
-
-        eventually(finished, timeout=60, interval=0.1)
-        steps = [s for s in seen if s.startswith("Step")]
-        assert len(set(steps)) >= 2, seen  # progress advanced while we watched
-        percents = [int(s.rsplit("·", 1)[1].strip(" %")) for s in steps]
-        assert percents == sorted(percents) and percents[-1] > percents[0]
+            held, engine.release = engine.release, threading.Event()
+            engine.reached.clear()
+            engine.hold_at = next_hold
+            held.set()
+        assert app.studio.wait_for_job(job.id, timeout=60).status == "done"
+        assert seen[0].startswith("Step 1 of 4 · ") and seen[1].startswith("Step 3 of 4 · "), seen
+        percents = [int(s.rsplit("·", 1)[1].strip(" %")) for s in seen]
+        assert percents[1] > percents[0] > 0
         assert "Nothing is running" in stage_of(client.predict(api_name="/progress")[0])
 
         table, choices = client.predict(None, api_name="/gallery_view")
@@ -68,7 +71,7 @@ def test_reuse_settings_returns_the_clips_values(paths: Paths) -> None:
         # A clip made elsewhere at an untrained size adds that size to the choices instead of losing it.
         (odd,) = app.studio.submit("small", 256, 256, 5, 7, "auto")
         app.studio.queue.wait_for(odd.id, ("done",), 60)
-        small = next(c for c in app.studio.clips() if c.request and c.request["width"] == 256)
+        small = next(c for c in app.studio.clips() if c.request and c.request.width == 256)
         size = app.client().predict(small.id, api_name="/reuse_settings")[1]
         assert size["value"] == "256x256" and ["256×256 · from a clip", "256x256"] in size["choices"]
         missing = app.client().predict("no-such-clip", api_name="/reuse_settings")[-1]
