@@ -134,7 +134,7 @@ class CpuTestEngine:
         t_steps = time.monotonic()
         if extras.stop_after_step is not None:
             return RenderedVideo(np.zeros((0, request.height, request.width, 3), np.uint8), FPS,
-                                 info={"timings": {"denoise_s": t_steps - t_enc}, "peak_vram_mib": 0.0})
+                                 info=RenderInfo(timings=StageTimings(denoise_s=t_steps - t_enc), peaks=Peaks(0.0)))
         self._emit(on_event, StageEvent("decoding"))
         self._wait(cancel, self.decode_delay)
         frames = frames_for(request)
