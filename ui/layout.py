@@ -8,7 +8,21 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ui.areas import gallery, gauge, generate, models, notices, preset, prompt, queue, settings, system, video
+from ui.areas import (
+    drafts,
+    gallery,
+    gauge,
+    generate,
+    models,
+    notices,
+    preset,
+    preview,
+    prompt,
+    queue,
+    settings,
+    system,
+    video,
+)
 from ui.context import UiContext
 
 FAST_TICK_S = 1.0
@@ -19,7 +33,7 @@ CACHE_CLEANUP = (3600, 6 * 3600)
 """Gradio keeps a copy of each clip played; drop copies older than six hours, checking hourly."""
 
 LISTENERS = (notices.listen, prompt.listen, video.listen, preset.listen, generate.listen, gauge.listen,
-             queue.listen, gallery.listen, models.listen, system.listen, settings.listen)
+             queue.listen, gallery.listen, models.listen, system.listen, settings.listen, preview.listen, drafts.listen)
 
 
 def build(ctx: UiContext) -> gr.Blocks:
@@ -38,6 +52,8 @@ def build(ctx: UiContext) -> gr.Blocks:
                         video.render(ctx)
                         preset.render(ctx)
                         generate.render(ctx)
+                        preview.render(ctx)
+                        drafts.render(ctx)
                     with gr.Column(scale=4):
                         gauge.render(ctx)
                         queue.render(ctx)
@@ -48,6 +64,7 @@ def build(ctx: UiContext) -> gr.Blocks:
                 system.render(ctx)
                 gr.Markdown("### Settings")
                 settings.render(ctx)
+                preview.render_setting(ctx)
         for listen in LISTENERS:
             listen(ctx)
     return demo

@@ -35,8 +35,9 @@ def frames_for(request: GenerationRequest) -> np.ndarray:
 
 
 class CpuScheduler:
-    """The state LightX2V's step-distill scheduler holds after step_post(), with a known clean video:
-    the "model" predicts the flow noise - x0 exactly, so every step's x0 is the same seeded latent."""
+    """The state LightX2V's step-distill scheduler holds after step_post(), with a known clean video.
+    The "model" predicts x0 as the clean latent plus less of the noise at each step (exact at the last),
+    so every step's preview differs and the last one is `clean`."""
 
     def __init__(self, request: GenerationRequest) -> None:
         rng = np.random.default_rng(request.seed)
@@ -49,11 +50,15 @@ class CpuScheduler:
         self.latents = self.noise.copy()
         self.noise_pred = np.zeros_like(self.noise)
 
+    def predicted_x0(self, index: int) -> np.ndarray:
+        return self.clean + self.noise * (0.5 * (1 - (index + 1) / self.infer_steps))
+
     def step(self, index: int) -> None:
         """step_pre + infer + step_post, as the real scheduler's arithmetic."""
         self.step_index = index
-        self.noise_pred = self.noise - self.clean
-        x0 = self.latents - self.sigmas[index] * self.noise_pred
+        sigma = self.sigmas[index]
+        self.noise_pred = (self.latents - self.predicted_x0(index)) / sigma  # the flow that gives that x0
+        x0 = self.latents - sigma * self.noise_pred
         if index < self.infer_steps - 1:
             x0 = x0 + self.noise_pred * self.sigmas[index + 1]
         self.latents = x0

@@ -1,0 +1,120 @@
+"""The live preview area: the current job's latest step preview, replaced after every step, then the
+finished clip. Also the Settings switch that turns previews off.
+
+The preview travels inside the HTML as a data URI (a few tens of KB at the latent's size), sent only when
+it changed, so no folder besides the clips needs serving.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import gradio as gr
+
+from backend.jobs.job import Job
+from backend.studio import Studio
+from ui.context import UiContext
+from ui.formatting import attr, esc
+
+logger = logging.getLogger(__name__)
+EMPTY = '<div class="wan-preview wan-dim" data-state="empty">The preview of the next clip appears here.</div>'
+IMG_STYLE = "width:100%;max-width:640px;height:auto;border-radius:6px;image-rendering:auto"
+
+
+@dataclass(frozen=True)
+class PreviewWidgets:
+    view: gr.HTML
+    shown: gr.State
+
+
+@dataclass(frozen=True)
+class PreviewSettingWidgets:
+    enabled: gr.Checkbox
+
+
+def render(ctx: UiContext) -> PreviewWidgets:
+    return ctx.keep(PreviewWidgets(gr.HTML(EMPTY, elem_id="wan-preview"), gr.State("")))
+
+
+def render_setting(ctx: UiContext) -> PreviewSettingWidgets:
+    enabled = gr.Checkbox(value=ctx.studio.settings.previews, label="Preview after every step",
+                          info="Shows what the clip will look like while it renders. Drafts always have theirs.",
+                          elem_id="wan-previews-on")
+    return ctx.keep(PreviewSettingWidgets(enabled))
+
+
+def shown_job(jobs: list[Job]) -> Job | None:
+    """The job on the GPU (or being saved), else the clip job that finished last."""
+    for status in ("running", "saving"):
+        job = next((j for j in jobs if j.status == status), None)
+        if job is not None:
+            return job
+    finished = [j for j in jobs if j.kind == "clip" and j.finished_at is not None]
+    return max(finished, key=lambda j: j.finished_at or 0.0, default=None)
+
+
+def view_key(job: Job | None) -> str:
+    """What the area shows, in a word: the HTML is only sent again when this changes."""
+    if job is None:
+        return "empty"
+    step = job.preview.made_at if job.preview is not None else 0
+    return f"{job.id}:{job.status}:{step}:{job.clip_id or ''}"
+
+
+def preview_html(studio: Studio, job: Job | None) -> str:
+    if job is None:
+        return EMPTY
+    if job.status == "done" and job.clip_id:
+        try:
+            path = studio.clip(job.clip_id).path
+        except Exception:  # deleted from the gallery meanwhile
+            return EMPTY
+        return (f'<div class="wan-preview" data-state="clip" data-job="{attr(job.id)}"><video src="/gradio_api/file='
+                f'{attr(quote(str(path)))}" style="{IMG_STYLE}" autoplay loop muted playsinline controls></video>'
+                '<div class="wan-dim">The finished clip.</div></div>')
+    p = job.preview
+    if p is None:
+        words = "waiting for the first step…" if job.status in ("queued", "running") else "no preview"
+        return f'<div class="wan-preview wan-dim" data-state="waiting" data-job="{attr(job.id)}">Preview: {words}</div>'
+    try:
+        data = base64.b64encode(p.read()).decode("ascii")
+    except OSError:  # replaced by the next step's file between the two reads: the next tick shows that
+        return ""
+    what = "draft, " if job.kind == "draft" else ""
+    note = " (cancelled)" if job.status == "cancelled" else ""
+    return (f'<div class="wan-preview" data-state="preview" data-job="{attr(job.id)}" data-step="{p.step}">'
+            f'<img alt="Preview after step {p.step}" src="data:image/webp;base64,{data}" style="{IMG_STYLE}">'
+            f'<div class="wan-dim">Preview after step {p.step} of {p.total_steps} ({what}seed {job.request.seed})'
+            f"{esc(note)}: a rough look at the finished clip.</div></div>")
+
+
+def refresh(studio: Studio, shown: str) -> tuple[object, str]:
+    job = shown_job(studio.jobs())
+    key = view_key(job)
+    if key == shown:
+        return gr.skip(), shown
+    html = preview_html(studio, job)
+    if not html:
+        return gr.skip(), shown
+    return html, key
+
+
+def listen(ctx: UiContext) -> None:
+    w = ctx.area(PreviewWidgets)
+    studio = ctx.studio
+    ctx.widget("fast_timer").tick(lambda shown: refresh(studio, shown), inputs=[w.shown], outputs=[w.view, w.shown],
+                                  show_progress="hidden", api_name="preview", concurrency_limit=None)
+    setting = ctx.area(PreviewSettingWidgets)
+
+    def save(value: object) -> None:
+        try:
+            studio.update_settings(previews=bool(value))
+        except Exception:
+            logger.exception("Could not save the previews setting")
+
+    setting.enabled.change(save, inputs=[setting.enabled], show_progress="hidden", api_name="previews_setting")
+    ctx.blocks().load(lambda: studio.settings.previews, outputs=[setting.enabled], show_progress="hidden",
+                      api_visibility="private")
