@@ -18,7 +18,7 @@ from backend.background import BackgroundRun
 from backend.doctor import DoctorReport
 from backend.download import WeightsDownloader
 from backend.engine.base import EngineConfig, VideoEngine
-from backend.errors import BadRequest, LoraError, NotFound, StudioError
+from backend.errors import BadRequest, LoraError, StudioError
 from backend.gallery import Clip, Gallery
 from backend.gpu import GpuSource, NvmlSource, VramMonitor, host_ram_gib, total_vram_gib
 from backend.jobs.job import FINISHED, Job, JobKind, JobStatus
@@ -37,8 +37,7 @@ from backend.presets import (
     predict_fit,
     resolve,
 )
-from backend.preview.publisher import PreviewPublisher, PreviewTap
-from backend.preview.record import JobPreview
+from backend.preview.publisher import PreviewPublisher
 from backend.records import Machine, Versions
 from backend.request import (
     SEED_MAX,
@@ -52,13 +51,13 @@ from backend.request import (
 )
 from backend.settings import Paths, UserSettings, load_user_settings, save_user_settings
 from backend.studio_desk import MachineDesk
+from backend.studio_drafts import PreviewDesk
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 16
-DRAFTS_MIN, DRAFTS_MAX = 2, 8
 
 
-class Studio(MachineDesk):
+class Studio(MachineDesk, PreviewDesk):
     """Owns the backend for one process. `start()` restores state; `stop()` lets the worker finish."""
 
     def __init__(self, paths: Paths, engine: VideoEngine, gpu: GpuSource | None = None,
@@ -233,50 +232,6 @@ class Studio(MachineDesk):
         tokens = latent_tokens(width, height, frames)
         extra = lora_vram_gib(reports, self.loras.layout, tokens, bool(preset.engine.get("cpu_offload")))
         return predict_fit(preset, width, height, frames, extra)
-
-    # ---- drafts and previews --------------------------------------------------------------------------
-    def submit_drafts(self, prompt: object, width: object = 832, height: object = 480, frames: object = 81,
-                      seed: object = None, preset: object = "auto", negative_prompt: object = "",
-                      count: object = 4) -> list[Job]:
-        """Queue `count` drafts: only the first denoising step of each seed, for its preview (never a clip)."""
-        try:
-            n = int(count)  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            raise BadRequest(f"The number of drafts must be a whole number, got {count!r}.") from None
-        if not DRAFTS_MIN <= n <= DRAFTS_MAX:
-            raise BadRequest(f"The number of drafts {n} is not allowed: use {DRAFTS_MIN} to {DRAFTS_MAX}.")
-        jobs = self.submit(prompt, width, height, frames, seed, preset, negative_prompt, count=n, kind="draft")
-        return jobs
-
-    def choose_draft(self, job_id: str) -> Job:
-        """Queue the full clip of a draft: same prompt, size, frames, preset, LoRAs and seed."""
-        draft = self.queue.get(job_id)
-        if draft.kind != "draft":
-            raise BadRequest("Only a draft can be chosen; this job is a clip.")
-        return self.queue.enqueue([draft.request], "clip")[0]  # checked when the draft was queued
-
-    def keep_previews_in(self, folder: Path) -> None:
-        """Also write every step's preview to `folder` (`app.py generate --preview-dir`), Settings or not."""
-        self.previews.archive = folder
-
-    def previews_kept(self, job_id: str, timeout: float = 10.0) -> list[Path]:
-        """The previews of a finished job written to the keep folder, once the preview thread is idle."""
-        folder = self.previews.archive
-        if folder is None:
-            return []
-        self.previews.wait_idle(timeout)
-        return sorted(folder.glob(f"{job_id}-step*.webp"))
-
-    def _previews_for(self, job: Job) -> PreviewTap | None:
-        wanted = job.kind == "draft" or self.settings.previews or self.previews.archive is not None
-        return self.previews.tap(job.id) if wanted else None
-
-    def _store_preview(self, job_id: str, preview: JobPreview) -> None:
-        try:
-            job = self.queue.get(job_id)
-            self.queue.update(job_id, persist=job.status in FINISHED, preview=preview)
-        except (NotFound, KeyError):  # cleared from the queue while its preview was being made
-            logger.debug("Preview for job %s arrived after it was cleared", job_id)
 
     def cancel(self, job_id: str) -> Job:
         return self.queue.cancel(job_id)

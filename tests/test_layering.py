@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 UI_MAY_IMPORT: dict[str, frozenset[str]] = {
     "backend": frozenset({"APP_VERSION"}),
     "backend.studio": frozenset({"Studio", "MAX_BATCH"}),
+    "backend.studio_drafts": frozenset({"DRAFTS_MIN", "DRAFTS_MAX"}),
     "backend.errors": frozenset({"StudioError", "BadRequest"}),
     "backend.jobs.job": frozenset({"Job", "JobStatus", "ACTIVE", "FINISHED"}),
     "backend.gallery": frozenset({"Clip"}),
@@ -39,7 +40,7 @@ APP_MAY_IMPORT: dict[str, frozenset[str]] = {
     "backend.download": frozenset({"DownloadProgress"}),
     "backend.engine.lightx2v": frozenset({"LightX2VEngine", "set_engine_environment"}),  # the wiring
 }
-STUDIO_PARTS = frozenset({"queue", "monitor", "gallery", "worker", "engine", "_downloader", "_doctor"})
+STUDIO_PARTS = frozenset({"queue", "monitor", "gallery", "worker", "engine", "_downloader", "_doctor", "previews"})
 """The Studio's services: only the Studio itself talks to them."""
 
 

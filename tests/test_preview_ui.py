@@ -21,7 +21,8 @@ def test_preview_replaced_each_step_then_the_clip(paths: Paths) -> None:
         seen: set[int] = set()
 
         def stepped() -> bool:
-            html = client.predict(api_name="/preview") or ""  # unchanged: nothing sent
+            html = client.predict(api_name="/preview")
+            html = html if isinstance(html, str) else ""  # unchanged: an empty update
             match = STEP.search(html)
             if match:
                 assert match.group(1) == job.id and "data:image/webp;base64," in html

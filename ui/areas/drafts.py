@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import gradio as gr
 
 from backend.jobs.job import Job
-from backend.studio import DRAFTS_MAX, DRAFTS_MIN, Studio
+from backend.studio import Studio
+from backend.studio_drafts import DRAFTS_MAX, DRAFTS_MIN
 from ui.choices import parse_size
 from ui.context import UiContext
 from ui.formatting import attr, esc
