@@ -14,6 +14,17 @@ from backend.studio import Studio
 from tests.support.cpu_engine import CpuTestEngine
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """GPU tests run only when asked for by name (`-m gpu`): another -m, such as the quick loop's
+    `-m "not slow"`, replaces the default `-m "not gpu"` and must not pull them in."""
+    if "gpu" in (config.option.markexpr or "").replace("not gpu", ""):
+        return
+    skip = pytest.mark.skip(reason="needs an NVIDIA GPU: run with -m gpu")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
+
+
 class FakeGpu:
     """A GPU source with fixed readings (or none)."""
 

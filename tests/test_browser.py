@@ -15,7 +15,7 @@ from backend.settings import Paths
 from tests.support.cpu_engine import CpuTestEngine
 from tests.support.ui_app import RunningApp, running_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -70,6 +70,7 @@ def test_cancel_at_each_stage_twice_then_after_the_end(paths: Paths, monkeypatch
         assert_gallery_whole(app.studio)
 
 
+@pytest.mark.slow
 def test_cancel_storm_from_three_tabs(paths: Paths) -> None:
     engine = CpuTestEngine(step_delay=0.01, encode_delay=0.005, decode_delay=0.005)
     with running_app(paths, engine) as app:

@@ -16,7 +16,7 @@ from tests.support.cpu_engine import CpuTestEngine
 from tests.support.integrity import assert_accounted, assert_gallery_whole
 from tests.support.studio_proc import StudioProcess
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="the harness uses SIGKILL")
+pytestmark = [pytest.mark.skipif(os.name != "posix", reason="the harness uses SIGKILL"), pytest.mark.slow]
 CRASH_POINTS = ("rendering", "saving")
 """Where the SIGKILL lands: inside a denoising step, or with the clip encoded but not yet published."""
 WAITING = 3

@@ -123,6 +123,7 @@ def test_no_route_answers_without_login(paths: Paths, mode: str, monkeypatch: py
         assert "Nothing is running" in app.client().predict(api_name="/progress")[0]
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_browser_logs_in_through_the_gate(paths: Paths) -> None:
     """The login page draws with only the public routes, and after logging in the whole page works."""

@@ -383,3 +383,34 @@ def test_engine_environment_pins_by_registering_on_linux_and_keeps_users_values(
     monkeypatch.setenv("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:False")
     lightx2v.set_engine_environment()
     assert os.environ["PYTORCH_CUDA_ALLOC_CONF"] == "expandable_segments:False"
+
+
+def test_vae_tiling_reaches_a_vae_rebuilt_from_the_config(rec: Recorder, weights: Path) -> None:
+    """With lazy_load, LightX2V builds the VAE from its (locked) config at every decode: only the adapter's
+    modify_config can turn tiling on. Setting the decoder's flag alone would decode 720p untiled."""
+    engine = LightX2VEngine()
+    low_ram = config(weights, "16gb", low_ram=True)
+    render(engine, low_ram, width=832, height=480, frames=5)
+    render(engine, low_ram, width=1280, height=720, frames=5)
+    render(engine, low_ram, width=832, height=480, frames=5)
+    assert [a for c, a in rec.calls if c == "load_vae_decoder"] == [False, True, False]
+    assert [a for c, a in rec.calls if c == "run_vae_decoder"] == [False, True, False]
+    assert [a for c, a in rec.calls if c == "modify_config"] == [
+        {"target_video_length": 5}, {"use_tiling_vae": True}, {"use_tiling_vae": False}]
+    assert len(rec.pipelines) == 1
+
+
+def test_fake_holds_the_adapter_to_upstreams_contract(rec: Recorder, weights: Path) -> None:
+    """What the fake refuses, as LightX2V does: a keyword it does not have, and a config write past the lock."""
+    render(LightX2VEngine(), config(weights, "12gb"), width=256, height=256, frames=5)
+    pipe = rec.pipelines[0]
+    assert pipe.t5_quantized_ckpt.endswith("fp8.pth") and pipe.dit_quant_scheme == "fp8-triton"
+    assert pipe.self_attn_1_type == "torch_sdpa" and pipe.target_height == 480 and pipe.vae_cpu_offload is False
+    assert "target_video_length" not in {k for k, _ in kwargs_of(rec, "setattr")}
+    assert pipe.runner.config["target_video_length"] == 5  # through config_json, then modify_config
+    with pytest.raises(TypeError, match="locked"):
+        pipe.runner.config["use_tiling_vae"] = True
+    with pytest.raises(TypeError, match="unexpected keyword argument 'num_frame'"):
+        pipe.generate(num_frame=9)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'text_encoder_ckpt'"):
+        pipe.enable_quantize(text_encoder_ckpt="x")

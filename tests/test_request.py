@@ -85,3 +85,25 @@ def test_seeds() -> None:
 def test_bad_preset_names(preset: object) -> None:
     with pytest.raises(BadRequest, match="preset"):
         build_request("p", preset=preset)
+
+
+@pytest.mark.parametrize(("frames", "allowed"), [(1, False), (5, True), (161, True), (165, False)])
+def test_frame_count_at_the_exact_edges(frames: int, allowed: bool) -> None:
+    if allowed:
+        assert build_request("p", width=256, height=256, frames=frames).frames == frames
+        return
+    with pytest.raises(BadRequest) as raised:
+        build_request("p", width=256, height=256, frames=frames)
+    assert raised.value.message == (f"The frame count {frames} is not allowed: use 4k+1 from 5 to 161 "
+                                    "(for example 49, 81 or 121).")
+
+
+@pytest.mark.parametrize(("side", "allowed"), [(240, False), (256, True), (1280, True), (1296, False)])
+def test_size_at_the_exact_edges(side: int, allowed: bool) -> None:
+    for width, height, name in ((side, 256, "width"), (256, side, "height")):
+        if allowed:
+            assert (build_request("p", width=width, height=height).width, height) == (width, height)
+            continue
+        with pytest.raises(BadRequest) as raised:
+            build_request("p", width=width, height=height)
+        assert raised.value.message == f"The {name} {side} is not allowed: use a multiple of 16 from 256 to 1280."

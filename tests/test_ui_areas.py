@@ -84,9 +84,7 @@ def test_system_area_runs_the_doctor_in_the_background(paths: Paths, monkeypatch
     monkeypatch.setattr("backend.studio_desk.run_checks", lambda env: checks if env == "environment" else [])
     with running_app(paths) as app:
         client = app.client()
-        started = time.monotonic()
-        assert "Checking" in client.predict("12gb", api_name="/run_doctor")
-        assert time.monotonic() - started < 5  # the handler did not wait for the checks
+        assert "Checking" in client.predict("12gb", api_name="/run_doctor")  # returned while the checks wait
         assert "already running" in client.predict("12gb", api_name="/run_doctor")
         status, lines, report = client.predict(api_name="/doctor_view")
         assert "Checking" in status and lines == "" and asked == ["12gb"]

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import gradio as gr
 import httpx
 import pytest
+from gradio_client.exceptions import AuthenticationError
 
 from backend.errors import BadRequest
 from backend.settings import Paths
@@ -80,7 +81,7 @@ def test_listen_refuses_requests_without_login(paths: Paths) -> None:
         assert httpx.get(app.file_url(clip)).status_code == 401
         assert httpx.post(f"{app.url}gradio_api/queue/join", json={}).status_code == 401
         assert httpx.post(f"{app.url}gradio_api/run/progress", json={"data": []}).status_code == 401
-        with pytest.raises(Exception):  # noqa: B017 - any refusal will do: the client cannot start
+        with pytest.raises(AuthenticationError, match="credentials were not provided"):
             type(app.client())(app.url, verbose=False)
         user, password = app.access.credentials or ("", "")
         wrong = httpx.post(f"{app.url}login", data={"username": user, "password": password + "x"})

@@ -1,15 +1,19 @@
-"""A recording fake of the slice of LightX2V (and torch) the adapter uses, faithful to the reference
-notes (shared/reference/lightx2v-engine.md §1, §10): LightX2VPipeline's setters and attribute config,
-create_generator, modify_config, generate(return_result_tensor=True), and the runner's
-run_text_encoder / progress callback / stop_signal / run_vae_decoder / end_run behaviour."""
+"""A recording fake of the slice of LightX2V (and torch) the adapter uses, faithful to LightX2V's source at the
+pinned commit (lightx2v/pipeline.py, utils/set_config.py, utils/lockable_dict.py, models/runners/default_runner.py
+and wan/wan_runner.py): LightX2VPipeline's keyword lists and attribute renames, set_args2config leaving out
+the input fields, a config_json merged after, the runner's locked config changed only through modify_config,
+lazy_load building the T5 and the VAE from the config at every run, generate(return_result_tensor=True), and
+the runner's run_text_encoder / progress callback / stop_signal / run_vae_decoder / end_run behaviour."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import math
 import sys
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,23 +215,47 @@ class FakeRunner:
         t5 = types.SimpleNamespace(cpu_offload=bool(config.get("t5_cpu_offload")),
                                    token_embedding=FakeModule(), norm=FakeModule())
         self.text_encoders = [types.SimpleNamespace(model=t5)]
-        self.vae_decoder = types.SimpleNamespace(use_tiling=bool(config.get("use_tiling_vae", False)))
+        if not self.transient:  # init_modules loads nothing with lazy_load or unload_modules
+            self.vae_decoder = self.load_vae_decoder()
         self.model = types.SimpleNamespace(scheduler=FakeStepDistillScheduler(config))
         self.ended = 0
+
+    @property
+    def transient(self) -> bool:
+        """lazy_load or unload_modules: the T5 and the VAE are built from the config for every run, then dropped."""
+        return bool(self.config.get("lazy_load", False) or self.config.get("unload_modules", False))
+
+    def load_vae_decoder(self) -> Any:
+        self.rec.calls.append(("load_vae_decoder", self.config.get("use_tiling_vae", False)))
+        return types.SimpleNamespace(use_tiling=bool(self.config.get("use_tiling_vae", False)))
+
+    def load_text_encoder(self) -> list[Any]:
+        self.rec.calls.append(("load_text_encoder", self.config.get("t5_quantized_ckpt")))
+        t5 = types.SimpleNamespace(cpu_offload=bool(self.config.get("t5_cpu_offload")),
+                                   token_embedding=FakeModule(), norm=FakeModule())
+        return [types.SimpleNamespace(model=t5)]
 
     def set_progress_callback(self, cb: Any) -> None:
         self.rec.calls.append(("set_progress_callback", None))
         self.progress_callback = cb
 
     def run_text_encoder(self, input_info: Any) -> dict[str, Any]:
+        if self.transient:
+            self.text_encoders = self.load_text_encoder()
         self.rec.calls.append(("run_text_encoder", input_info["prompt"]))
         t5 = self.text_encoders[0].model
         t5.token_embedding = t5.token_embedding.to("cuda")  # upstream moves these to the GPU and keeps them there
         t5.norm = t5.norm.to("cuda")
+        if self.transient:
+            del self.text_encoders[0]
         return {"context": "ctx"}
 
     def run_vae_decoder(self, latents: Any) -> str:
+        if self.transient:
+            self.vae_decoder = self.load_vae_decoder()
         self.rec.calls.append(("run_vae_decoder", self.vae_decoder.use_tiling))
+        if self.transient:
+            del self.vae_decoder
         return "decoded"
 
     def check_stop(self) -> None:
@@ -315,13 +343,77 @@ def _load_lora_file(path: str) -> dict[str, np.ndarray]:
     return out
 
 
-class FakePipeline:
-    """Attribute-as-config like the real one (`@dict_like`); records every setter and call."""
+class LockableConfig(dict):
+    """LightX2V's LockableDict: the runner locks its config at the end of init_modules; after that only
+    modify_config (which unlocks it for the update) may change it. Any other write raises TypeError."""
 
-    def __init__(self, rec: Recorder, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.locked = False
+
+    def lock(self) -> None:
+        self.locked = True
+
+    @contextlib.contextmanager
+    def temporarily_unlocked(self) -> Iterator[LockableConfig]:
+        before, self.locked = self.locked, False
+        try:
+            yield self
+        finally:
+            self.locked = before
+
+    def _check(self) -> None:
+        if self.locked:
+            raise TypeError("LockableDict is locked; use modify_config")
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._check()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._check()
+        super().__delitem__(key)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        self._check()
+        super().update(*args, **kwargs)
+
+    def pop(self, *args: Any) -> Any:
+        self._check()
+        return super().pop(*args)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self._check()
+        return super().setdefault(key, default)
+
+
+INPUT_INFO_KEYS = frozenset({
+    "seed", "prompt", "prompt_enhanced", "negative_prompt", "image_path", "audio_path", "video_path",
+    "last_frame_path", "src_ref_images", "src_video", "src_mask", "save_result_path", "return_result_tensor",
+    "target_shape", "target_video_length", "latent_shape", "action_path", "image_strength", "image_frame_idx",
+})
+"""Fields of LightX2V's *InputInfo dataclasses: set_args2config leaves every one of them out of the config."""
+
+
+class FakePipeline:
+    """LightX2VPipeline at the pinned commit: `@dict_like`, so attributes are the config; the setters store
+    under upstream's own names (text_encoder_quantized_ckpt becomes t5_quantized_ckpt, quant_scheme
+    dit_quant_scheme, vae_offload vae_cpu_offload…); keyword lists exactly as upstream's, no **kwargs."""
+
+    def __init__(self, rec: Recorder, task: str = "", model_path: str = "", model_cls: str = "",
+                 support_tasks: list[str] | None = None, sf_model_path: str | None = None,
+                 dit_original_ckpt: str | None = None, low_noise_original_ckpt: str | None = None,
+                 high_noise_original_ckpt: str | None = None, transformer_model_name: str | None = None) -> None:
         object.__setattr__(self, "_rec", rec)
-        object.__setattr__(self, "_attrs", dict(kwargs))
-        rec.calls.append(("LightX2VPipeline", kwargs))
+        object.__setattr__(self, "_attrs", {
+            "task": task, "support_tasks": support_tasks or [], "model_path": model_path, "model_cls": model_cls,
+            "sf_model_path": sf_model_path, "dit_original_ckpt": dit_original_ckpt,
+            "low_noise_original_ckpt": low_noise_original_ckpt, "high_noise_original_ckpt": high_noise_original_ckpt,
+            "transformer_model_name": transformer_model_name})
+        if model_cls in ("wan2.1", "wan2.1_distill"):
+            self._attrs["vae_stride"] = (4, 8, 8)
+        given = {k: v for k, v in {"task": task, "model_cls": model_cls, "model_path": model_path}.items() if v}
+        rec.calls.append(("LightX2VPipeline", given))
         rec.pipelines.append(self)
 
     def __setattr__(self, key: str, value: Any) -> None:
@@ -334,32 +426,73 @@ class FakePipeline:
         except KeyError:
             raise AttributeError(key) from None
 
-    def enable_quantize(self, **kwargs: Any) -> None:
-        self._rec.calls.append(("enable_quantize", kwargs))
-        self._attrs.update(kwargs)
+    def enable_quantize(self, dit_quantized: bool = False, text_encoder_quantized: bool = False,
+                        image_encoder_quantized: bool = False, dit_quantized_ckpt: str | None = None,
+                        low_noise_quantized_ckpt: str | None = None, high_noise_quantized_ckpt: str | None = None,
+                        text_encoder_quantized_ckpt: str | bool = False,
+                        image_encoder_quantized_ckpt: str | bool = False,
+                        quant_scheme: str = "fp8-sgl", text_encoder_quant_scheme: str | None = None,
+                        skip_fp8_block_index: list[int] | None = None) -> None:
+        self._rec.calls.append(("enable_quantize", {
+            "dit_quantized": dit_quantized, "dit_quantized_ckpt": dit_quantized_ckpt, "quant_scheme": quant_scheme,
+            "text_encoder_quantized": text_encoder_quantized,
+            "text_encoder_quantized_ckpt": text_encoder_quantized_ckpt}))
+        self._attrs.update(dit_quantized=dit_quantized, dit_quant_scheme=quant_scheme,
+                           dit_quantized_ckpt=dit_quantized_ckpt, low_noise_quantized_ckpt=low_noise_quantized_ckpt,
+                           high_noise_quantized_ckpt=high_noise_quantized_ckpt, t5_quant_scheme=quant_scheme,
+                           t5_quantized=text_encoder_quantized, t5_quantized_ckpt=text_encoder_quantized_ckpt,
+                           clip_quant_scheme=quant_scheme, clip_quantized=image_encoder_quantized,
+                           clip_quantized_ckpt=image_encoder_quantized_ckpt)
 
-    def enable_offload(self, **kwargs: Any) -> None:
-        self._rec.calls.append(("enable_offload", kwargs))
-        self._attrs.update(cpu_offload=kwargs.get("cpu_offload"), offload_granularity=kwargs.get("offload_granularity"),
-                           t5_cpu_offload=kwargs.get("text_encoder_offload"), vae_cpu_offload=kwargs.get("vae_offload"))
+    def enable_offload(self, cpu_offload: bool = False, offload_granularity: str = "block",
+                       text_encoder_offload: bool = False, image_encoder_offload: bool = False,
+                       vae_offload: bool = False) -> None:
+        self._rec.calls.append(("enable_offload", {
+            "cpu_offload": cpu_offload, "offload_granularity": offload_granularity,
+            "text_encoder_offload": text_encoder_offload, "vae_offload": vae_offload}))
+        self._attrs.update(cpu_offload=cpu_offload, offload_granularity=offload_granularity,
+                           vae_cpu_offload=vae_offload, t5_cpu_offload=text_encoder_offload,
+                           clip_cpu_offload=image_encoder_offload)
 
-    def create_generator(self, **kwargs: Any) -> None:
-        self._rec.calls.append(("create_generator", kwargs))
+    def create_generator(self, attn_mode: str = "flash_attn2", infer_steps: int = 50, num_frames: int = 81,
+                         height: int = 480, width: int = 832, guidance_scale: float = 5.0, sample_shift: float = 5.0,
+                         fps: int = 16, aspect_ratio: str = "16:9", boundary: float = 0.900,
+                         boundary_step_index: int = 2, denoising_step_list: list[int] | None = None,
+                         config_json: str | None = None, rope_type: str = "torch_complex_rope",
+                         resize_mode: str | None = None, audio_fps: int = 24000, double_precision_rope: bool = True,
+                         norm_modulate_backend: str = "torch",
+                         distilled_sigma_values: list[float] | None = None) -> None:
+        self._rec.calls.append(("create_generator", {
+            "attn_mode": attn_mode, "infer_steps": infer_steps, "num_frames": num_frames, "height": height,
+            "width": width, "guidance_scale": guidance_scale, "sample_shift": sample_shift, "fps": fps,
+            **({"config_json": config_json} if config_json is not None else {})}))
+        if config_json is not None:  # set_infer_config_json: that file instead of the keywords
+            with open(config_json, encoding="utf-8") as fh:
+                self._attrs.update(json.load(fh))
+        else:  # set_infer_config, under upstream's names
+            self._attrs.update(
+                infer_steps=infer_steps, target_width=width, target_height=height, target_video_length=num_frames,
+                sample_guide_scale=guidance_scale, sample_shift=sample_shift, enable_cfg=guidance_scale != 1,
+                rope_type=rope_type, fps=fps, aspect_ratio=aspect_ratio, boundary=boundary,
+                boundary_step_index=boundary_step_index,
+                denoising_step_list=denoising_step_list or [1000, 750, 500, 250],
+                audio_fps=audio_fps, double_precision_rope=double_precision_rope, self_attn_1_type=attn_mode,
+                cross_attn_1_type=attn_mode, cross_attn_2_type=attn_mode, norm_modulate_backend=norm_modulate_backend)
         if self._rec.build_error is not None:
             raise self._rec.build_error
-        t5 = sys.modules[T5_MODULE]  # looked up at call time, as the real constructor's global is
-        offload = bool(self._attrs.get("t5_cpu_offload"))
-        self._rec.t5_weights = t5.load_weights(self._attrs["text_encoder_quantized_ckpt"], cpu_offload=offload,
-                                               load_from_rank0=False)
-        self._pin_offloaded(offload)
-        config = {k: v for k, v in self._attrs.items()}
-        config.update(kwargs)
-        config.pop("num_frames", None)  # the upstream bug: keyword frames never reach the config…
-        if "config_json" in self._attrs:  # …but a config_json set on the pipeline is merged afterwards
-            with open(self._attrs["config_json"], encoding="utf-8") as fh:
+        # set_args2config: every attribute but the input-info fields (target_video_length among them) and Nones
+        config = LockableConfig({k: v for k, v in self._attrs.items() if k not in INPUT_INFO_KEYS and v is not None})
+        if config.get("config_json") is not None:  # auto_calc_config merges a config_json attribute after that
+            with open(config["config_json"], encoding="utf-8") as fh:
                 config.update(json.load(fh))
         config.update(self._rec.model_config)  # then the model folder's own config.json files, as upstream
-        object.__setattr__(self, "runner", FakeRunner(self._rec, config))
+        t5 = sys.modules[T5_MODULE]  # looked up at call time, as the real constructor's global is
+        offload = bool(config.get("t5_cpu_offload"))
+        self._rec.t5_weights = t5.load_weights(config["t5_quantized_ckpt"], cpu_offload=offload, load_from_rank0=False)
+        self._pin_offloaded(offload)
+        runner = FakeRunner(self._rec, config)
+        config.lock()  # init_modules ends by locking the config
+        object.__setattr__(self, "runner", runner)
 
     def _pin_offloaded(self, t5_offloaded: bool) -> None:
         """Like LightX2V: each offloaded weight copied into its own torch.empty(shape, pin_memory=True)."""
@@ -380,17 +513,30 @@ class FakePipeline:
             pin[...] = source  # pin.copy_(tensor)
             self._rec.pinned[name] = (pin, data)
 
-    def modify_config(self, changes: dict[str, Any]) -> None:
-        self._rec.calls.append(("modify_config", dict(changes)))
-        self.runner.config.update(changes)
+    def modify_config(self, config_modify: dict[str, Any]) -> None:
+        self._rec.calls.append(("modify_config", dict(config_modify)))
+        with self.runner.config.temporarily_unlocked():
+            self.runner.config.update(config_modify)
 
-    def generate(self, **kwargs: Any) -> dict[str, Any]:
-        self._rec.calls.append(("generate", kwargs))
+    def generate(self, seed: int = 42, prompt: str = "", negative_prompt: str = "",
+                 save_result_path: str = "lightx2v_gen_result.png", task: str | None = None,
+                 image_path: str | None = None, action_path: str | None = None, video_path: str | None = None,
+                 image_strength: float | None = None, i2i_denoise_strength: float | None = None,
+                 image_frame_idx: list[int] | None = None, last_frame_path: str | None = None,
+                 audio_path: str | None = None, src_ref_images: Any = None, src_video: Any = None, src_mask: Any = None,
+                 return_result_tensor: bool = False, target_shape: list[int] | None = None,
+                 num_frames: int | None = None, sr_ratio: float = 2.0, prompt_ref: str = "") -> dict[str, Any]:
+        call = {"seed": seed, "prompt": prompt, "negative_prompt": negative_prompt,
+                "save_result_path": save_result_path, "return_result_tensor": return_result_tensor,
+                "target_shape": target_shape if target_shape is not None else []}
+        self._rec.calls.append(("generate", call))
+        if num_frames is not None:  # upstream sets the pipeline's attribute only: the runner's config keeps its own
+            self._attrs["target_video_length"] = num_frames
         init = sys.modules["torch"].nn.init.normal_  # lazy_load rebuilds modules in here, upstream
         self._rec.calls.append(("random_init_during_generate", getattr(init, "__name__", "") != "keep"))
         if "target_video_length" not in self.runner.config:
             raise KeyError("target_video_length")
-        return self.runner.run_pipeline(kwargs)
+        return self.runner.run_pipeline(call)
 
 
 def install(monkeypatch: Any, rec: Recorder, capability: tuple[int, int] = (8, 9)) -> None:
