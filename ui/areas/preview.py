@@ -21,6 +21,9 @@ from ui.formatting import attr, esc
 
 logger = logging.getLogger(__name__)
 EMPTY = '<div class="wan-preview wan-dim" data-state="empty">The preview of the next clip appears here.</div>'
+TICK_S = 0.5
+"""How often the page asks for a newer preview: a step's preview is on the page at most this long after its
+file is in place (unchanged answers carry no data)."""
 IMG_STYLE = "width:100%;max-width:640px;height:auto;border-radius:6px;image-rendering:auto"
 
 
@@ -28,6 +31,7 @@ IMG_STYLE = "width:100%;max-width:640px;height:auto;border-radius:6px;image-rend
 class PreviewWidgets:
     view: gr.HTML
     shown: gr.State
+    timer: gr.Timer
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class PreviewSettingWidgets:
 
 
 def render(ctx: UiContext) -> PreviewWidgets:
-    return ctx.keep(PreviewWidgets(gr.HTML(EMPTY, elem_id="wan-preview"), gr.State("")))
+    return ctx.keep(PreviewWidgets(gr.HTML(EMPTY, elem_id="wan-preview"), gr.State(""), gr.Timer(TICK_S)))
 
 
 def render_setting(ctx: UiContext) -> PreviewSettingWidgets:
@@ -105,7 +109,7 @@ def refresh(studio: Studio, shown: str) -> tuple[object, str]:
 def listen(ctx: UiContext) -> None:
     w = ctx.area(PreviewWidgets)
     studio = ctx.studio
-    ctx.widget("fast_timer").tick(lambda shown: refresh(studio, shown), inputs=[w.shown], outputs=[w.view, w.shown],
+    w.timer.tick(lambda shown: refresh(studio, shown), inputs=[w.shown], outputs=[w.view, w.shown],
                                   show_progress="hidden", api_name="preview", concurrency_limit=None)
     setting = ctx.area(PreviewSettingWidgets)
 
