@@ -1,13 +1,15 @@
-"""Setting a preset's LightX2V keys on a new LightX2VPipeline: the product's adapter and the benchmark's bare
-run both use this, so they can never differ in what they configure."""
+"""Setting a preset's LightX2V keys on a new LightX2VPipeline (the product's adapter and the benchmark's bare
+run both use this, so they can never differ in what they configure), and what a build leaves for its clips."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from backend.models import ModelLayout
+from backend.records import BuildFacts, ConfigValue, Kernels
 
 BUILD_FRAMES = 81
 """The frame count a pipeline is built with; later requests change it through modify_config."""
@@ -34,3 +36,15 @@ def configure_pipeline(pipe: Any, files: ModelLayout, keys: dict[str, Any], sche
     frames_json.write_text(json.dumps({"target_video_length": frames}), encoding="utf-8")
     pipe.config_json = str(frames_json)
     return pipe
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a pipeline build leaves for every clip it renders."""
+
+    engine_config: tuple[tuple[str, ConfigValue], ...]
+    kernels: Kernels
+    lightx2v: str
+    torch: str
+    context_mib: float | None
+    build: BuildFacts

@@ -1,15 +1,21 @@
-"""The engine process's CUDA side: environment defaults set before torch starts, what a remembered kernel
-choice depends on, and the memory the CUDA context holds outside torch's allocator."""
+"""The engine process's CUDA side: why the engine cannot run here (cheaply, without importing it), environment
+defaults set before torch starts, what a remembered kernel choice depends on, and the memory the CUDA
+context holds outside torch's allocator."""
 
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from backend.engine.dist import read_engine_dist
+from backend.engine.translate import ENGINE_FIX
+from backend.errors import NoGpu
 from backend.gpu import GpuReading
+from backend.models import check_weights, default_weight_set
 
 MIB = 1024 * 1024
 
@@ -56,3 +62,23 @@ def context_mib(torch: Any, reading: GpuReading) -> float | None:
     if not reading.ok or reading.process_mib is None:
         return None
     return round(reading.process_mib - torch.cuda.memory_reserved() / MIB, 1)
+
+
+def _find_spec(name: str) -> Any:
+    try:
+        return importlib.util.find_spec(name)
+    except (ValueError, ImportError):  # already imported without a spec (tests) or a broken parent
+        return None
+
+
+def why_unavailable(reading: GpuReading, weights_dir: Path) -> str | None:
+    """Why generation cannot run here (no GPU, torch or LightX2V missing, weights incomplete), or None."""
+    if not reading.ok:
+        return NoGpu().user_text()  # the gauge shows NVML's own words
+    for module, what in (("torch", "PyTorch"), ("lightx2v", "The LightX2V engine")):
+        if module not in sys.modules and _find_spec(module) is None:
+            return f"{what} is not installed. {ENGINE_FIX}"
+    report = check_weights(weights_dir, default_weight_set(reading.capability))
+    if not report.complete:
+        return f"{report.summary()} Open the Models tab to download them or to choose their folder."
+    return None

@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib.metadata
-import importlib.util
 import logging
-import sys
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from backend.engine.base import CancelToken, EngineConfig, EventSink, RenderedVideo, RenderExtras, StageEvent
-from backend.engine.configure import BUILD_FRAMES, configure_pipeline
+from backend.engine.configure import BUILD_FRAMES, Built, configure_pipeline
 from backend.engine.cuda_process import (
     ALLOC_CONF,
     context_mib,
     kernel_key,
     lightx2v_version,
     set_engine_environment,
+    why_unavailable,
 )
 from backend.engine.importer import import_pipeline_class
 from backend.engine.lightx2v_hooks import JobContext, RunnerHooks, add_t5_bias_default, skip_random_init
@@ -39,31 +37,12 @@ from backend.errors import Cancelled, EngineUnavailable, GpuArchUnsupported, NoG
 from backend.gpu import NvmlSource
 from backend.lora.merge import LoraSet
 from backend.lora.vram import refuse_lazy_load
-from backend.records import BuildFacts, ConfigValue, Kernels, KernelTrial, Peaks, RenderInfo
+from backend.records import BuildFacts, Kernels, KernelTrial, Peaks, RenderInfo
 from backend.request import FPS, INFER_STEPS, GenerationRequest
 
 logger = logging.getLogger(__name__)
 MIB = 1024 * 1024
 __all__ = ["ALLOC_CONF", "LightX2VEngine", "set_engine_environment"]
-
-
-def _find_spec(name: str) -> Any:
-    try:
-        return importlib.util.find_spec(name)
-    except (ValueError, ImportError):  # already imported without a spec (tests) or a broken parent
-        return None
-
-
-@dataclass(frozen=True)
-class Built:
-    """What a pipeline build leaves for every clip it renders."""
-
-    engine_config: tuple[tuple[str, ConfigValue], ...]
-    kernels: Kernels
-    lightx2v: str
-    torch: str
-    context_mib: float | None
-    build: BuildFacts
 
 
 class LightX2VEngine:
@@ -98,23 +77,9 @@ class LightX2VEngine:
         cached = self._reason_cache
         if cached is not None and cached[0] == weights_dir and now - cached[1] < 3.0:
             return cached[2]  # the page asks every second; the answer rarely changes
-        reason = self._check(weights_dir)
+        reason = why_unavailable(self._nvml.read(), weights_dir)
         self._reason_cache = (weights_dir, now, reason)
         return reason
-
-    def _check(self, weights_dir: Path) -> str | None:
-        reading = self._nvml.read()
-        if not reading.ok:
-            return NoGpu().user_text()  # the gauge shows NVML's own words
-        for module, what in (("torch", "PyTorch"), ("lightx2v", "The LightX2V engine")):
-            if module not in sys.modules and _find_spec(module) is None:
-                return f"{what} is not installed. {ENGINE_FIX}"
-        from backend.models import check_weights, default_weight_set
-
-        report = check_weights(weights_dir, default_weight_set(reading.capability))
-        if not report.complete:
-            return f"{report.summary()} Open the Models tab to download them or to choose their folder."
-        return None
 
     # ---- building --------------------------------------------------------------------------------
     def load(self, config: EngineConfig, on_event: EventSink) -> None:
