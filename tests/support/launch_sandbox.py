@@ -114,9 +114,6 @@ class Sandbox:
             (self.app / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(ROOT / name, self.app / name)
 
-    def run(self, machine: Machine, args: str = "") -> Launch:
-        raise NotImplementedError
-
     def stamps(self) -> list[str]:
         return sorted(p.name for p in (self.app / ".venv").glob(".installed-*"))
 
