@@ -18,23 +18,19 @@ from backend.background import BackgroundRun
 from backend.doctor import DoctorReport
 from backend.download import WeightsDownloader
 from backend.engine.base import EngineConfig, VideoEngine
-from backend.errors import BadRequest, LoraError, StudioError
+from backend.errors import BadRequest, StudioError
 from backend.gallery import Clip, Gallery
 from backend.gpu import GpuSource, NvmlSource, VramMonitor, host_ram_gib, total_vram_gib
 from backend.jobs.job import FINISHED, Job, JobKind, JobStatus
 from backend.jobs.queue import JobQueue
 from backend.jobs.worker import EngineState, Worker
-from backend.lora.library import LoraEntry, LoraLibrary
-from backend.lora.parse import LoraReport, inspect
-from backend.lora.vram import lora_vram_gib, refuse_lazy_load
+from backend.lora.library import LoraLibrary
 from backend.presets import (
-    Fit,
     Preset,
     limit_problem,
     load_presets,
     lower_preset,
     needs_low_ram,
-    predict_fit,
     resolve,
 )
 from backend.preview.publisher import PreviewPublisher
@@ -42,22 +38,19 @@ from backend.records import Machine, Versions
 from backend.request import (
     SEED_MAX,
     GenerationRequest,
-    LoraUse,
     build_request,
-    check_lora_strength,
-    check_loras,
     is_random_seed,
-    latent_tokens,
 )
 from backend.settings import Paths, UserSettings, load_user_settings, save_user_settings
 from backend.studio_desk import MachineDesk
 from backend.studio_drafts import PreviewDesk
+from backend.studio_loras import LoraDesk
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 16
 
 
-class Studio(MachineDesk, PreviewDesk):
+class Studio(LoraDesk, MachineDesk, PreviewDesk):
     """Owns the backend for one process. `start()` restores state; `stop()` lets the worker finish."""
 
     def __init__(self, paths: Paths, engine: VideoEngine, gpu: GpuSource | None = None,
@@ -185,53 +178,6 @@ class Studio(MachineDesk, PreviewDesk):
             requests.append(build_request(prompt, width, height, frames, next_seed, preset, negative_prompt, loras))
         return [replace(r, loras=checked) for r in requests]
 
-    # ---- LoRAs -----------------------------------------------------------------------------------------
-    def lora_folders(self) -> list[Path]:
-        """The data folder's LoRA folder, then those the owner added."""
-        extra = [Path(line) for line in self.settings.lora_folders.splitlines() if line.strip()]
-        return [self.paths.lora_dir, *extra]
-
-    def lora_entries(self) -> list[LoraEntry]:
-        return self.loras.entries()
-
-    def lora_report(self, name: str) -> LoraReport:
-        """What a LoRA matches ("matched N of M layers"); raises LoraError when it cannot be used."""
-        return self.loras.check(check_loras([(name, 1.0)])[0])[1]
-
-    def check_loras(self, uses: tuple[LoraUse, ...], preset: Preset) -> tuple[LoraUse, ...]:
-        """Each chosen LoRA checked (file, keys, shapes, low-RAM mode), its sha256 filled in."""
-        if uses:
-            refuse_lazy_load(preset.engine_config(self.low_ram_for(preset)))
-        return tuple(self.loras.check(use)[0] for use in uses)
-
-    def use_lora_file(self, path: Path, strength: object) -> tuple[str, float]:
-        """The command line's `--lora FILE[:STRENGTH]`: check the file and strength, search its folder
-        first; returns (name, strength) for submit."""
-        value = check_lora_strength(strength, path.name)
-        if not path.is_file():
-            raise LoraError(f"The LoRA file {path} does not exist.")
-        inspect(path, self.loras.layout)
-        self.loras.add_session_folder(path.resolve().parent)
-        return path.name, value
-
-    def add_lora_folder(self, folder: object) -> list[Path]:
-        """Owner only: search one more folder for LoRAs (kept in the settings)."""
-        text = str(folder or "").strip()
-        path = Path(text).expanduser()
-        if not text or not path.is_absolute() or not path.is_dir():
-            raise BadRequest(f"{text or 'That'} is not a folder on this computer.", "Give the full path of a folder.")
-        if path not in self.lora_folders():
-            self.update_settings(lora_folders="\n".join(
-                [line for line in self.settings.lora_folders.splitlines() if line.strip()] + [str(path)]))
-        return self.lora_folders()
-
-    def fit(self, preset_name: str, width: int, height: int, frames: int, lora_names: list[str]) -> tuple[Fit, str]:
-        """The fit badge: measured peaks plus what the chosen LoRAs add."""
-        preset = self.preset_for(preset_name)
-        reports = [e.report for e in self.lora_entries() if e.name in lora_names and e.report is not None]
-        tokens = latent_tokens(width, height, frames)
-        extra = lora_vram_gib(reports, self.loras.layout, tokens, bool(preset.engine.get("cpu_offload")))
-        return predict_fit(preset, width, height, frames, extra)
 
     def cancel(self, job_id: str) -> Job:
         return self.queue.cancel(job_id)

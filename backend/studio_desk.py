@@ -17,7 +17,7 @@ from backend.errors import BadRequest, PresetError
 from backend.gpu import GpuReading, VramMonitor
 from backend.jobs.job import Job
 from backend.models import WEIGHT_SETS, WeightSet, WeightsReport, check_weights, default_weight_set
-from backend.presets import Fit, Preset, predict_fit
+from backend.presets import Preset
 from backend.request import check_seed, prompt_warning, snap_frames
 from backend.settings import Paths, UserSettings
 
@@ -145,5 +145,3 @@ class MachineDesk:
     def prompt_warning(prompt: str) -> str | None:
         return prompt_warning(prompt)
 
-    def predict_fit(self, preset: Preset, width: int, height: int, frames: int) -> tuple[Fit, str]:
-        return predict_fit(preset, width, height, frames)

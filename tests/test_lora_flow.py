@@ -123,8 +123,9 @@ def test_owner_folders_are_searched_after_the_data_folder(studio: Studio, tmp_pa
 
 def test_fit_badge_counts_the_chosen_loras(studio: Studio) -> None:
     add_lora(studio)
-    plain = studio.fit("16gb", 832, 480, 81, [])
-    with_lora = studio.fit("16gb", 832, 480, 81, ["style.safetensors"])
+    preset = studio.preset_for("16gb")
+    plain = studio.predict_fit(preset, 832, 480, 81)
+    with_lora = studio.predict_fit(preset, 832, 480, 81, ["style.safetensors"])
     assert "LoRAs add" in with_lora[1] and "LoRAs add" not in plain[1]
 
 

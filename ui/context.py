@@ -21,6 +21,9 @@ WidgetName = Literal[
     "seed_lock",
     "count",
     "preset",
+    "loras",
+    "reuse",
+    "picked_clip",
     "fast_timer",
     "slow_timer",
 ]

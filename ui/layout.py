@@ -13,6 +13,7 @@ from ui.areas import (
     gallery,
     gauge,
     generate,
+    lora,
     models,
     notices,
     preset,
@@ -33,7 +34,8 @@ CACHE_CLEANUP = (3600, 6 * 3600)
 """Gradio keeps a copy of each clip played; drop copies older than six hours, checking hourly."""
 
 LISTENERS = (notices.listen, prompt.listen, video.listen, preset.listen, generate.listen, gauge.listen,
-             queue.listen, gallery.listen, models.listen, system.listen, settings.listen, preview.listen, drafts.listen)
+             queue.listen, gallery.listen, models.listen, system.listen, settings.listen, preview.listen, drafts.listen,
+             lora.listen)
 
 
 def build(ctx: UiContext) -> gr.Blocks:
@@ -51,6 +53,7 @@ def build(ctx: UiContext) -> gr.Blocks:
                         prompt.render(ctx)
                         video.render(ctx)
                         preset.render(ctx)
+                        lora.render(ctx)
                         generate.render(ctx)
                         preview.render(ctx)
                         drafts.render(ctx)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from backend.gallery import Clip
+from backend.records import ClipRecord
 from backend.request import FPS
 from backend.studio import Studio
 from ui.choices import size_choices, size_value
@@ -56,6 +57,8 @@ def render(ctx: UiContext) -> GalleryWidgets:
     # A change-detection key only (the table is rebuilt when the list of clips changes); the clips
     # themselves always come from the Studio.
     list_key = gr.State(None)  # None never equals a real key: the first refresh always draws
+    ctx.publish("reuse", reuse)  # the LoRA area puts a clip's LoRAs back too
+    ctx.publish("picked_clip", clip)
     return ctx.keep(GalleryWidgets(table, clip, video, info, reuse, delete, open_button, message, list_key))
 
 
@@ -97,8 +100,15 @@ def clip_info(clip: Clip) -> str:
         f"· **made:** {moment(clip.created_at)}",
         f"**File:** `{esc(clip.path)}`",
     ]
+    lines += lora_lines(m)
     lines += [f"ℹ️ {esc(n)}" for n in m.notes]
     return "  \n".join(lines)
+
+
+def lora_lines(record: ClipRecord) -> list[str]:
+    """The LoRAs a clip was made with and how many layers each changed."""
+    return [f"**LoRA:** {esc(lora.name)} × {lora.strength:g} (sha256 {esc(lora.sha256_16)}) · applied to "
+            f"{lora.layers} layers" for lora in record.loras]
 
 
 def show(studio: Studio, clip_id: str | None) -> tuple[str | None, str]:

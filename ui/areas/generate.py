@@ -100,7 +100,7 @@ def progress_html(jobs: list[Job], job: Job | None, now: float | None = None) ->
 
 
 def generate(studio: Studio, prompt: object, size: object, frames: object, seed: object, seed_lock: object,
-             count: object, preset: object) -> tuple[str, object]:
+             count: object, preset: object, loras: object = ()) -> tuple[str, object]:
     """Queue the form as jobs and return (message, seed to show). Nothing is queued on a bad value.
 
     The values arrive raw, as the page or an API caller sent them: the Studio checks every one."""
@@ -111,7 +111,7 @@ def generate(studio: Studio, prompt: object, size: object, frames: object, seed:
         width, height = parse_size(size)
         chosen_seed = seed if seed_lock else None
         jobs = studio.submit(prompt, width, height, frames, chosen_seed, preset or "auto",
-                             count=1 if count is None else count)
+                             count=1 if count is None else count, loras=loras or ())
     except Exception as err:
         return problem(err, "adding the job"), gr.skip()
     first = jobs[0].request
@@ -158,12 +158,14 @@ def listen(ctx: UiContext) -> None:
     studio = ctx.studio
 
     def on_generate(prompt: object, size: object, frames: object, seed: object, seed_lock: object, count: object,
-                    preset: object) -> tuple[str, object]:
-        return generate(studio, prompt, size, frames, seed, seed_lock, count, preset)
+                    preset: object, loras: object = ()) -> tuple[str, object]:
+        return generate(studio, prompt, size, frames, seed, seed_lock, count, preset, loras)
 
     # preprocess=False: the Studio validates the raw form values with messages that name the bad one;
     # Gradio's own slider/number preprocessing crashes on a non-number sent through the API.
-    w.button.click(on_generate, inputs=ctx.form(), outputs=[w.message, ctx.widget("seed")], api_name="generate",
+    # The LoRA choice is session state: API callers do not see it, the page sends it.
+    w.button.click(on_generate, inputs=[*ctx.form(), ctx.widget("loras")], outputs=[w.message, ctx.widget("seed")],
+                   api_name="generate",
                    preprocess=False)
     w.cancel.click(lambda: cancel_running(studio), outputs=[w.message], api_name="cancel_running")
     w.free.click(lambda: free_gpu(studio), outputs=[w.message], api_name="free_gpu")

@@ -30,7 +30,8 @@ def render(ctx: UiContext) -> PresetWidgets:
     return ctx.keep(PresetWidgets(preset, summary))
 
 
-def describe(studio: Studio, name: str | None, size: str | None, frames: float | None) -> str:
+def describe(studio: Studio, name: str | None, size: str | None, frames: float | None,
+             loras: object = ()) -> str:
     """One line on what the preset does and a fit badge for this size and frame count, before any run."""
     try:
         preset = studio.preset_for(name or "auto")
@@ -38,7 +39,9 @@ def describe(studio: Studio, name: str | None, size: str | None, frames: float |
     except StudioError as err:
         return f'<div class="wan-note">⚠️ {esc(err.user_text())}</div>'
     count = int(frames or FRAMES_DEFAULT)
-    fit, text = studio.predict_fit(preset, width, height, count)
+    names = [str(pair[0]) for pair in loras if isinstance(pair, (list, tuple)) and pair] \
+        if isinstance(loras, (list, tuple)) else []
+    fit, text = studio.predict_fit(preset, width, height, count, names)
     picked = f"Auto picked <b>{esc(preset.label)}</b>. " if (name or "auto") == "auto" else ""
     low_ram = ""
     if studio.low_ram_for(preset):
@@ -54,16 +57,16 @@ def describe(studio: Studio, name: str | None, size: str | None, frames: float |
 
 def listen(ctx: UiContext) -> None:
     w = ctx.area(PresetWidgets)
-    size, frames = ctx.widget("size"), ctx.widget("frames")
+    size, frames, loras = ctx.widget("size"), ctx.widget("frames"), ctx.widget("loras")
 
-    def refresh(name: str | None, size_value: str | None, frame_count: float | None) -> str:
+    def refresh(name: str | None, size_value: str | None, frame_count: float | None, chosen: object = ()) -> str:
         try:
-            return describe(ctx.studio, name, size_value, frame_count)
+            return describe(ctx.studio, name, size_value, frame_count, chosen)
         except Exception as err:  # a preview must never break the form
             return f'<div class="wan-note">⚠️ {esc(problem_text(err, "predicting the fit"))}</div>'
 
-    for trigger in (w.preset.change, size.change, frames.change):
-        trigger(refresh, inputs=[w.preset, size, frames], outputs=[w.summary], show_progress="hidden",
+    for trigger in (w.preset.change, size.change, frames.change, loras.change):
+        trigger(refresh, inputs=[w.preset, size, frames, loras], outputs=[w.summary], show_progress="hidden",
                 api_visibility="private")
     ctx.blocks().load(refresh, inputs=[w.preset, size, frames], outputs=[w.summary], show_progress="hidden",
                       api_name="preset_summary")
