@@ -2,7 +2,9 @@
 the DiT.
 
 The DiT is built without `lora_configs`: at LightX2V f8aee98 they are read only when the DiT is built
-(WanDistillRunner.load_transformer), so a LoRA there would mean a rebuild for every LoRA change.
+(WanDistillRunner.load_transformer), so a LoRA there would mean a rebuild for every LoRA change; and
+with them that runner builds a plain WanModel, which has no post weights, so its `_update_lora` (what
+switch_lora calls) fails: built without, the DiT is the WanDistillModel that switch_lora works on.
 Instead the runner's `switch_lora(path, strength)` loads one file into the DiT's block weights
 (`_update_lora` → each linear's `update_lora`): the first time it registers the side branch (pinned on
 the CPU with offload, copied into the GPU block buffers with each block), later times it copies into

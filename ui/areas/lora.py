@@ -159,9 +159,10 @@ def listen(ctx: UiContext) -> None:
     rescan_outputs = [*w.names, w.chosen, w.report, w.folders]
     w.rescan.click(on_rescan, inputs=slots, outputs=rescan_outputs, api_name="lora_list", preprocess=False)
     ctx.blocks().load(on_rescan, inputs=slots, outputs=rescan_outputs, show_progress="hidden",
-                      api_visibility="private", preprocess=False)
+                      api_name="lora_on_load", api_visibility="private", preprocess=False)
     w.open_folder.click(lambda: open_lora_folder(ctx), outputs=[w.message], api_name="open_lora_folder")
     w.add_folder.click(lambda folder: add_folder(ctx, folder), inputs=[w.new_folder], outputs=[w.message, w.folders],
                        api_name="add_lora_folder")
     ctx.widget("reuse").click(lambda clip_id: restore(studio, clip_id), inputs=[ctx.widget("picked_clip")],
-                              outputs=[*slots, w.chosen, w.report], api_visibility="private")
+                              outputs=[*slots, w.chosen, w.report], api_name="lora_reuse",
+                              api_visibility="private")
