@@ -13,6 +13,7 @@ from backend.lora.library import LoraLibrary
 from backend.lora.merge import LoraPart, LoraSet
 from backend.lora.vram import GIB, lora_vram_gib
 from backend.presets import load_presets, predict_fit
+from backend.records import LoraApplied
 from backend.request import LoraUse
 from tests.support.lora_files import TINY, expected_delta, make_layers, write_lora
 
@@ -61,8 +62,8 @@ def test_every_block_gets_every_kind_with_one_rank(three) -> None:
     arrays = list(merged.arrays())
     assert [a.shape for a in arrays] == [s for _, s in merged.shapes()]
     assert merged.layers_applied == 6 + 2 + 1  # the union: b and c also touch layers a has
-    assert merged.describe()[1] == {"name": "b.safetensors", "sha256_16": merged.parts[1].use.sha256_16,
-                                    "strength": 1.0, "rank": 3, "layers": 4, "file_layers": 4}
+    assert merged.describe()[1] == LoraApplied("b.safetensors", merged.parts[1].use.sha256_16, 1.0, rank=3, layers=4,
+                                               file_layers=4)
 
 
 def test_strength_change_reads_no_file(three, monkeypatch: pytest.MonkeyPatch) -> None:
