@@ -5,7 +5,6 @@ the input fields, a config_json merged after, the runner's locked config changed
 lazy_load building the T5 and the VAE from the config at every run, generate(return_result_tensor=True), and
 the runner's run_text_encoder / progress callback / stop_signal / run_vae_decoder / end_run behaviour, and its
 dynamic LoRA entry point switch_lora (DefaultRunner.switch_lora → BaseTransformerModel._update_lora)."""
->>>>>>> 562060c (LoRA: every event of the area has a name (for per-endpoint roles); why the DiT is built without lora_configs)
 
 from __future__ import annotations
 
