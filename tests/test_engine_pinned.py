@@ -112,7 +112,8 @@ def test_pieces_are_aligned_and_never_overlap_across_threads() -> None:
         spans.sort()
         assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
     assert pool.report()["served_gb"] == round(sum(sizes) / 1e9, 2)
-    assert alloc.sizes == plan_slabs(sizes) or pool.extra_slabs > 0
+    plan = plan_slabs(sizes)  # the threads' order decides whether the plan's room suffices: account either way
+    assert alloc.sizes[:len(plan)] == plan and len(alloc.sizes) == len(plan) + pool.extra_slabs
 
 
 def test_a_request_the_plan_missed_gets_a_new_slab_or_none() -> None:
