@@ -41,7 +41,8 @@ APP_MAY_IMPORT: dict[str, frozenset[str]] = {
     "backend.download": frozenset({"DownloadProgress"}),
     "backend.engine.lightx2v": frozenset({"LightX2VEngine", "set_engine_environment"}),  # the wiring
 }
-STUDIO_PARTS = frozenset({"queue", "monitor", "gallery", "worker", "engine", "_downloader", "_doctor", "previews"})
+STUDIO_PARTS = frozenset({"queue", "monitor", "gallery", "worker", "engine", "_downloader", "_doctor", "previews",
+                         "loras"})
 """The Studio's services: only the Studio itself talks to them."""
 
 
