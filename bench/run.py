@@ -43,11 +43,12 @@ REAL: dict[str, list[str]] = {
     "real-12gb": ["--preset", "12gb", "--free-gib", "11.5", "--clips", "2"],
     "real-24gb": ["--preset", "24gb", "--free-gib", "23.5", "--clips", "2"],
     "real-16gb-720p": ["--preset", "16gb", "--free-gib", "15.5", "--width", "1280", "--height", "720", "--clips", "1"],
+    "real-16gb-reload": ["--preset", "16gb", "--free-gib", "15.5", "--clips", "1", "--reload"],
     "real-12gb-720p": ["--preset", "12gb", "--free-gib", "11.5", "--width", "1280", "--height", "720", "--clips", "1"],
 }
 for _name, _args in REAL.items():
     PLANS[_name] = [*_args, "--quant", "fp8-triton", *FIXED]
-    if "720p" not in _name:  # the INT8 path (RTX 20/30 cards) under the same limits
+    if "720p" not in _name and "reload" not in _name:  # the INT8 path (RTX 20/30 cards) under the same limits
         clips = "4" if _name in ("real-8gb", "real-16gb") else "2"
         base = [a for a in _args[:4]]
         PLANS["int8-" + _name[5:]] = [*base, "--clips", clips, "--quant", "int8-triton", *FIXED]

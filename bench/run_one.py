@@ -156,11 +156,38 @@ def run_app(args: argparse.Namespace, partial: Any, sampler: PeakSampler) -> dic
         deadline = time.monotonic() + 120
         while studio.engine_state.state != "idle" and time.monotonic() < deadline:
             time.sleep(0.05)
-        out["reload"] = {"asked": asked, "state_before": studio.engine_state.state, "clip": one_clip(42)}
+        out["reload"] = {"asked": asked, "state_before": studio.engine_state.state, "after_free": leftovers(),
+                         "clip": one_clip(42)}
         partial(out)
     state = studio.engine_state
     studio.stop()
     return {**out, "engine_state": state.state, "engine_detail": state.detail}
+
+
+def leftovers() -> dict[str, Any]:
+    """After "Free GPU memory": what is still held, and who holds any LightX2V runner still alive."""
+    import gc
+
+    import torch
+
+    gc.collect()
+    runners = [o for o in gc.get_objects() if type(o).__name__.endswith("Runner") and "lightx2v" in type(o).__module__]
+    holders = []
+    for runner in runners[:2]:
+        for ref in gc.get_referrers(runner):
+            if ref is runners:
+                continue
+            desc = type(ref).__name__
+            if isinstance(ref, dict):
+                keys = [k for k, v in ref.items() if v is runner][:3]
+                owners = [type(o).__name__ for o in gc.get_referrers(ref) if o is not runners][:4]
+                desc += f" keys={keys} owned by {owners}"
+            elif hasattr(ref, "__qualname__"):
+                desc += f" {ref.__qualname__}"
+            holders.append(desc[:200])
+    return {"allocated_mib": round(torch.cuda.memory_allocated() / 2**20, 1),
+            "reserved_mib": round(torch.cuda.memory_reserved() / 2**20, 1), "kept_gib": round(_rss_kept_gib(), 2),
+            "runners_alive": [type(r).__name__ for r in runners], "runner_referrers": holders[:20]}
 
 
 def profiled(run: Any) -> dict[str, Any]:

@@ -371,6 +371,29 @@ def test_fastest_working_attention_wins(monkeypatch: pytest.MonkeyPatch) -> None
     assert kernels.choose((8, 9))[1] == "torch_sdpa"  # a broken kernel never wins, however fast
 
 
+def test_fastest_correct_matmul_scheme_wins_and_every_candidate_is_probed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kernels, "quant_candidates", lambda cap: ["fp8-triton", "fp8-torchao"])
+    monkeypatch.setattr(kernels, "attention_candidates", lambda: ["torch_sdpa"])
+    monkeypatch.setattr(kernels, "probe_attention", lambda n: kernels.KernelProbe(n, "attention", True, "ok", 40.0))
+    timings, working = {"fp8-triton": 6.1, "fp8-torchao": 5.2}, {"fp8-triton": True, "fp8-torchao": True}
+    monkeypatch.setattr(kernels, "probe_quant",
+                        lambda n: kernels.KernelProbe(n, "quant", working[n], "x", timings[n] if working[n] else None))
+    quant, _, probes = kernels.choose((9, 0))
+    assert quant == "fp8-torchao" and [p.name for p in probes if p.kind == "quant"] == ["fp8-triton", "fp8-torchao"]
+    working["fp8-torchao"] = False  # wrong results (say, a dropped bias): never chosen, however fast
+    assert kernels.choose((9, 0))[0] == "fp8-triton"
+
+
+def test_probe_limits_follow_the_weight_set() -> None:
+    from backend.engine import kernel_probes
+
+    assert kernel_probes.MAX_QUANT_ERROR[kernel_probes.weight_set_of("fp8-triton")] == 0.04
+    assert kernel_probes.MAX_QUANT_ERROR[kernel_probes.weight_set_of("fp8-torchao")] == 0.04
+    assert kernel_probes.MAX_QUANT_ERROR[kernel_probes.weight_set_of("int8-triton")] == 0.015
+    # the probe shapes are one 832×480×81 step's: 21 latent frames × 30 × 52 patches
+    assert kernel_probes.TOKENS == 21 * (480 // 16) * (832 // 16) and kernel_probes.TEXT_TOKENS == 512
+
+
 def test_engine_environment_pins_by_registering_on_linux_and_keeps_users_values(monkeypatch) -> None:
     from backend.engine import lightx2v
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 
 from backend.request import FPS
 from backend.studio import Studio
@@ -85,5 +86,40 @@ def test_free_gpu_while_busy_waits_for_the_queue_to_empty(paths) -> None:
             assert studio.queue.wait_for(job.id, ("done", "failed"), 60).status == "done"
         wait_until(lambda: studio.engine_state.state == "idle")
         assert engine.loads == 1 and engine._key is None and not studio.worker.unload_pending
+    finally:
+        studio.stop()
+
+
+class HeldByTraceback:
+    """Stands for the GPU tensors a failed attempt's frames still reference."""
+
+
+class OomKeepsFrames(CpuTestEngine):
+    """Runs out of VRAM on 12gb with a big object in the failing frame, like LightX2V's activations."""
+
+    def __init__(self) -> None:
+        super().__init__(oom_presets=("12gb",))
+        self.held: list[weakref.ref[HeldByTraceback]] = []
+        self.alive_at_retry: list[bool] = []
+
+    def render(self, request, config, on_event, cancel, loras=None):
+        if config.preset.name != "12gb":
+            self.alive_at_retry = [ref() is not None for ref in self.held]
+            return super().render(request, config, on_event, cancel, loras)
+        activations = HeldByTraceback()  # a local of the frame the error's traceback keeps
+        self.held.append(weakref.ref(activations))
+        return super().render(request, config, on_event, cancel, loras)
+
+
+def test_oom_retry_runs_after_the_failed_attempt_is_released(paths) -> None:
+    engine = OomKeepsFrames()
+    studio = Studio(paths, engine, gpu=FakeGpu(), host_ram=64.0, preload=False)
+    studio.start()
+    try:
+        (job,) = studio.submit("too big for twelve", seed=3, preset="12gb", **SMALL)
+        done = studio.queue.wait_for(job.id, ("done", "failed"), 60)
+        assert done.status == "done" and done.preset_used == "8gb"
+        assert engine.renders == [("12gb", 3), ("8gb", 3)]
+        assert engine.alive_at_retry == [False]  # nothing of the failed attempt was alive when the retry started
     finally:
         studio.stop()

@@ -1,5 +1,6 @@
 """Kernel choice: which matmul scheme and attention LightX2V should use on this GPU, decided by
-compute capability, what is installed, and a tiny real call of each candidate.
+compute capability, what is installed, and a real call of each candidate at the model's own shapes
+(backend/engine/kernel_probes.py): the fastest one that computes correctly wins.
 
 Run as `python -m backend.engine.kernels --json` it prints a probe report for the doctor (in a child
 process, so a crashing kernel can never take the app down).
@@ -15,24 +16,16 @@ import logging
 import platform
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal
 
+from backend.engine.kernel_probes import KernelProbe, patch_sageattention_v1, probe_attention, probe_quant
+
 logger = logging.getLogger(__name__)
 
-MAX_REL_ERROR = 0.08
-"""A quantized 8-bit matmul on random data lands within ~1-4% of bf16; above this it is broken."""
-
-
-@dataclass(frozen=True)
-class KernelProbe:
-    name: str
-    kind: Literal["quant", "attention"]
-    ok: bool
-    detail: str
-    ms: float | None = None
-    """Time of one call at a video-sized shape, when measured: the fastest working choice wins."""
+__all__ = ["KernelProbe", "choose", "choose_cached", "patch_sageattention_v1", "probe_attention", "probe_quant",
+           "weight_set_for"]
 
 
 def quant_candidates(capability: tuple[int, int]) -> list[str]:
@@ -57,99 +50,12 @@ def weight_set_for(scheme: str) -> Literal["fp8", "int8"]:
     return "fp8" if scheme.startswith("fp8") else "int8"
 
 
-def patch_sageattention_v1() -> bool:
-    """LightX2V binds SageAttention 2's `sageattn_qk_int8_pv_fp16_triton` on sm_89/sm_120; PyPI's 1.0.6
-    lacks it and the import fails quietly, leaving None. Point the global at 1.0.6's `sageattn`."""
-    try:
-        from lightx2v.common.ops.attn import sage_attn
-    except Exception:
-        return False
-    if getattr(sage_attn, "sageattn", None) is not None:
-        return True
-    try:
-        from sageattention import sageattn as v1
-    except ImportError:
-        return False
-    sage_attn.sageattn = v1
-    logger.info("Pointed LightX2V's sage_attn2 at SageAttention 1.x")
-    return True
-
-
-def probe_quant(scheme: str) -> KernelProbe:
-    """Run one small quantized matmul through LightX2V's own weight class and compare with bf16."""
-    import torch
-    from lightx2v.utils.registry_factory import MM_WEIGHT_REGISTER
-
-    try:
-        gen = torch.Generator(device="cuda").manual_seed(0)
-        out_f, in_f, tokens = 256, 512, 64
-        w = torch.randn(out_f, in_f, device="cuda", generator=gen) * 0.02
-        x = torch.randn(tokens, in_f, device="cuda", generator=gen, dtype=torch.bfloat16)
-        bias = torch.randn(out_f, device="cuda", generator=gen) * 0.01
-        fp8 = scheme.startswith("fp8")
-        qmax = 448.0 if fp8 else 127.0
-        scale = w.abs().amax(dim=1, keepdim=True) / qmax
-        q = (w / scale).to(torch.float8_e4m3fn) if fp8 else (w / scale).round().clamp(-128, 127).to(torch.int8)
-        layer = MM_WEIGHT_REGISTER[scheme]("probe.weight", "probe.bias")
-        layer.load({"probe.weight": q, "probe.weight_scale": scale.float(), "probe.bias": bias.bfloat16()})
-        got = layer.apply(x).float()
-        want = (x.float() @ (q.float() * scale).t()) + bias
-        err = float((got - want).norm() / want.norm())
-        ok = bool(torch.isfinite(got).all()) and err < MAX_REL_ERROR
-        return KernelProbe(scheme, "quant", ok, f"relative error {err:.1%}")
-    except Exception as err:  # any failure means "do not use this scheme here"
-        return KernelProbe(scheme, "quant", False, f"{type(err).__name__}: {err}"[:300])
-
-
-def probe_attention(name: str) -> KernelProbe:
-    """Run LightX2V's attention op on a small tensor and compare with torch_sdpa."""
-    import torch
-    from lightx2v.utils.registry_factory import ATTN_WEIGHT_REGISTER
-
-    try:
-        if name == "sage_attn2" and not patch_sageattention_v1():
-            return KernelProbe(name, "attention", False, "sageattention is not importable")
-        gen = torch.Generator(device="cuda").manual_seed(0)
-        shape = (256, 4, 128)  # tokens, heads, head_dim (Wan: 128)
-        q, k, v = (torch.randn(*shape, device="cuda", generator=gen, dtype=torch.bfloat16) for _ in range(3))
-        op = ATTN_WEIGHT_REGISTER[name]()
-        got = op.apply(q, k, v).float()
-        ref = torch.nn.functional.scaled_dot_product_attention(
-            q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0), v.transpose(0, 1).unsqueeze(0)
-        )
-        want = ref.squeeze(0).transpose(0, 1).reshape(shape[0], -1).float()
-        err = float((got - want).norm() / want.norm())
-        ok = bool(torch.isfinite(got).all()) and err < MAX_REL_ERROR
-        ms = _time_attention(op, gen) if ok else None
-        timing = f", {ms:.2f} ms at 8k tokens x 40 heads" if ms is not None else ""
-        return KernelProbe(name, "attention", ok, f"relative error {err:.1%}{timing}", ms)
-    except Exception as err:
-        return KernelProbe(name, "attention", False, f"{type(err).__name__}: {err}"[:300])
-
-
-def _time_attention(op: Any, gen: Any) -> float:
-    """Median time of one attention call at a shape like Wan's (40 heads of 128): which kernel is fastest
-    differs by card (SageAttention 1 lost to torch's flash kernel on an H200 by 15% a step)."""
-    import torch
-
-    q, k, v = (torch.randn(8192, 40, 128, device="cuda", generator=gen, dtype=torch.bfloat16) for _ in range(3))
-    op.apply(q, k, v)
-    times = []
-    for _ in range(3):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        op.apply(q, k, v)
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
-    return sorted(times)[1]
-
-
 def choose(
     capability: tuple[int, int], quant: str = "auto", attention: str = "auto"
 ) -> tuple[str, str, list[KernelProbe]]:
-    """Pick the first working scheme and attention. An explicit choice is still probed, so a wrong
-    override fails here with the reason instead of at the first step."""
+    """Pick the fastest working scheme and attention (a probe without a time keeps the order of preference).
+    An explicit choice is still probed, so a wrong override fails here with the reason instead of at the
+    first step."""
     probes: list[KernelProbe] = []
     picked: dict[str, str] = {}
     for kind, wanted, candidates, probe in (

@@ -109,6 +109,8 @@ class LightX2VEngine:
 
         if not torch.cuda.is_available():
             raise NoGpu("PyTorch sees no CUDA device")
+        gc.collect()  # whatever a failed attempt still held (tensors its traceback kept) goes back to the card first
+        torch.cuda.empty_cache()
         capability = torch.cuda.get_device_capability(0)
         ahead = start_read_ahead(config, capability) if self._prefetch else ReadAhead(config.weights_dir, None, None)
         try:

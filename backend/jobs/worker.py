@@ -155,6 +155,7 @@ class Worker:
         notes: list[str] = []
         try:
             config = self._config_for(job.request.preset)
+            lower = None
             try:
                 rendered = self._render(job, config, token)
             except OutOfVram as err:
@@ -166,6 +167,9 @@ class Worker:
                 logger.warning("Job %s: %s", job.id, note)
                 notes.append(note)
                 self._queue.update(job.id, notes=tuple(notes))
+            if lower is not None:
+                # Retried outside the handler: the failed attempt's error holds its traceback, whose frames hold
+                # that attempt's GPU tensors (on an H200 under a 11.5 GiB limit the retry found 10.5 GiB taken).
                 config = self._config_for(lower.name)
                 try:
                     rendered = self._render(job, config, token)
