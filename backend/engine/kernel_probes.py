@@ -56,6 +56,13 @@ def patch_sageattention_v1() -> bool:
     return True
 
 
+def _failure(err: Exception) -> str:
+    if type(err).__name__ == "OutOfMemoryError":  # the doctor may probe while the app holds the model
+        return ("not enough free GPU memory to probe at the model's shape (about 2 GiB): free the model or "
+                "close what else uses the GPU, then probe again")
+    return f"{type(err).__name__}: {err}"[:300]
+
+
 def median_ms(torch: Any, call: Any, repeats: int = 3) -> float:
     """Median of `repeats` timed calls after one warm-up, with CUDA events."""
     call()
@@ -123,7 +130,7 @@ def probe_quant(scheme: str) -> KernelProbe:
                   + (f", {ms:.2f} ms per FFN GEMM at {TOKENS} tokens" if ms is not None else ""))
         return KernelProbe(scheme, "quant", ok, detail, ms if ok else None)
     except Exception as err:  # any failure means "do not use this scheme here"
-        return KernelProbe(scheme, "quant", False, f"{type(err).__name__}: {err}"[:300])
+        return KernelProbe(scheme, "quant", False, _failure(err))
     finally:
         torch.cuda.empty_cache()
 
@@ -164,6 +171,6 @@ def probe_attention(name: str) -> KernelProbe:
                   + (f", {ms:.1f} ms per self-attention at {TOKENS} tokens × {HEADS} heads" if ms is not None else ""))
         return KernelProbe(name, "attention", ok, detail, ms if ok else None)
     except Exception as err:
-        return KernelProbe(name, "attention", False, f"{type(err).__name__}: {err}"[:300])
+        return KernelProbe(name, "attention", False, _failure(err))
     finally:
         torch.cuda.empty_cache()
