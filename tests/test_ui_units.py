@@ -164,7 +164,7 @@ def test_frames_snap_to_4k_plus_1() -> None:
 def test_preset_summary_and_fit_badge(studio: Studio) -> None:
     fits = preset.describe(studio, "16gb", "832x480", 49)
     assert "wan-fit-green" in fits and "● fits" in fits and studio.presets["16gb"].description in fits
-    assert "wan-fit-amber" in preset.describe(studio, "16gb", "1280x720", 93)  # extrapolated past the 720p peak
+    assert "wan-fit-amber" in preset.describe(studio, "16gb", "1280x720", 97)  # extrapolated past the 720p peak
     too_big = preset.describe(studio, "8gb", "1280x720", 81)
     assert "wan-fit-red" in too_big and "Above this preset's limit" in too_big
     assert "Auto picked <b>12 GB" in preset.describe(studio, "auto", "832x480", 81)

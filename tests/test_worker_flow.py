@@ -102,13 +102,13 @@ class OomKeepsFrames(CpuTestEngine):
         self.held: list[weakref.ref[HeldByTraceback]] = []
         self.alive_at_retry: list[bool] = []
 
-    def render(self, request, config, on_event, cancel, loras=None):
+    def render(self, request, config, on_event, cancel, *args, **kwargs):
         if config.preset.name != "12gb":
             self.alive_at_retry = [ref() is not None for ref in self.held]
-            return super().render(request, config, on_event, cancel, loras)
+            return super().render(request, config, on_event, cancel, *args, **kwargs)
         activations = HeldByTraceback()  # a local of the frame the error's traceback keeps
         self.held.append(weakref.ref(activations))
-        return super().render(request, config, on_event, cancel, loras)
+        return super().render(request, config, on_event, cancel, *args, **kwargs)
 
 
 def test_oom_retry_runs_after_the_failed_attempt_is_released(paths) -> None:
