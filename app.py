@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from backend.download import DownloadProgress
-from backend.errors import StudioError
-from backend.jobs.job import FINISHED, Job
+from backend.console import ConsoleBar, download_line, job_error, job_line, weights_summary
+from backend.errors import StudioError, stored_error_text
+from backend.i18n import pick_language, system_language, text
+from backend.jobs.job import FINISHED
 from backend.settings import Paths
 from backend.studio import Studio
 
@@ -61,6 +62,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     common.add_argument("--home", type=Path, default=argparse.SUPPRESS,
                         help="keep data, settings, logs and models under this folder")
     common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="more detail in the console")
+    common.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS,
+                        help="the console's language (English or Simplified Chinese); the system's when left out")
     parser = argparse.ArgumentParser(prog="app.py", description=__doc__, parents=[common])
     sub = parser.add_subparsers(dest="command")
 
@@ -96,6 +99,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(args_list)
     args.home = getattr(args, "home", None)
     args.verbose = getattr(args, "verbose", False)
+    args.lang = pick_language(getattr(args, "lang", None) or system_language())
     return args
 
 
@@ -112,6 +116,7 @@ def run_generate(studio: Studio, args: argparse.Namespace, out: TextIO | None = 
     """Queue one job, draw a console progress bar, return 0 on success or 1 with a one-line reason.
     Every argument is checked before anything looks for a GPU, so a wrong value is named as such."""
     out = out or sys.stdout
+    lang = getattr(args, "lang", "en")
     if args.preview_dir is not None:
         studio.keep_previews_in(args.preview_dir)  # asked for on the command line: made even if Settings say off
     try:
@@ -120,27 +125,28 @@ def run_generate(studio: Studio, args: argparse.Namespace, out: TextIO | None = 
                                 args.negative_prompt, loras=loras)
         reason = studio.unavailable_reason()
         if reason:
-            out.write(f"error: {reason}\n")
+            out.write(text("cli.error", lang, text=stored_error_text("engine_unusable", reason, lang)) + "\n")
             return 1
         (job,) = studio.submit(args.prompt, args.width, args.height, args.frames, args.seed, args.preset,
                                args.negative_prompt, loras=loras)
     except StudioError as err:
-        out.write(f"error: {err.user_text()}\n")
+        out.write(text("cli.error", lang, text=err.user_text(lang)) + "\n")
         return 1
-    out.write(f"seed {job.request.seed}, {job.request.width}x{job.request.height}, {job.request.frames} frames\n")
+    out.write(text("cli.seed_line", lang, seed=job.request.seed, width=job.request.width,
+                   height=job.request.height, frames=job.request.frames) + "\n")
     bar = ConsoleBar(out)
     current = job
     while True:
-        bar.draw(_bar(current))
+        bar.draw(job_line(current, lang))
         if current.status in FINISHED:
             break
         current = studio.wait_for_change(current, timeout=1.0)
     bar.end()
     if args.preview_dir is not None:
         for path in studio.previews_kept(job.id):
-            out.write(f"preview {path}\n")
+            out.write(text("cli.preview", lang, path=path) + "\n")
     if current.status != "done" or current.clip_id is None:
-        out.write(f"error: {current.error or current.status}\n")
+        out.write(text("cli.error", lang, text=job_error(current, lang)) + "\n")
         return 1
     clip = studio.clip(current.clip_id)
     if args.out:
@@ -148,30 +154,8 @@ def run_generate(studio: Studio, args: argparse.Namespace, out: TextIO | None = 
 
         args.out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(clip.path, args.out)
-    out.write(f"saved {args.out or clip.path}\n")
+    out.write(text("cli.saved", lang, path=args.out or clip.path) + "\n")
     return 0
-
-
-class ConsoleBar:
-    """One progress line, redrawn in place (only when its text changes)."""
-
-    def __init__(self, out: TextIO) -> None:
-        self._out = out
-        self._last = ""
-
-    def draw(self, line: str) -> None:
-        if line != self._last:
-            self._out.write("\r" + line.ljust(len(self._last)))
-            self._out.flush()
-            self._last = line
-
-    def end(self) -> None:
-        self._out.write("\n")
-
-
-def gauge(fraction: float, width: int = 30) -> str:
-    filled = int(max(0.0, min(1.0, fraction)) * width)
-    return f"[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%}"
 
 
 def split_lora_arg(value: str) -> tuple[Path, str]:
@@ -182,15 +166,11 @@ def split_lora_arg(value: str) -> tuple[Path, str]:
     return Path(value).expanduser(), "1"
 
 
-def _bar(job: Job) -> str:
-    eta = f" ETA {job.progress.eta_s:.0f}s" if job.progress.eta_s is not None else ""
-    return f"{gauge(job.progress.fraction)} {job.progress.describe()}{eta}"
-
-
 def run_weights(studio: Studio, args: argparse.Namespace, out: TextIO | None = None) -> int:
     """`app.py weights download|verify`: the Models tab's checks and download, with a console bar.
     0 when the set is complete (and, for verify, every checksum matches), else 1 with a one-line reason."""
     out = out or sys.stdout
+    lang = getattr(args, "lang", "en")
     folder = None if args.folder is None else args.folder if args.folder.is_absolute() else Path.cwd() / args.folder
     try:
         if folder is not None:  # the Models tab's checks; a download's folder is remembered, as there
@@ -198,47 +178,41 @@ def run_weights(studio: Studio, args: argparse.Namespace, out: TextIO | None = N
                 studio.check_weights_folder(folder)
         weight_set = studio.weight_set(args.weight_set)
         if args.action == "verify":
-            out.write(f"Checking every file of the {weight_set.upper()} set (reads all of it: minutes)…\n")
+            out.write(text("cli.verify_start", lang, set=weight_set.upper()) + "\n")
             out.flush()
             report = studio.weights_report(weight_set, verify=True, folder=folder)
-            out.write(("" if report.complete else "error: ") + report.summary() + "\n")
+            summary = report.summary() if lang == "en" else weights_summary(report, lang)
+            out.write((summary if report.complete else text("cli.error", lang, text=summary)) + "\n")
             return 0 if report.complete else 1
         studio.start_download(weight_set, args.token)
     except StudioError as err:
-        out.write(f"error: {err.user_text()}\n")
+        out.write(text("cli.error", lang, text=err.user_text(lang)) + "\n")
         return 1
     bar = ConsoleBar(out)
     try:
         progress = studio.download_progress()
         while progress.state in ("idle", "checking", "downloading", "verifying"):
-            bar.draw(_download_line(progress))
+            bar.draw(download_line(progress, lang))
             progress = studio.wait_for_download(0.5)
     except KeyboardInterrupt:
         studio.cancel_download()
         progress = studio.wait_for_download(60)
-    bar.draw(_download_line(progress))
+    bar.draw(download_line(progress, lang))
     bar.end()
     if progress.state != "done":
-        out.write(f"error: {progress.message}\n")
+        out.write(text("cli.error", lang, text=progress.message) + "\n")
         return 1
     out.write(progress.message + "\n")
     return 0
 
 
-def _download_line(p: DownloadProgress) -> str:
-    share = p.done_bytes / p.total_bytes if p.total_bytes else 0.0
-    speed = f" {p.speed_bps / 1e6:.1f} MB/s" if p.speed_bps > 0 else ""
-    eta = f" ETA {p.eta_s / 60:.0f} min" if p.eta_s is not None else ""
-    return f"{gauge(share)} {p.done_bytes / 1e9:.2f} of {p.total_bytes / 1e9:.2f} GB{speed}{eta} {p.state}"
-
-
-def run_doctor(studio: Studio, preset: str, out: TextIO | None = None) -> int:
+def run_doctor(studio: Studio, preset: str, out: TextIO | None = None, lang: str = "en") -> int:
     """`app.py doctor`: print the report; 0 when nothing failed, else 1."""
     out = out or sys.stdout
-    sys.stderr.write("Checking the GPU, torch, kernels and weights (up to a few minutes the first time)…\n")
+    sys.stderr.write(text("cli.doctor_start", lang) + "\n")
     sys.stderr.flush()
     report = studio.run_doctor(preset)
-    out.write(report.text)
+    out.write(report.text_in(lang))
     out.flush()
     return 1 if report.failed else 0
 
@@ -256,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_file = setup_logging(paths, args.verbose)
     logger.info("Starting %s (log %s)", args.command, log_file)
     if args.command == "doctor":
-        return run_doctor(make_studio(paths, preload=False), args.preset)
+        return run_doctor(make_studio(paths, preload=False), args.preset, lang=args.lang)
     if args.command == "weights":
         return run_weights(make_studio(paths, preload=False), args)
     if args.command == "generate":

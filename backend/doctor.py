@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from backend import APP_VERSION
 from backend.checks import Check, run_checks
@@ -27,6 +27,7 @@ from backend.checks.environment import (
 )
 from backend.engine.dist import EngineDist, read_engine_dist
 from backend.gpu import GpuReading
+from backend.i18n import text
 from backend.models import WeightSet, WeightsReport, check_weights, default_weight_set
 from backend.presets import Preset
 
@@ -186,11 +187,7 @@ LABELS = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
 
 
 Verdict = Literal["no_gpu", "not_ready", "ready"]
-VERDICT_TEXT: dict[Verdict, str] = {
-    "no_gpu": "No NVIDIA GPU: generation is unavailable on this computer.",
-    "not_ready": "Not ready: fix the failed lines, top first, then run the doctor again.",
-    "ready": "Ready to generate.",
-}
+VERDICT_TEXT: dict[Verdict, str] = {which: text(f"doctor.verdict.{which}") for which in get_args(Verdict)}
 
 
 def verdict(checks: Sequence[Check]) -> Verdict:
@@ -222,15 +219,26 @@ class DoctorReport:
     def text(self) -> str:
         return report_text(self.checks)
 
+    def text_in(self, lang: str) -> str:
+        return report_text(self.checks, lang)
 
-def report_text(checks: Sequence[Check]) -> str:
-    """The plain-text report: one line per check, the fix indented under it, a verdict at the end."""
-    lines = [f"Wan Studio {APP_VERSION} environment report"]
+    def headline_in(self, lang: str) -> str:
+        return verdict_text(self.verdict, lang)
+
+
+def report_text(checks: Sequence[Check], lang: str = "en") -> str:
+    """The plain-text report: one line per check, the fix indented under it, a verdict at the end.
+    `lang` words the frame (title, fix label, counts, verdict); each check's detail stays as worded."""
+    lines = [text("doctor.title", lang, version=APP_VERSION)]
+    fix = text("doctor.fix", lang)
     for check in checks:
         lines.append(f"[{LABELS[check.status]}] {check.name}: {check.detail}")
         if check.fix and check.status != "ok":
-            lines.append(f"       fix: {check.fix}")
+            lines.append(f"       {fix}: {check.fix}")
     counts = {status: sum(c.status == status for c in checks) for status in LABELS}
-    lines.append(f"{counts['fail']} failed, {counts['warn']} warning(s), {counts['ok']} ok, {counts['skip']} "
-                 f"skipped. {VERDICT_TEXT[verdict(checks)]}")
+    lines.append(text("doctor.counts", lang, **counts) + " " + verdict_text(verdict(checks), lang))
     return "\n".join(lines) + "\n"
+
+
+def verdict_text(which: Verdict, lang: str = "en") -> str:
+    return text(f"doctor.verdict.{which}", lang)

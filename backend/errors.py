@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from backend.i18n import stage_text, text
+
 
 class StudioError(Exception):
     """Base of every error the product raises on purpose.
 
     `str(err)` is one human sentence; `hint` says what to do about it. The UI shows both and never a
-    stack trace.
+    stack trace. `kind` is the error's id (each class its own): the catalog has `error.<kind>` in every
+    language, and tests match kinds, not sentences. An error built from values (`_localize`) is worded
+    from the catalog in any language; one built from a free sentence shows its class's sentence plus
+    that detail outside English.
     """
 
     kind = "error"
@@ -16,10 +21,30 @@ class StudioError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self._keys: tuple[str, str] | None = None
+        self._values: dict[str, object] = {}
 
-    def user_text(self) -> str:
-        """One line for a person: the problem, then what to do."""
-        return f"{self.message} {self.hint}".strip()
+    def _localize(self, key: str, hint_key: str, **values: object) -> None:
+        """Word the message and hint from the catalog (English here, any language in user_text)."""
+        self._keys, self._values = (key, hint_key), values
+        self.message = text(key, "en", **values)
+        self.hint = text(hint_key, "en", **values) if hint_key else ""
+        self.args = (self.message,)
+
+    def user_text(self, lang: str = "en") -> str:
+        """One line for a person in `lang`: the problem, then what to do."""
+        if lang == "en":
+            return f"{self.message} {self.hint}".strip()
+        if self._keys is not None:
+            key, hint_key = self._keys
+            values = {k: stage_text(v, lang) if k == "stage" and isinstance(v, str) else v
+                      for k, v in self._values.items()}
+            hint = text(hint_key, lang, **values) if hint_key else ""
+            return f"{text(key, lang, **values)} {hint}".strip()
+        title = text(f"error.{self.kind}", lang)
+        detail = f"{self.message} {self.hint}".strip()
+        return title if not detail or detail == text(f"error.{self.kind}", "en") else \
+            text("error.details", lang, title=title, detail=detail)
 
 
 class BadRequest(StudioError):
@@ -45,8 +70,10 @@ class Cancelled(StudioError):
 
     kind = "cancelled"
 
-    def __init__(self, message: str = "Cancelled by the user.") -> None:
+    def __init__(self, message: str = "") -> None:
         super().__init__(message)
+        if not message:
+            self._localize("error.cancelled", "")
 
 
 class OutOfVram(StudioError):
@@ -55,12 +82,11 @@ class OutOfVram(StudioError):
     kind = "out_of_vram"
 
     def __init__(self, stage: str, lower_preset: str | None) -> None:
-        hint = (
-            f"Try the {lower_preset} preset, fewer frames or a smaller size."
-            if lower_preset
-            else "Try fewer frames or a smaller size, and close other programs that use the GPU."
-        )
-        super().__init__(f"The GPU ran out of memory while {stage}.", hint)
+        super().__init__("")
+        if lower_preset:
+            self._localize("error.out_of_vram", "error.out_of_vram.lower", stage=stage, preset=lower_preset)
+        else:
+            self._localize("error.out_of_vram", "error.out_of_vram.hint", stage=stage)
         self.stage = stage
         self.lower_preset = lower_preset
 
@@ -71,10 +97,11 @@ class OutOfHostRam(StudioError):
     kind = "out_of_host_ram"
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(
-            "The computer ran out of system memory (RAM) for the model." + (f" ({detail})" if detail else ""),
-            "Close other programs, or choose a preset with 'low RAM' (lazy loading) in Settings.",
-        )
+        super().__init__("")
+        if detail:  # the system's own words stay as they are, in every language
+            self._localize("error.out_of_host_ram.detail", "error.out_of_host_ram.hint", detail=detail)
+        else:
+            self._localize("error.out_of_host_ram", "error.out_of_host_ram.hint")
 
 
 class WeightsMissing(StudioError):
@@ -83,11 +110,10 @@ class WeightsMissing(StudioError):
     kind = "weights_missing"
 
     def __init__(self, missing: list[str], folder: str) -> None:
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        super().__init__(
-            f"Model weights are missing in {folder}: {shown}.",
-            "Open the Models tab to download them or to choose a folder that has them.",
-        )
+        super().__init__("")
+        key = "error.weights_missing.more" if len(missing) > 5 else "error.weights_missing"
+        self._localize(key, "error.weights_missing.hint", folder=folder, files=", ".join(missing[:5]),
+                       more=len(missing) - 5)
         self.missing = missing
         self.folder = folder
 
@@ -95,6 +121,8 @@ class WeightsMissing(StudioError):
 class EngineUnusable(StudioError):
     """The engine itself cannot run on this computer (not one job's problem): the page shows it as the
     engine's state."""
+
+    kind = "engine_unusable"
 
 
 class EngineUnavailable(EngineUnusable):
@@ -109,10 +137,11 @@ class NoGpu(EngineUnusable):
     kind = "no_gpu"
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(
-            "No NVIDIA GPU with CUDA was found" + (f" ({detail})." if detail else "."),
-            "Generation needs an NVIDIA card with 8 GB or more; the gallery and settings still work.",
-        )
+        super().__init__("")
+        if detail:
+            self._localize("error.no_gpu.detail", "error.no_gpu.hint", detail=detail)
+        else:
+            self._localize("error.no_gpu", "error.no_gpu.hint")
 
 
 class GpuArchUnsupported(EngineUnusable):
@@ -121,11 +150,11 @@ class GpuArchUnsupported(EngineUnusable):
     kind = "gpu_arch"
 
     def __init__(self, gpu: str = "this GPU") -> None:
-        super().__init__(
-            f"The installed PyTorch has no kernels for {gpu}.",
-            "Reinstall torch built for CUDA 12.8 or newer (needed for RTX 50 cards): "
-            "pip install --force-reinstall torch --index-url https://download.pytorch.org/whl/cu128",
-        )
+        super().__init__("")
+        self._localize("error.gpu_arch", "error.gpu_arch.hint", gpu=gpu, command=TORCH_CU128)
+
+
+TORCH_CU128 = "pip install --force-reinstall torch --index-url https://download.pytorch.org/whl/cu128"
 
 
 class SaveFailed(StudioError):
@@ -150,3 +179,29 @@ class NotFound(StudioError):
     """A job or clip that was asked for does not exist (or is outside the data folder)."""
 
     kind = "not_found"
+
+
+def error_classes() -> dict[str, type[StudioError]]:
+    """Every error class by its kind (each class has its own)."""
+    found: dict[str, type[StudioError]] = {}
+    todo: list[type[StudioError]] = [StudioError]
+    while todo:
+        cls = todo.pop()
+        found[cls.kind] = cls
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def stored_error_text(kind: str, sentence: str, lang: str = "en") -> str:
+    """A recorded failure (its kind and English sentence, as a job keeps it) in `lang`: English as it was;
+    in another language a sentence of its own without values is reworded whole, any other one shown as
+    its kind's sentence with the English detail."""
+    if lang == "en":
+        return sentence
+    for fixed in (NoGpu(), OutOfHostRam(), Cancelled(), GpuArchUnsupported()):  # the sentences without values
+        if sentence == fixed.user_text():
+            return fixed.user_text(lang)
+    cls = error_classes().get(kind, StudioError)
+    err = StudioError(sentence)
+    err.kind = cls.kind
+    return err.user_text(lang)

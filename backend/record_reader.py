@@ -29,6 +29,8 @@ SECTIONS: dict[str, type] = {"kernels": Kernels, "peaks": Peaks, "versions": Ver
 class RecordDamaged(StudioError):
     """A clip's record could not be read at all (not a JSON object)."""
 
+    kind = "record_damaged"
+
 
 def read_record(data: object) -> tuple[ClipRecord, tuple[str, ...]]:
     """The record and what was wrong with it (each damaged field named)."""

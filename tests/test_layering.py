@@ -30,16 +30,19 @@ UI_MAY_IMPORT: dict[str, frozenset[str]] = {
     "backend.checks": frozenset({"Check"}),
     "backend.doctor": frozenset({"DoctorReport"}),
     "backend.background": frozenset({"RunState"}),
+    "backend.i18n": frozenset({"data_size", "mib", "seconds"}),
 }
 """The Studio, and typed values (frozen records, Literal types, constants) that cross into the page."""
 
 APP_MAY_IMPORT: dict[str, frozenset[str]] = {
     "backend.studio": frozenset({"Studio"}),
-    "backend.errors": frozenset({"StudioError"}),
+    "backend.errors": frozenset({"StudioError", "stored_error_text"}),
     "backend.jobs.job": frozenset({"FINISHED", "Job"}),
     "backend.settings": frozenset({"Paths"}),
     "backend.download": frozenset({"DownloadProgress"}),
     "backend.engine.lightx2v": frozenset({"LightX2VEngine", "set_engine_environment"}),  # the wiring
+    "backend.console": frozenset({"ConsoleBar", "download_line", "job_error", "job_line", "weights_summary"}),
+    "backend.i18n": frozenset({"pick_language", "system_language", "text"}),  # the console's language
 }
 STUDIO_PARTS = frozenset({"queue", "monitor", "gallery", "worker", "engine", "_downloader", "_doctor", "previews",
                          "loras"})

@@ -1,0 +1,81 @@
+"""`app.py --lang zh|en`: the console's language for generate, doctor and weights (the system's by default);
+prompts pass through untouched."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import app
+from backend.errors import NoGpu
+from backend.gpu import NvmlSource
+from backend.studio import Studio
+from tests.conftest import FakeGpu
+from tests.support.cpu_engine import CpuTestEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_generate_in_chinese_draws_chinese_progress_and_keeps_the_prompt(paths) -> None:
+    studio = Studio(paths, CpuTestEngine(step_delay=0.3), gpu=FakeGpu(), host_ram=64.0, preload=False)
+    studio.start()
+    out = io.StringIO()
+    try:
+        args = app.parse_args(["--lang", "zh", "generate", "--prompt", "a boat on a lake", "--width", "256",
+                               "--height", "256", "--frames", "9", "--seed", "12"])
+        code = app.run_generate(studio, args, out)
+        (job,) = studio.jobs()
+    finally:
+        studio.stop()
+    text = out.getvalue()
+    assert code == 0, text
+    assert "种子 12，256x256，9 帧" in text and "第 2/4 步" in text and "已保存 " in text
+    assert "seed" not in text and "Step" not in text
+    assert job.request.prompt == "a boat on a lake"
+
+
+def test_generate_bad_input_in_chinese(paths) -> None:
+    studio = Studio(paths, CpuTestEngine(), gpu=FakeGpu(), host_ram=64.0, preload=False)
+    studio.start()
+    out = io.StringIO()
+    try:
+        code = app.run_generate(studio, app.parse_args(["generate", "--lang", "zh", "--prompt", "x",
+                                                        "--frames", "80"]), out)
+    finally:
+        studio.stop()
+    assert code == 1 and out.getvalue().startswith("错误：请求未被接受，未执行任何操作。详情：The frame count 80")
+
+
+def test_language_defaults_to_the_system_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert app.parse_args(["doctor"]).lang == "zh"
+    assert app.parse_args(["doctor", "--lang", "en"]).lang == "en"
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert app.parse_args(["weights", "verify"]).lang == "en"
+    assert app.parse_args(["--lang", "zh", "weights", "verify"]).lang == "zh"
+
+
+def test_doctor_report_frame_in_chinese(paths, capsys: pytest.CaptureFixture[str]) -> None:
+    studio = Studio(paths, CpuTestEngine(), gpu=FakeGpu(), host_ram=64.0, preload=False)
+    out = io.StringIO()
+    app.run_doctor(studio, "auto", out, lang="zh")
+    report = out.getvalue()
+    assert report.splitlines()[0].endswith("环境检查报告") and "项失败" in report
+    assert "正在检查 GPU" in capsys.readouterr().err
+
+
+def test_real_command_with_lang_zh_prints_chinese(tmp_path: Path) -> None:
+    if NvmlSource().read().ok:
+        pytest.skip("this machine has an NVIDIA GPU")
+    proc = subprocess.run([sys.executable, "app.py", "--lang", "zh", "--home", str(tmp_path), "generate",
+                           "--prompt", "x"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+                          encoding="utf-8")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stdout == f"错误：{NoGpu().user_text('zh')}\n"
+    assert "未找到支持 CUDA 的 NVIDIA GPU" in proc.stdout
