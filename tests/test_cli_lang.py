@@ -4,6 +4,7 @@ prompts pass through untouched."""
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,15 @@ def test_real_command_with_lang_zh_prints_chinese(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stdout == f"错误：{NoGpu().user_text('zh')}\n"
     assert "未找到支持 CUDA 的 NVIDIA GPU" in proc.stdout
+
+
+def test_chinese_readme_matches_the_english_one() -> None:
+    """The same commands and options as README.md, and the sections the issue asks for."""
+    zh = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+    en = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in ("./launch.sh", "launch.bat", "bash tests/run.sh", "python app.py doctor"):
+        assert command in zh and command in en, command
+    for option in sorted(set(re.findall(r"`(--[a-z-]+)", zh))):
+        assert f"`{option}" in en, f"{option} is in README.zh-CN.md only"
+    assert [h for h in re.findall(r"^## (.+)$", zh, re.M)] == ["运行要求", "启动", "测试", "分享", "常见问题"]
+    assert "README.zh-CN.md" in en
