@@ -111,6 +111,9 @@ def test_drafts_stop_after_step_one_and_never_reach_the_gallery(paths: Paths) ->
         steps = [e.step for e in engine.events if e.stage == "denoising"]
         assert max(steps) == 1 and not [e for e in engine.events if e.stage == "decoding"]
         assert studio.clips() == []
+        restored = JobQueue(paths.queue_file)  # drafts stay drafts across a restart
+        restored.restore()
+        assert {restored.get(d.id).kind for d in drafts} == {"draft"}
         chosen = studio.choose_draft(drafts[1].id)
         assert chosen.kind == "clip" and chosen.request == drafts[1].request
         done = studio.queue.wait_for(chosen.id, ("done", "failed"), 60)
