@@ -92,6 +92,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     weights.add_argument("--token", default=None, help="a Hugging Face access token (not saved)")
     gen.add_argument("--preview-dir", type=Path,
                      help="write each denoising step's preview here (<job id>-step<N>.webp, animated)")
+    weights.add_argument("--use-folder-with-other-files", dest="confirm_folder", action="store_true",
+                         help="use --folder although it holds files Wan Studio did not put there (none is replaced)")
 
     doctor = sub.add_parser("doctor", parents=[common], help="check GPU, torch, kernels, engine and weights")
     doctor.add_argument("--preset", default="auto")
@@ -174,7 +176,8 @@ def run_weights(studio: Studio, args: argparse.Namespace, out: TextIO | None = N
     folder = None if args.folder is None else args.folder if args.folder.is_absolute() else Path.cwd() / args.folder
     try:
         if folder is not None:  # the Models tab's checks; a download's folder is remembered, as there
-            folder = studio.use_weights_folder(folder) if args.action == "download" else \
+            folder = studio.use_weights_folder(folder, getattr(args, "confirm_folder", False)) \
+                if args.action == "download" else \
                 studio.check_weights_folder(folder)
         weight_set = studio.weight_set(args.weight_set)
         if args.action == "verify":

@@ -1,25 +1,24 @@
-"""Downloading a weight set from the Hub: remote file list, free-disk check, resumable byte-range fetches,
-checksums, and progress (bytes, speed, ETA) for the page and the log."""
+"""Downloading a weight set from the Hub: remote file list, free-disk check, resumable byte-range fetches
+and checksums (progress in backend/download_progress.py). It writes only inside the chosen folder and never
+replaces a file it did not write itself."""
 
 from __future__ import annotations
 
-import collections
 import logging
 import os
 import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
 
 import httpx2
 from huggingface_hub import HfApi, constants, hf_hub_url
 from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-from backend.errors import Cancelled, DownloadError
+from backend.download_progress import DownloadProgress, DownloadState, DownloadTracker, FileProgress, FileState, gb
+from backend.errors import BadRequest, Cancelled, DownloadError
 from backend.models import (
     REPO_ID,
     WEIGHT_SETS,
@@ -32,19 +31,18 @@ from backend.models import (
     required_files,
     write_manifest,
 )
+from backend.weights_folder import check_remote_name, refuse_network_path
+
+__all__ = ["DownloadProgress", "DownloadState", "FileProgress", "FileState", "WeightsDownloader", "gb"]
 
 logger = logging.getLogger(__name__)
 
-DownloadState = Literal["idle", "checking", "downloading", "verifying", "done", "failed", "cancelled"]
-FileState = Literal["pending", "present", "downloading", "verifying", "done", "failed"]
 LIST_TIMEOUT_S = 10.0
 TIMEOUT = httpx2.Timeout(20.0, connect=10.0)
 """A stalled connection fails after 20 s and is resumed; it also bounds how long a cancel can wait."""
 MAX_ATTEMPTS = 6
 DISK_RESERVE = 512 << 20
 """Left free beyond the weights, so the download never fills the disk to the last byte."""
-LOG_EVERY_S = 10.0
-SPEED_WINDOW_S = 8.0
 PARTIAL_SUFFIX = ".incomplete"
 UNREACHABLE_HINT = "Check the connection or choose a folder that already has the weights."
 
@@ -53,37 +51,12 @@ class _Retry(Exception):
     """A transient failure (server busy, body cut short) worth resuming after a pause."""
 
 
-@dataclass(frozen=True)
-class FileProgress:
-    path: str
-    done_bytes: int
-    total_bytes: int | None
-    state: FileState
-
-
-@dataclass(frozen=True)
-class DownloadProgress:
-    """A snapshot for the page; `message` is one sentence (on failure: what is wrong and what to do)."""
-
-    state: DownloadState
-    message: str
-    files: tuple[FileProgress, ...]
-    done_bytes: int
-    total_bytes: int
-    speed_bps: float
-    eta_s: float | None
-
-
 def free_disk_bytes(root: Path) -> int:
     """Free bytes on the disk that will hold `root` (which may not exist yet)."""
     probe = root
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     return shutil.disk_usage(probe).free
-
-
-def gb(n: float) -> str:
-    return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.2f} MB"
 
 
 def _unreachable(detail: str) -> DownloadError:
@@ -106,61 +79,6 @@ def _hub_error(err: Exception, what: str) -> DownloadError:
     return _unreachable(f"{type(err).__name__}: {err}")
 
 
-class _Tracker:
-    """Mutable progress shared by the download thread (writer) and the page (reader), under one lock."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.state: DownloadState = "idle"
-        self.message = "No download has started."
-        self.files: dict[str, list[Any]] = {}  # path -> [done, total, state]
-        self.net_bytes = 0
-        self._samples: collections.deque[tuple[float, int]] = collections.deque()
-        self._last_log = 0.0
-
-    def set(self, state: DownloadState, message: str) -> None:
-        with self.lock:
-            self.state, self.message = state, message
-            if state == "downloading":  # the speed window starts now, not at the first chunk
-                self._samples.append((time.monotonic(), self.net_bytes))
-        logger.info("Weights download %s: %s", state, message)
-
-    def file(self, path: str, done: int | None = None, state: FileState | None = None) -> None:
-        with self.lock:
-            entry = self.files[path]
-            entry[0] = entry[0] if done is None else done
-            entry[2] = entry[2] if state is None else state
-
-    def add(self, path: str, n: int) -> None:
-        now = time.monotonic()
-        with self.lock:
-            self.files[path][0] += n
-            self.net_bytes += n
-            self._samples.append((now, self.net_bytes))
-            if now - self._last_log < LOG_EVERY_S:
-                return
-            self._last_log = now
-        snap = self.snapshot()
-        eta = f"{snap.eta_s / 60:.0f} min" if snap.eta_s is not None else "unknown"
-        logger.info("Downloading weights: %s of %s (%.0f%%), %.1f MB/s, %s left", gb(snap.done_bytes),
-                    gb(snap.total_bytes), 100 * snap.done_bytes / max(snap.total_bytes, 1), snap.speed_bps / 1e6, eta)
-
-    def snapshot(self) -> DownloadProgress:
-        now = time.monotonic()
-        with self.lock:
-            while len(self._samples) > 1 and now - self._samples[0][0] > SPEED_WINDOW_S:
-                self._samples.popleft()
-            speed = 0.0
-            if self._samples and now - self._samples[0][0] > 0.05:
-                t0, b0 = self._samples[0]
-                speed = (self.net_bytes - b0) / (now - t0)
-            files = tuple(FileProgress(p, d, t, s) for p, (d, t, s) in self.files.items())
-            state, message = self.state, self.message
-        done, total = sum(f.done_bytes for f in files), sum(f.total_bytes or 0 for f in files)
-        eta = (total - done) / speed if speed > 0 and state == "downloading" else None
-        return DownloadProgress(state, message, files, done, total, speed, eta)
-
-
 class WeightsDownloader:
     """Fetches one weight set into a root folder on a background thread; the page polls `progress()`."""
 
@@ -171,7 +89,7 @@ class WeightsDownloader:
         self._retry_wait = retry_wait
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
-        self._tracker = _Tracker()
+        self._tracker = DownloadTracker()
 
     def start(self, root: Path, weight_set: WeightSet, token: str | None = None) -> None:
         """Begin (or resume) downloading `weight_set` into `root`. Refused while one is running."""
@@ -179,8 +97,12 @@ class WeightsDownloader:
             raise DownloadError(f"Unknown weight set {weight_set!r}; choose one of {', '.join(WEIGHT_SETS)}.")
         if self._thread is not None and self._thread.is_alive():
             raise DownloadError("A weights download is already running.", "Wait for it or cancel it first.")
+        try:
+            refuse_network_path(root)
+        except BadRequest as err:
+            raise DownloadError(err.message, err.hint) from None
         self._cancel.clear()
-        self._tracker = _Tracker()
+        self._tracker = DownloadTracker()
         self._tracker.set("checking", f"Checking what the {weight_set.upper()} set needs…")
         self._thread = threading.Thread(target=self._run, args=(root, weight_set, token or None),
                                         name="weights-download", daemon=True)
@@ -251,6 +173,11 @@ class WeightsDownloader:
                 f"needs: {', '.join(absent[:5])}{' …' if len(absent) > 5 else ''}. Its layout has changed.",
                 "Update Wan Studio, or choose a folder that already has the weights.")
         wanted += sorted(p for p in remote if p not in wanted and p.startswith(tuple(f"{d}/" for d in WHOLE_FOLDERS)))
+        for name in wanted:  # every name checked before the first byte is written
+            try:
+                check_remote_name(name)
+            except BadRequest as err:
+                raise DownloadError(err.message, err.hint) from None
         todo = self._plan(root, revision, [remote[p] for p in wanted])
         needed = sum(f.size - self._tracker.files[f.path][0] for f in todo)
         free = self._disk_free(root)
@@ -290,6 +217,11 @@ class WeightsDownloader:
                     self._tracker.file(f.path, f.size, "present")
                     vouched.append(f)
                     continue
+            if (dest.exists() or dest.is_symlink()) and f.path not in manifest:
+                raise DownloadError(
+                    f"{dest} is already there and was not written by Wan Studio, and it is not the file the "
+                    "weights need; it was left untouched and nothing was downloaded.",
+                    "Move it away, or choose an empty folder for the weights.")
             part = dest.with_name(dest.name + PARTIAL_SUFFIX)
             kept = part.stat().st_size if part.is_file() else 0
             self._tracker.file(f.path, kept if kept <= f.size else 0, "pending")

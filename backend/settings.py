@@ -96,6 +96,10 @@ class UserSettings:
     """More LoRA folders the owner added, one per line (the data folder's own is always searched first)."""
     previews: bool = True
     """A preview of the clip after each denoising step (drafts always make theirs)."""
+    guests_see_prompts: bool = False
+    """Whether people logged in with the shared password see other people's prompts in the queue."""
+    guests_see_all_clips: bool = False
+    """Whether they see every clip in the gallery, not only the ones they made."""
 
     def merged(self, **changes: Any) -> UserSettings:
         """These settings with `changes`; an unknown name, a value of the wrong type or a low-RAM choice

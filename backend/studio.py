@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from backend import APP_VERSION
+from backend.access import OWNER, Viewer, check_guest_quota, check_may_cancel
 from backend.background import BackgroundRun
 from backend.doctor import DoctorReport
 from backend.download import WeightsDownloader
@@ -44,13 +45,14 @@ from backend.request import (
 from backend.settings import Paths, UserSettings, load_user_settings, save_user_settings
 from backend.studio_desk import MachineDesk
 from backend.studio_drafts import PreviewDesk
+from backend.studio_guests import GuestDesk
 from backend.studio_loras import LoraDesk
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 16
 
 
-class Studio(LoraDesk, MachineDesk, PreviewDesk):
+class Studio(LoraDesk, MachineDesk, PreviewDesk, GuestDesk):
     """Owns the backend for one process. `start()` restores state; `stop()` lets the worker finish."""
 
     def __init__(self, paths: Paths, engine: VideoEngine, gpu: GpuSource | None = None,
@@ -66,6 +68,7 @@ class Studio(LoraDesk, MachineDesk, PreviewDesk):
         self.gallery = Gallery(paths.clips_dir)
         self.settings, settings_note = load_user_settings(paths.settings_file)
         self._settings_lock = threading.Lock()
+        self._submit_lock = threading.Lock()  # a guest's cap is checked and used in one step
         self._preload = preload
         self._started = self._stopped = False
         self.notes: list[str] = [settings_note] if settings_note else []
@@ -150,11 +153,15 @@ class Studio(LoraDesk, MachineDesk, PreviewDesk):
 
     def submit(self, prompt: object, width: object = 832, height: object = 480, frames: object = 81,
                seed: object = None, preset: object = "auto", negative_prompt: object = "",
-               count: object = 1, loras: object = (), kind: JobKind = "clip") -> list[Job]:
+               count: object = 1, loras: object = (), kind: JobKind = "clip",
+               viewer: Viewer = OWNER) -> list[Job]:
         """Validate and queue `count` jobs of one prompt. A given seed is used for the first job and
-        counts up for the rest; a random seed draws a fresh one for each. Nothing is queued on error."""
-        return self.queue.enqueue(self.check_submission(prompt, width, height, frames, seed, preset,
-                                                        negative_prompt, count, loras), kind)
+        counts up for the rest; a random seed draws a fresh one for each. Nothing is queued on error;
+        a guest's jobs count against their own cap (backend/access.py)."""
+        requests = self.check_submission(prompt, width, height, frames, seed, preset, negative_prompt, count, loras)
+        with self._submit_lock:
+            check_guest_quota(viewer, self.queue.snapshot(), len(requests))
+            return self.queue.enqueue(requests, kind, guest=viewer.submitter)
 
     def check_submission(self, prompt: object, width: object = 832, height: object = 480, frames: object = 81,
                          seed: object = None, preset: object = "auto", negative_prompt: object = "",
@@ -179,7 +186,8 @@ class Studio(LoraDesk, MachineDesk, PreviewDesk):
         return [replace(r, loras=checked) for r in requests]
 
 
-    def cancel(self, job_id: str) -> Job:
+    def cancel(self, job_id: str, viewer: Viewer = OWNER) -> Job:
+        check_may_cancel(viewer, self.queue.get(job_id))
         return self.queue.cancel(job_id)
 
     def requeue(self, job_id: str) -> Job:

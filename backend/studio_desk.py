@@ -20,6 +20,7 @@ from backend.models import WEIGHT_SETS, WeightSet, WeightsReport, check_weights,
 from backend.presets import Preset
 from backend.request import check_seed, prompt_warning, snap_frames
 from backend.settings import Paths, UserSettings
+from backend.weights_folder import check_weights_folder
 
 
 class MachineDesk:
@@ -70,25 +71,19 @@ class MachineDesk:
         """Which files of the set are in the weights folder (`verify` also compares every checksum)."""
         return check_weights(folder or self.weights_dir(), self.weight_set(weight_set), verify_hashes=verify)
 
-    def use_weights_folder(self, text: object) -> Path:
-        """Remember a folder that has (or will get) the weights; "" goes back to the default folder."""
+    def use_weights_folder(self, text: object, confirmed: bool = False) -> Path:
+        """Remember a folder that has (or will get) the weights; "" goes back to the default folder. A folder
+        holding files of its own needs `confirmed` (backend/weights_folder.py has the rules)."""
         if not str(text or "").strip():
             self.update_settings(weights_dir="")
             return self.weights_dir()
-        folder = self.check_weights_folder(text)
+        folder = check_weights_folder(str(text), confirmed=confirmed)
         self.update_settings(weights_dir=str(folder))
         return folder
 
     def check_weights_folder(self, text: object) -> Path:
-        """A weights folder as typed, if it can be one: a full path, without '..', that exists."""
-        folder = Path(str(text or "").strip()).expanduser()
-        # '..' is refused rather than resolved: a folder is named plainly, never by climbing out of another.
-        if not folder.is_absolute() or ".." in folder.parts:
-            raise BadRequest(f"Give the full path of the folder, without '..' (for example {self.paths.weights_dir}).")
-        if not folder.is_dir():
-            raise BadRequest(f"The folder {folder} does not exist.",
-                             "Create it first, or choose one that has the weights.")
-        return folder
+        """A weights folder as typed, to read from: a local full path, without '..', that exists."""
+        return check_weights_folder(str(text or ""), confirmed=True)
 
     def start_download(self, weight_set: object = None, token: str | None = None) -> None:
         """Start (or resume) downloading a weight set into the weights folder on a background thread;

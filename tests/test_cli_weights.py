@@ -58,7 +58,7 @@ def test_download_then_verify_into_a_chosen_folder(paths: Paths, hub: FakeHub, t
 
 def test_download_resumes_what_is_missing(paths: Paths, hub: FakeHub, tmp_path: Path) -> None:
     studio = cli_studio(paths, hub)
-    studio.use_weights_folder(tmp_path)
+    studio.use_weights_folder(tmp_path, confirmed=True)  # tmp_path also holds the data folder
     assert weights(studio, "download")[0] == 0
     (tmp_path / T5).unlink()
     (tmp_path / (T5 + PARTIAL_SUFFIX)).write_bytes(hub.files[T5][:5_000])
@@ -72,7 +72,7 @@ def test_download_resumes_what_is_missing(paths: Paths, hub: FakeHub, tmp_path: 
 
 def test_verify_names_a_damaged_file_and_exits_1(paths: Paths, hub: FakeHub, tmp_path: Path) -> None:
     studio = cli_studio(paths, hub)
-    studio.use_weights_folder(tmp_path)
+    studio.use_weights_folder(tmp_path, confirmed=True)  # tmp_path also holds the data folder
     assert weights(studio, "download", "--set", "int8")[0] == 0
     vae = tmp_path / "distill_int8/Wan2.1_VAE.pth"
     data = bytearray(vae.read_bytes())
@@ -101,7 +101,7 @@ def test_download_refuses_a_folder_the_models_tab_refuses(paths: Paths, hub: Fak
 def test_download_failure_is_one_line_and_exit_1(paths: Paths, hub: FakeHub, tmp_path: Path) -> None:
     hub.token = "hf_needed"
     studio = cli_studio(paths, hub)
-    studio.use_weights_folder(tmp_path)
+    studio.use_weights_folder(tmp_path, confirmed=True)  # tmp_path also holds the data folder
     code, text = weights(studio, "download")
     assert code == 1
     assert text.splitlines()[-1] == ("error: The Hugging Face Hub refused access to "

@@ -84,9 +84,14 @@ def test_second_run_downloads_nothing_and_a_copied_folder_is_verified_not_refetc
 
     (root / MANIFEST_FILE).unlink()  # as if the folder had been copied from elsewhere
     block = root / "distill_fp8" / "block_9.safetensors"
-    block.write_bytes(bytes(b ^ 0xFF for b in block.read_bytes()))
-    copied = run(downloader(hub), root)
-    assert copied.state == "done", copied.message
+    damaged = bytes(b ^ 0xFF for b in block.read_bytes())
+    block.write_bytes(damaged)
+    copied = run(downloader(hub), root)  # a file it did not write is never replaced, even a damaged one
+    assert copied.state == "failed" and "block_9.safetensors" in copied.message and "not written by" in copied.message
+    assert block.read_bytes() == damaged and hub.file_requests() == []
+    block.unlink()  # moved away by the owner: now the download fills the gap
+    refetched = run(downloader(hub), root)
+    assert refetched.state == "done", refetched.message
     assert [s.path.split("/")[-1] for s in hub.file_requests()] == ["block_9.safetensors"]
     assert_same_bytes(hub, root, ["distill_fp8/block_9.safetensors"])
 

@@ -12,11 +12,21 @@ import gradio as gr
 import httpx
 import pytest
 
+from backend.owner_key import new_owner_key
 from backend.settings import Paths
 from tests.conftest import SMALL
 from tests.support.cpu_engine import CpuTestEngine
 from tests.support.ui_app import RunningApp, free_port, running_app
-from ui.server import LaunchOptions, build_app, launch_kwargs, plan_access, record_launch
+from ui.login_gate import GatePolicy
+from ui.server import (
+    LaunchOptions,
+    build_app,
+    clip_fetch_rule,
+    drop_cross_site_headers,
+    launch_kwargs,
+    plan_access,
+    record_launch,
+)
 
 SHARING = ("listen", "share")
 PUBLIC = {
@@ -84,10 +94,12 @@ def shared_app(paths: Paths, mode: str, monkeypatch: pytest.MonkeyPatch) -> Iter
     options = LaunchOptions(share=True, port=free_port(), no_browser=True)
     access = plan_access(options)
     demo, ctx = build_app(studio, access, share=True)
+    policy = GatePolicy(owner_key=new_owner_key(paths), may_fetch=clip_fetch_rule(studio))
     try:
-        demo.launch(prevent_thread_lock=True, **launch_kwargs(options, access, paths.clips_dir))
+        demo.launch(prevent_thread_lock=True, **launch_kwargs(options, access, paths.clips_dir, policy))
+        drop_cross_site_headers(demo)
         assert record_launch(ctx, demo).share_url is None  # the tunnel really was tried, and failed
-        yield RunningApp(studio, engine, demo, ctx, access, f"http://127.0.0.1:{demo.server_port}/")
+        yield RunningApp(studio, engine, demo, ctx, access, f"http://127.0.0.1:{demo.server_port}/", policy)
     finally:
         demo.close(verbose=False)
         studio.stop()
@@ -117,7 +129,10 @@ def test_no_route_answers_without_login(paths: Paths, mode: str, monkeypatch: py
         with httpx.Client() as browser:  # logged in, the same routes answer: the refusals above were the login
             assert browser.post(f"{app.url}login", data={"username": user, "password": password}).status_code == 200
             assert browser.get(f"{app.url}config").status_code == 200
-            assert browser.get(url_for(app, "/gradio_api/file={path_or_url:path}", clip)).status_code == 200
+            file_url = url_for(app, "/gradio_api/file={path_or_url:path}", clip)
+            assert browser.get(file_url).status_code == 403  # a guest; the owner made this clip
+            app.studio.update_settings(guests_see_all_clips=True)
+            assert browser.get(file_url).status_code == 200
             with browser.stream("GET", f"{app.url}gradio_api/heartbeat/abc", timeout=10) as beat:
                 assert beat.status_code == 200
         assert "Nothing is running" in app.client().predict(api_name="/progress")[0]

@@ -31,6 +31,8 @@ UI_MAY_IMPORT: dict[str, frozenset[str]] = {
     "backend.doctor": frozenset({"DoctorReport"}),
     "backend.background": frozenset({"RunState"}),
     "backend.i18n": frozenset({"data_size", "mib", "seconds"}),
+    "backend.access": frozenset({"Viewer", "Role", "OWNER", "OWN_ONLY", "GuestPermissions", "NotAllowed"}),
+    "backend.owner_key": frozenset({"OWNER_PARAM", "owner_url", "is_owner_key"}),  # the owner link's text
 }
 """The Studio, and typed values (frozen records, Literal types, constants) that cross into the page."""
 

@@ -31,22 +31,25 @@ def test_models_area_checks_chooses_and_downloads(paths: Paths, tmp_path: Path, 
         with running_app(paths, gpu=FakeGpu()) as app:  # capability 8.9: the FP8 set by default
             client = app.client()
             missing = tmp_path / "nowhere"
-            message, folder, status = client.predict(str(missing), "fp8", api_name="/use_weights_folder")
+            message, folder, status = client.predict(str(missing), "fp8", False, api_name="/use_weights_folder")
             assert "does not exist" in message and app.studio.settings.weights_dir == ""
-            message, _, _ = client.predict("relative/path", "fp8", api_name="/use_weights_folder")
+            message, _, _ = client.predict("relative/path", "fp8", False, api_name="/use_weights_folder")
             assert "full path" in message
 
             ready = tmp_path / "ready"
-            write_set(ready, hub.files, "int8")
-            message, folder, status = client.predict(str(ready), "int8", api_name="/use_weights_folder")
+            write_set(ready, hub.files, "int8")  # copied there by hand: no manifest of ours
+            message, folder, status = client.predict(str(ready), "int8", False, api_name="/use_weights_folder")
+            assert "not made by Wan Studio" in message and "tick the confirmation" in message
+            assert app.studio.settings.weights_dir == ""
+            message, folder, status = client.predict(str(ready), "int8", True, api_name="/use_weights_folder")
             assert folder == str(ready) and app.studio.settings.weights_dir == str(ready)
             assert status.startswith("✅") and "INT8" in status
-            message, folder, status = client.predict(str(ready), "fp8", api_name="/use_weights_folder")
+            message, folder, status = client.predict(str(ready), "fp8", True, api_name="/use_weights_folder")
             assert status.startswith("⚠️") and "missing" in status
 
             target = tmp_path / "download"
             target.mkdir()
-            client.predict(str(target), "fp8", api_name="/use_weights_folder")
+            client.predict(str(target), "fp8", False, api_name="/use_weights_folder")
             assert "Download started" in client.predict("fp8", "", api_name="/download_weights")
             assert "already running" in client.predict("fp8", "", api_name="/download_weights")
 

@@ -157,9 +157,9 @@ def test_form_and_gallery_survive_a_restart(paths: Paths) -> None:
         app.studio.queue.wait_for(job.id, ("done", "failed"), 60)
         clip_id = app.studio.clips()[0].id
     with running_app(paths) as app:
-        prompt, size, frames, seed, lock, preset, low_ram = app.client().predict(api_name="/restore_form")
-        assert (prompt, size["value"], frames, seed, lock, preset, low_ram) == (
-            "remember me", "1280x720", 9, 77, True, "16gb", "auto")
+        prompt, size, frames, seed, lock, preset, low_ram, *guests = app.client().predict(api_name="/restore_form")
+        assert (prompt, size["value"], frames, seed, lock, preset, low_ram, guests) == (
+            "remember me", "1280x720", 9, 77, True, "16gb", "auto", [False, False])
         table, _ = app.client().predict(None, api_name="/gallery_view")
         assert table["value"]["data"][0][-1] == clip_id
 

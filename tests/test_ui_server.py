@@ -51,11 +51,16 @@ def test_listen_and_share_always_get_a_login(options: LaunchOptions, tmp_path: P
 
 
 def test_given_auth_is_used_and_checked(tmp_path: Path) -> None:
-    access = plan_access(LaunchOptions(share=True, auth="ann:pa:ss"))
-    assert access.credentials == ("ann", "pa:ss") and not access.generated
-    for bad in ("annpass", ":pass", "ann:"):
+    access = plan_access(LaunchOptions(share=True, auth="ann:pa:ss-long"))
+    assert access.credentials == ("ann", "pa:ss-long") and not access.generated
+    for bad in ("annpass", ":password", "ann:"):
         with pytest.raises(BadRequest, match="user:password"):
             plan_access(LaunchOptions(listen=True, auth=bad))
+    for short in ("ann:p", "ann:1234567", "ann:pa:ss"):
+        with pytest.raises(BadRequest, match="at least 8 characters"):
+            plan_access(LaunchOptions(listen=True, auth=short))
+    with pytest.raises(BadRequest, match="reserved"):
+        plan_access(LaunchOptions(share=True, auth="owner (this computer):long enough"))
 
 
 def test_launch_kwargs_serve_only_the_clips_folder(tmp_path: Path) -> None:
@@ -65,7 +70,8 @@ def test_launch_kwargs_serve_only_the_clips_folder(tmp_path: Path) -> None:
     assert kwargs["allowed_paths"] == [str(clips.resolve())]
     assert kwargs["server_port"] == 8123 and kwargs["inbrowser"] is False and kwargs["auth"] is None
     assert kwargs["max_file_size"] and kwargs["ssr_mode"] is False and kwargs["show_error"] is False
-    assert launch_kwargs(LaunchOptions(), plan_access(LaunchOptions()), clips)["inbrowser"] is True
+    # serve() opens the browser itself, on the owner link (tests/test_roles.py), never Gradio on the bare URL
+    assert launch_kwargs(LaunchOptions(), plan_access(LaunchOptions()), clips)["inbrowser"] is False
     with pytest.raises(BadRequest):  # a hand-made Access without a login cannot be shared
         launch_kwargs(LaunchOptions(share=True), plan_access(LaunchOptions()), clips)
 
@@ -88,8 +94,9 @@ def test_listen_refuses_requests_without_login(paths: Paths) -> None:
         assert wrong.status_code == 400
         with httpx.Client() as browser:
             assert browser.post(f"{app.url}login", data={"username": user, "password": password}).status_code == 200
-            assert browser.get(app.file_url(clip)).status_code == 200
+            assert browser.get(app.file_url(clip)).status_code == 403  # a guest: the owner's clip is not theirs
             assert "wan-generate" in browser.get(app.url).text
+        assert httpx.get(app.file_url(clip), cookies=app.owner_cookies()).status_code == 200
         assert "Nothing is running" in app.client().predict(api_name="/progress")[0]
 
 

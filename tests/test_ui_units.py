@@ -189,11 +189,12 @@ def test_form_memory_saves_and_restores(studio: Studio) -> None:
     settings.remember(studio, "seed", None)
     settings.remember(studio, "low_ram", "sometimes")
     assert (studio.settings.width, studio.settings.seed, studio.settings.low_ram) == (480, 99, "on")
-    prompt, size, frames, seed, lock, chosen, low_ram = settings.restored(studio)
+    prompt, size, frames, seed, lock, chosen, low_ram, see_prompts, see_clips = settings.restored(studio)
+    assert (see_prompts, see_clips) == (False, False)
     assert (prompt, size["value"], frames, seed, lock, chosen, low_ram) == ("kept", "480x832", 49, 99, True,
                                                                             "16gb", "on")
     studio.update_settings(preset="gone", seed=-1)
-    _, _, _, seed, _, chosen, _ = settings.restored(studio)
+    _, _, _, seed, _, chosen, *_ = settings.restored(studio)
     assert chosen == "auto" and 0 <= seed < 2**32
 
 

@@ -11,7 +11,9 @@ from typing import Any, Literal, TypeVar, cast
 
 import gradio as gr
 
+from backend.access import Viewer
 from backend.studio import Studio
+from ui.roles import require_viewer
 
 WidgetName = Literal[
     "prompt",
@@ -60,6 +62,7 @@ class UiContext:
         self._server_lock = threading.Lock()
         self._widgets: dict[WidgetName, gr.components.Component] = {}
         self._areas: dict[type, Any] = {}
+        self._owner_only: list[gr.components.Component] = []
         self.demo: gr.Blocks | None = None
 
     # ---- shared widgets ----------------------------------------------------------------------------
@@ -88,6 +91,18 @@ class UiContext:
 
     def area(self, kind: type[T]) -> T:
         return cast(T, self._areas[kind])
+
+    # ---- roles ---------------------------------------------------------------------------------------
+    def owner_only(self, *widgets: Any) -> None:
+        """Parts of the page a guest never sees (hidden at load; their events refuse guests anyway)."""
+        self._owner_only.extend(widgets)
+
+    def owner_widgets(self) -> list[gr.components.Component]:
+        return list(self._owner_only)
+
+    def viewer(self, request: gr.Request | None) -> Viewer:
+        """Who sent this event: the owner or one guest session (ui/roles.py decides)."""
+        return require_viewer(request, self.blocks().app)
 
     # ---- server facts --------------------------------------------------------------------------------
     @property

@@ -25,6 +25,7 @@ from ui.areas import (
     video,
 )
 from ui.context import UiContext
+from ui.roles import role_view
 
 FAST_TICK_S = 1.0
 """Progress, queue and VRAM gauge: about once a second, like nvidia-smi -l 1."""
@@ -61,13 +62,17 @@ def build(ctx: UiContext) -> gr.Blocks:
                         gauge.render(ctx)
                         queue.render(ctx)
                 gallery.render(ctx)
-            with gr.Tab("Models", id="models"):
+            with gr.Tab("Models", id="models") as models_tab:
                 models.render(ctx)
-            with gr.Tab("System", id="system"):
+            with gr.Tab("System", id="system") as system_tab:
                 system.render(ctx)
                 gr.Markdown("### Settings")
                 settings.render(ctx)
                 preview.render_setting(ctx)
+        ctx.owner_only(models_tab, system_tab)
         for listen in LISTENERS:
             listen(ctx)
+        hidden = ctx.owner_widgets()
+        demo.load(role_view(hidden, lambda: demo.app), outputs=hidden, show_progress="hidden", api_name="role_view",
+                  api_visibility="private")
     return demo

@@ -1,6 +1,7 @@
 """Launching the page: who may reach it, what it serves, and where the console says it is.
 
-Localhost by default; --listen and --share only behind a login; only the clips folder is served.
+Localhost by default; --listen and --share only behind a login, which makes the person a guest; the owner
+comes in through the owner link the launcher opens (backend/owner_key.py). Only the clips folder is served.
 """
 
 from __future__ import annotations
@@ -9,24 +10,32 @@ import argparse
 import logging
 import secrets
 import sys
+import webbrowser
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 import gradio as gr
+from gradio.route_utils import CustomCORSMiddleware
 from starlette.middleware import Middleware
 
+from backend.access import Viewer
 from backend.errors import BadRequest
+from backend.owner_key import owner_url
 from backend.studio import Studio
 from ui.context import ServerInfo, UiContext
 from ui.layout import build
-from ui.login_gate import LoginGate
+from ui.login_gate import GatePolicy, LoginGate
+from ui.network import lan_addresses
+from ui.roles import OWNER_USER, guard_endpoints
 
 logger = logging.getLogger(__name__)
 
 LOCAL_HOST = "127.0.0.1"
 ALL_INTERFACES = "0.0.0.0"
 GENERATED_USER = "studio"
+MIN_PASSWORD = 8
 MAX_UPLOAD = "1mb"
 """The page takes no uploads; anything sent to the upload route is refused beyond this."""
 CSS_FILE = Path(__file__).with_name("page.css")
@@ -66,7 +75,20 @@ def parse_auth(text: str) -> tuple[str, str]:
     user, sep, password = text.partition(":")
     if not sep or not user.strip() or not password:
         raise BadRequest("--auth must look like user:password, with both parts filled in.")
+    if len(password) < MIN_PASSWORD:
+        raise BadRequest(f"The --auth password is too short: use at least {MIN_PASSWORD} characters "
+                         "(anyone with the link can try passwords).")
+    if user.strip() == OWNER_USER:
+        raise BadRequest(f"The user name {OWNER_USER!r} is reserved; choose another for --auth.")
     return user.strip(), password
+
+
+def generated_password() -> str:
+    """A fresh password; never starting with '-', so it can be typed after a command-line option."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        if not password.startswith("-"):
+            return password
 
 
 def plan_access(options: LaunchOptions) -> Access:
@@ -75,12 +97,33 @@ def plan_access(options: LaunchOptions) -> Access:
     if options.auth:
         return Access(host, parse_auth(options.auth), generated=False)
     if options.listen or options.share:
-        return Access(host, (GENERATED_USER, secrets.token_urlsafe(12)), generated=True)
+        return Access(host, (GENERATED_USER, generated_password()), generated=True)
     return Access(host, None, generated=False)
 
 
-def launch_kwargs(options: LaunchOptions, access: Access, clips_dir: Path) -> dict[str, Any]:
-    """Everything passed to Blocks.launch. Only the clips folder is served; auth goes with any exposure."""
+def clip_fetch_rule(studio: Studio) -> Callable[[Viewer, str], bool]:
+    """Which files a guest may fetch: in the clips folder, or named like a clip (Gradio's cached copies),
+    only the clips they may see; anything else is left to Gradio's own allowed-paths check."""
+    clips_dir = studio.paths.clips_dir.resolve()
+
+    def may_fetch(viewer: Viewer, path: str) -> bool:
+        file = Path(path)
+        stem = file.name.split(".", 1)[0] if not file.name.startswith(".") else file.name
+        try:
+            inside = file.resolve().is_relative_to(clips_dir)
+        except (OSError, ValueError):
+            inside = False
+        if not inside and stem not in {c.id for c in studio.clips()}:
+            return True
+        return stem in {c.id for c in studio.clips_for(viewer)}
+
+    return may_fetch
+
+
+def launch_kwargs(options: LaunchOptions, access: Access, clips_dir: Path,
+                  policy: GatePolicy | None = None) -> dict[str, Any]:
+    """Everything passed to Blocks.launch. Only the clips folder is served; auth goes with any exposure.
+    The browser is opened by `serve` itself, on the owner link."""
     if (options.listen or options.share) and access.credentials is None:
         raise BadRequest("Sharing the page needs a login.")  # plan_access never allows this; keep it enforced
     return {
@@ -89,7 +132,7 @@ def launch_kwargs(options: LaunchOptions, access: Access, clips_dir: Path) -> di
         "share": options.share,
         "auth": access.credentials,
         "auth_message": "Wan Studio: log in with the user and password shown where the app was started.",
-        "inbrowser": not options.no_browser,
+        "inbrowser": False,
         "allowed_paths": [str(clips_dir.resolve())],
         "max_file_size": MAX_UPLOAD,
         "show_error": False,
@@ -101,7 +144,7 @@ def launch_kwargs(options: LaunchOptions, access: Access, clips_dir: Path) -> di
         "footer_links": ["api", "settings"],
         "css_paths": [CSS_FILE],
         # Gradio leaves some of its routes open even with a login; the gate closes them (ui/login_gate.py).
-        "app_kwargs": {"middleware": [Middleware(LoginGate)]},
+        "app_kwargs": {"middleware": [Middleware(LoginGate, policy=policy or GatePolicy())]},
     }
 
 
@@ -113,8 +156,19 @@ def build_app(studio: Studio, access: Access, share: bool = False) -> tuple[gr.B
     ctx = UiContext(studio, ServerInfo(listen=access.remote, share_requested=share, user=user,
                                        generated_password=password))
     demo = build(ctx)
+    guard_endpoints(demo)  # refuses to serve an event without a declared role
     demo.queue(default_concurrency_limit=None)
     return demo, ctx
+
+
+def drop_cross_site_headers(demo: gr.Blocks) -> None:
+    """Gradio echoes any Origin back with credentials allowed once the page is reached by a name other
+    than localhost (the LAN address, the public link): another web site could then read the page with the
+    visitor's login. The page is same-origin only, so that middleware is removed; the stack is rebuilt at
+    the next request."""
+    app = demo.app
+    app.user_middleware = [m for m in app.user_middleware if m.cls is not CustomCORSMiddleware]
+    app.middleware_stack = None
 
 
 def record_launch(ctx: UiContext, demo: gr.Blocks) -> ServerInfo:
@@ -125,12 +179,17 @@ def record_launch(ctx: UiContext, demo: gr.Blocks) -> ServerInfo:
     return info
 
 
-def announce(info: ServerInfo, out: TextIO) -> None:
+def announce(info: ServerInfo, out: TextIO, owner_link: str | None = None) -> None:
     """The console lines a person needs. The one place the app writes to stdout: the generated
-    password must reach the user and must not go into the log file."""
+    password and the owner link must reach the user and must not go into the log file."""
     lines = [f"Wan Studio is running at {info.local_url}"]
+    if owner_link:
+        lines.append(f"Your own link (it opens the page as the owner; keep it to yourself): {owner_link}")
     if info.listen:
-        lines.append(f"It is open to your network on port {info.port}: use this computer's address.")
+        addresses = lan_addresses()
+        lines.append(f"It is open to your network on port {info.port}: "
+                     + (", ".join(f"http://{a}:{info.port}/" for a in addresses) if addresses
+                        else "use this computer's address."))
     if info.share_requested:
         lines.append(f"Public link: {info.share_url}" if info.share_url else
                      "The public link could not be made (offline, or the tunnel program was blocked); "
@@ -155,17 +214,23 @@ def serve(studio: Studio, args: argparse.Namespace) -> int:
     demo: gr.Blocks | None = None
     try:
         demo, ctx = build_app(studio, access, share=options.share)
+        policy = GatePolicy(owner_key=studio.new_owner_key(), may_fetch=clip_fetch_rule(studio))
         try:
-            demo.launch(prevent_thread_lock=True, **launch_kwargs(options, access, studio.paths.clips_dir))
+            demo.launch(prevent_thread_lock=True, **launch_kwargs(options, access, studio.paths.clips_dir, policy))
         except OSError as err:
             logger.error("The page could not start on port %d (%s). Choose another with --port.", options.port, err)
             return 1
+        drop_cross_site_headers(demo)
         info = record_launch(ctx, demo)
         if options.share and not info.share_url:
             logger.warning("The public link could not be made; the page works locally at %s", info.local_url)
-        announce(info, sys.stdout)
+        link = owner_url(f"http://{LOCAL_HOST}:{info.port}", policy.owner_key or "")
+        announce(info, sys.stdout, link if access.credentials else None)
+        if not options.no_browser:
+            webbrowser.open(link)
         demo.block_thread()
     finally:
         if demo is not None:
             demo.close(verbose=False)
+        studio.forget_owner_key()
     return 0

@@ -60,10 +60,12 @@ class Job:
     kind: JobKind = "clip"
     preview: JobPreview | None = None
     """The latest step's preview; kept when the job is cancelled."""
+    guest: str | None = None
+    """The guest session that queued it (backend/access.py); None when the owner did."""
 
     @classmethod
-    def new(cls, request: GenerationRequest, kind: JobKind = "clip") -> Job:
-        return cls(id=uuid.uuid4().hex[:12], request=request, kind=kind)
+    def new(cls, request: GenerationRequest, kind: JobKind = "clip", guest: str | None = None) -> Job:
+        return cls(id=uuid.uuid4().hex[:12], request=request, kind=kind, guest=guest)
 
     def with_(self, **changes: Any) -> Job:
         return replace(self, **changes)
@@ -102,4 +104,5 @@ class Job:
             peak_vram_mib=data.get("peak_vram_mib"),
             kind=kind,
             preview=JobPreview.from_dict(data.get("preview")),
+            guest=data.get("guest") if isinstance(data.get("guest"), str) else None,
         )

@@ -97,8 +97,9 @@ class JobQueue:
             logger.error("Could not save the queue to %s: %s", self._path, err)
 
     # ---- changes ---------------------------------------------------------------------------------
-    def enqueue(self, requests: Iterable[GenerationRequest], kind: JobKind = "clip") -> list[Job]:
-        jobs = [Job.new(r, kind) for r in requests]
+    def enqueue(self, requests: Iterable[GenerationRequest], kind: JobKind = "clip",
+                guest: str | None = None) -> list[Job]:
+        jobs = [Job.new(r, kind, guest) for r in requests]
         with self._cond:
             if self._closed:
                 raise StudioError("The app is shutting down; the job was not added.")

@@ -11,14 +11,26 @@ from pathlib import Path
 from typing import TypeVar
 
 import gradio as gr
+import httpx
 from gradio_client import Client
 
 from backend.gpu import GpuSource
+from backend.owner_key import new_owner_key, owner_url
 from backend.settings import Paths
 from backend.studio import Studio
 from tests.support.cpu_engine import CpuTestEngine
 from ui.context import UiContext
-from ui.server import Access, LaunchOptions, build_app, launch_kwargs, plan_access, record_launch
+from ui.login_gate import GatePolicy
+from ui.server import (
+    Access,
+    LaunchOptions,
+    build_app,
+    clip_fetch_rule,
+    drop_cross_site_headers,
+    launch_kwargs,
+    plan_access,
+    record_launch,
+)
 
 T = TypeVar("T")
 
@@ -37,10 +49,23 @@ class RunningApp:
     ctx: UiContext
     access: Access
     url: str
+    policy: GatePolicy
 
     def client(self) -> Client:
-        """A fresh gradio_client session (a new 'tab'), logged in when the app needs a login."""
+        """A fresh gradio_client session (a new 'tab'), logged in with the password when the app needs a
+        login: a guest then, the owner when the page is for this computer only."""
         return Client(self.url, auth=self.access.credentials, verbose=False, download_files=False)
+
+    def owner_cookies(self) -> httpx.Cookies:
+        """The owner session the owner link gives (as the launcher's browser gets it)."""
+        response = httpx.get(owner_url(self.url, self.policy.owner_key or ""), follow_redirects=False)
+        assert response.status_code == 303, response.text
+        return response.cookies
+
+    def owner_client(self) -> Client:
+        """A gradio_client session with the owner's cookie."""
+        cookie = "; ".join(f"{name}={value}" for name, value in self.owner_cookies().items())
+        return Client(self.url, headers={"Cookie": cookie}, verbose=False, download_files=False)
 
     def file_url(self, path: Path | str) -> str:
         return f"{self.url}gradio_api/file={path}"
@@ -59,13 +84,15 @@ def running_app(paths: Paths, engine: CpuTestEngine | None = None, gpu: GpuSourc
     options = options or LaunchOptions()
     access = plan_access(options)
     demo, ctx = build_app(studio, access, share=False)
-    kwargs = launch_kwargs(options, access, paths.clips_dir)
+    policy = GatePolicy(owner_key=new_owner_key(paths), may_fetch=clip_fetch_rule(studio))
+    kwargs = launch_kwargs(options, access, paths.clips_dir, policy)
     kwargs.update(server_port=free_port(), inbrowser=False, share=False)
     try:
         demo.launch(prevent_thread_lock=True, **kwargs)
+        drop_cross_site_headers(demo)
         record_launch(ctx, demo)
         url = f"http://127.0.0.1:{demo.server_port}/"
-        yield RunningApp(studio, engine, demo, ctx, access, url)
+        yield RunningApp(studio, engine, demo, ctx, access, url, policy)
     finally:
         demo.close(verbose=False)
         if engine.gate is not None:  # a failed test must not leave the worker parked on a closed gate

@@ -32,7 +32,9 @@ class DraftWidgets:
 
 
 def render(ctx: UiContext) -> DraftWidgets:
-    with gr.Accordion("Draft seeds: compare first steps before a full clip", open=False, elem_id="wan-drafts"):
+    with gr.Accordion("Draft seeds: compare first steps before a full clip", open=False,
+                      elem_id="wan-drafts") as box:
+        ctx.owner_only(box)  # drafts are queued for the owner only (ui/roles.py)
         with gr.Row():
             count = gr.Slider(DRAFTS_MIN, DRAFTS_MAX, value=4, step=1, label="Seeds to draft",
                               elem_id="wan-draft-count")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from backend.access import OWN_ONLY, OWNER, GuestPermissions, Viewer
 from backend.jobs.job import ACTIVE, FINISHED, Job
 from backend.studio import Studio
 from ui.choices import parse_size
@@ -37,11 +38,12 @@ def render(ctx: UiContext) -> GenerateWidgets:
     button = gr.Button("Generate", variant="primary", size="lg", interactive=reason is None, elem_id="wan-generate")
     message = gr.Markdown(elem_id="wan-message")
     availability = gr.Markdown(availability_text(ctx.studio), elem_id="wan-availability")
-    progress = gr.HTML(progress_html(ctx.studio.jobs(), ctx.studio.active_job()), elem_id="wan-progress")
+    progress = gr.HTML(progress_html([], None), elem_id="wan-progress")  # filled per viewer at load
     with gr.Row():
         cancel = gr.Button("⏹ Cancel the running job", size="sm", variant="stop", elem_id="wan-cancel-running",
                            interactive=False)
         free = gr.Button("⏏ Free GPU memory", size="sm", elem_id="wan-free-gpu")
+    ctx.owner_only(free)
     return ctx.keep(GenerateWidgets(button, message, availability, progress, cancel, free))
 
 
@@ -63,15 +65,17 @@ def availability_text(studio: Studio) -> str:
     return f"{line} {esc(state.detail)}" if state.detail else line
 
 
-def progress_html(jobs: list[Job], job: Job | None, now: float | None = None) -> str:
-    """Stage, percentage, elapsed and ETA of the active job; else the last outcome and what waits."""
+def progress_html(jobs: list[Job], job: Job | None, now: float | None = None, viewer: Viewer = OWNER,
+                  allowed: GuestPermissions = OWN_ONLY) -> str:
+    """Stage, percentage, elapsed and ETA of the active job; else the last outcome and what waits.
+    Someone else's prompt and error are shown to a guest only if the owner allows it."""
     now = now or time.time()
     waiting = sum(1 for j in jobs if j.status == "queued")
     behind = f"{waiting} more waiting." if waiting else "Nothing else waiting."
     if job is None:
         finished = sorted((j for j in jobs if j.status in FINISHED), key=lambda j: j.finished_at or 0)
         last = finished[-1] if finished else None
-        if last is not None and last.status == "failed":
+        if last is not None and last.status == "failed" and viewer.sees_prompt(last, allowed):
             head = f'<div class="wan-fail">The last job failed: {esc(last.error or "no reason recorded")}</div>'
         elif last is not None and last.status == "done":
             took = seconds((last.finished_at or now) - (last.started_at or now))
@@ -88,19 +92,20 @@ def progress_html(jobs: list[Job], job: Job | None, now: float | None = None) ->
         eta = max(0.0, eta - max(0.0, now - p.updated_at))
     r = job.request
     left = f"about {seconds(eta)} left" if eta is not None else "time left: measuring…"
+    what = f"“{esc(shorten(r.prompt, 90))}” · " if viewer.sees_prompt(job, allowed) else "Someone else's job · "
     return (
         f'<div class="wan-progress" data-job="{attr(job.id)}">'
         f'<div class="wan-stage">{esc(p.describe())} · {pct:.0f}%</div>'
         f'<div class="wan-bar"><div style="width:{pct:.1f}%"></div></div>'
         f"<div>Elapsed {seconds(elapsed)} · {left}</div>"
-        f'<div class="wan-dim">“{esc(shorten(r.prompt, 90))}” · {r.width}×{r.height}, {r.frames} frames, '
+        f'<div class="wan-dim">{what}{r.width}×{r.height}, {r.frames} frames, '
         f"seed {r.seed}, preset {esc(job.preset_used or r.preset)}</div>"
         f"<div>{behind}</div></div>"
     )
 
 
 def generate(studio: Studio, prompt: object, size: object, frames: object, seed: object, seed_lock: object,
-             count: object, preset: object, loras: object = ()) -> tuple[str, object]:
+             count: object, preset: object, loras: object = (), viewer: Viewer = OWNER) -> tuple[str, object]:
     """Queue the form as jobs and return (message, seed to show). Nothing is queued on a bad value.
 
     The values arrive raw, as the page or an API caller sent them: the Studio checks every one."""
@@ -111,35 +116,43 @@ def generate(studio: Studio, prompt: object, size: object, frames: object, seed:
         width, height = parse_size(size)
         chosen_seed = seed if seed_lock else None
         jobs = studio.submit(prompt, width, height, frames, chosen_seed, preset or "auto",
-                             count=1 if count is None else count, loras=loras or ())
+                             count=1 if count is None else count, loras=loras or (), viewer=viewer)
     except Exception as err:
         return problem(err, "adding the job"), gr.skip()
     first = jobs[0].request
-    try:
-        studio.update_settings(prompt=first.prompt, width=width, height=height, frames=first.frames,
-                               seed=first.seed, seed_locked=bool(seed_lock), preset=first.preset)
-    except Exception:
-        logger.exception("Could not remember the form")
+    if viewer.is_owner:  # the owner's form is remembered; a guest's never replaces it
+        remember_form(studio, jobs[0], width, height, bool(seed_lock))
     seeds = ", ".join(str(j.request.seed) for j in jobs[:4]) + (", …" if len(jobs) > 4 else "")
     what = "1 clip" if len(jobs) == 1 else f"{len(jobs)} clips"
     text = f"Queued {what} (seed {seeds}). Jobs keep running if you close this tab."
     return done(text), first.seed
 
 
-def status(studio: Studio) -> tuple[str, str, dict, dict]:
-    """(progress, availability, Generate button, Cancel button) as the Studio stands now."""
+def remember_form(studio: Studio, job: Job, width: int, height: int, seed_lock: bool) -> None:
+    first = job.request
+    try:
+        studio.update_settings(prompt=first.prompt, width=width, height=height, frames=first.frames,
+                               seed=first.seed, seed_locked=seed_lock, preset=first.preset)
+    except Exception:
+        logger.exception("Could not remember the form")
+
+
+def status(studio: Studio, viewer: Viewer = OWNER) -> tuple[str, str, dict, dict]:
+    """(progress, availability, Generate button, Cancel button) as the Studio stands now, for this viewer."""
     jobs, job = studio.jobs(), studio.active_job()
     available = studio.unavailable_reason() is None
-    return (progress_html(jobs, job), availability_text(studio), gr.update(interactive=available),
-            gr.update(interactive=job is not None))
+    return (progress_html(jobs, job, viewer=viewer, allowed=studio.guest_permissions), availability_text(studio),
+            gr.update(interactive=available), gr.update(interactive=job is not None and viewer.owns(job)))
 
 
-def cancel_running(studio: Studio) -> str:
+def cancel_running(studio: Studio, viewer: Viewer = OWNER) -> str:
     job = studio.active_job()
     if job is None or job.status not in ACTIVE:
         return "ℹ️ Nothing is running."
+    if not viewer.owns(job):
+        return note("The running job is someone else's; you can cancel only your own.")
     try:
-        studio.cancel(job.id)
+        studio.cancel(job.id, viewer)
     except Exception as err:
         return problem(err, "cancelling the job")
     return done("Cancelling: the job stops at its next step.")
@@ -158,8 +171,14 @@ def listen(ctx: UiContext) -> None:
     studio = ctx.studio
 
     def on_generate(prompt: object, size: object, frames: object, seed: object, seed_lock: object, count: object,
-                    preset: object, loras: object = ()) -> tuple[str, object]:
-        return generate(studio, prompt, size, frames, seed, seed_lock, count, preset, loras)
+                    preset: object, loras: object = (), request: gr.Request | None = None) -> tuple[str, object]:
+        return generate(studio, prompt, size, frames, seed, seed_lock, count, preset, loras, ctx.viewer(request))
+
+    def on_status(request: gr.Request) -> tuple[str, str, dict, dict]:
+        return status(studio, ctx.viewer(request))
+
+    def on_cancel(request: gr.Request) -> str:
+        return cancel_running(studio, ctx.viewer(request))
 
     # preprocess=False: the Studio validates the raw form values with messages that name the bad one;
     # Gradio's own slider/number preprocessing crashes on a non-number sent through the API.
@@ -167,9 +186,10 @@ def listen(ctx: UiContext) -> None:
     w.button.click(on_generate, inputs=[*ctx.form(), ctx.widget("loras")], outputs=[w.message, ctx.widget("seed")],
                    api_name="generate",
                    preprocess=False)
-    w.cancel.click(lambda: cancel_running(studio), outputs=[w.message], api_name="cancel_running")
+    w.cancel.click(on_cancel, outputs=[w.message], api_name="cancel_running")
     w.free.click(lambda: free_gpu(studio), outputs=[w.message], api_name="free_gpu")
     outputs = [w.progress, w.availability, w.button, w.cancel]
-    ctx.widget("fast_timer").tick(lambda: status(studio), outputs=outputs, show_progress="hidden", api_name="progress",
+    ctx.widget("fast_timer").tick(on_status, outputs=outputs, show_progress="hidden", api_name="progress",
                                   concurrency_limit=None)
-    ctx.blocks().load(lambda: status(studio), outputs=outputs, show_progress="hidden", api_visibility="private")
+    ctx.blocks().load(on_status, outputs=outputs, show_progress="hidden", api_name="progress_on_load",
+                      api_visibility="private")

@@ -42,7 +42,8 @@ def render(ctx: UiContext) -> LoraWidgets:
     choices = name_choices(ctx.studio)
     names: list[gr.Dropdown] = []
     strengths: list[gr.Slider] = []
-    with gr.Accordion("LoRA add-ons (styles, motion)", open=False, elem_id="wan-lora"):
+    with gr.Accordion("LoRA add-ons (styles, motion)", open=False, elem_id="wan-lora") as box:
+        ctx.owner_only(box)  # the owner's files and folders: not for guests (ui/roles.py)
         with gr.Row():
             for i in range(1, MAX_LORAS + 1):
                 with gr.Column(min_width=160):

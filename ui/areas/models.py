@@ -25,6 +25,7 @@ FILES_SHOWN = 6
 @dataclass(frozen=True)
 class ModelsArea:
     folder: gr.Textbox
+    confirm: gr.Checkbox
     use_folder: gr.Button
     default_folder: gr.Button
     weight_set: gr.Radio
@@ -40,14 +41,17 @@ class ModelsArea:
 def render(ctx: UiContext) -> ModelsArea:
     studio = ctx.studio
     chosen = studio.card_weight_set()
-    folder = gr.Textbox(str(studio.weights_dir()), label="Weights folder", elem_id="wan-weights-dir",
+    # Folder and status are filled at load, for the owner only: they name folders on this computer.
+    folder = gr.Textbox("", label="Weights folder", elem_id="wan-weights-dir",
                         info="A folder that already has the weights, or where to download them.")
+    confirm = gr.Checkbox(False, label="Use it even though it holds other files (nothing there is ever replaced)",
+                          elem_id="wan-weights-confirm")
     with gr.Row():
         use_folder = gr.Button("Use this folder", size="sm", elem_id="wan-weights-use")
         default_folder = gr.Button("Back to the default folder", size="sm", elem_id="wan-weights-default")
     weight_set = gr.Radio([(SET_LABELS[s], s) for s in WEIGHT_SETS], value=chosen, label="Weight set",
                           info="Picked from your card: FP8 needs an RTX 40 or 50 (sm_89+).", elem_id="wan-weight-set")
-    status = gr.Markdown(status_text(studio, chosen), elem_id="wan-weights-status")
+    status = gr.Markdown("", elem_id="wan-weights-status")
     token = gr.Textbox(label="Hugging Face token (optional, not saved)", type="password", elem_id="wan-hf-token")
     with gr.Row():
         download = gr.Button("⬇ Download / resume", variant="primary", elem_id="wan-download")
@@ -56,7 +60,7 @@ def render(ctx: UiContext) -> ModelsArea:
     message = gr.Markdown(elem_id="wan-models-message")
     # What this tab last drew of the download (a change-detection key; progress comes from the downloader).
     seen = gr.State("")
-    return ctx.keep(ModelsArea(folder, use_folder, default_folder, weight_set, status, token, download, cancel,
+    return ctx.keep(ModelsArea(folder, confirm, use_folder, default_folder, weight_set, status, token, download, cancel,
                                progress, message, seen))
 
 
@@ -96,12 +100,14 @@ def _share(done_bytes: int, total: int | None) -> float:
     return 100 * done_bytes / total if total else 0.0
 
 
-def choose_folder(studio: Studio, text: str | None, weight_set: str | None) -> tuple[str, str, str]:
-    """Remember the folder the Studio accepted and report what it holds. (message, folder, status)."""
+def choose_folder(studio: Studio, text: str | None, weight_set: str | None,
+                  confirmed: bool = False) -> tuple[str, str, str]:
+    """Remember the folder the Studio accepted and report what it holds. (message, folder, status).
+    A folder with files of its own is taken only with `confirmed` (backend/weights_folder.py)."""
     if not (text or "").strip():
         return note("Type the path of a folder."), str(studio.weights_dir()), status_text(studio, weight_set)
     try:
-        folder = studio.use_weights_folder(text)
+        folder = studio.use_weights_folder(text, confirmed=bool(confirmed))
     except StudioError as err:
         return note(err.user_text()), str(text).strip(), status_text(studio, weight_set)
     return done(f"Using {folder}."), str(folder), status_text(studio, weight_set)
@@ -111,9 +117,9 @@ def listen(ctx: UiContext) -> None:
     area = ctx.area(ModelsArea)
     studio = ctx.studio
 
-    def on_folder(text: str | None, weight_set: str | None) -> tuple[str, str, str]:
+    def on_folder(text: str | None, weight_set: str | None, confirmed: bool | None) -> tuple[str, str, str]:
         try:
-            return choose_folder(studio, text, weight_set)
+            return choose_folder(studio, text, weight_set, bool(confirmed))
         except Exception as err:
             return problem(err, "choosing the folder"), str(studio.weights_dir()), status_text(studio, weight_set)
 
@@ -140,19 +146,21 @@ def listen(ctx: UiContext) -> None:
         status = status_text(studio, weight_set) if p.state not in ACTIVE_STATES else gr.skip()
         return progress_html(p), status, key
 
-    area.use_folder.click(on_folder, inputs=[area.folder, area.weight_set],
-                          outputs=[area.message, area.folder, area.status], api_name="use_weights_folder")
-    area.folder.submit(on_folder, inputs=[area.folder, area.weight_set],
-                       outputs=[area.message, area.folder, area.status], api_visibility="private")
+    folder_inputs = [area.folder, area.weight_set, area.confirm]
+    area.use_folder.click(on_folder, inputs=folder_inputs, outputs=[area.message, area.folder, area.status],
+                          api_name="use_weights_folder")
+    area.folder.submit(on_folder, inputs=folder_inputs, outputs=[area.message, area.folder, area.status],
+                       api_name="weights_folder_submit", api_visibility="private")
     area.default_folder.click(on_default, inputs=[area.weight_set], outputs=[area.message, area.folder, area.status],
-                              api_visibility="private")
+                              api_name="default_weights_folder", api_visibility="private")
     area.weight_set.change(lambda s: status_text(studio, s), inputs=[area.weight_set], outputs=[area.status],
-                           show_progress="hidden", api_visibility="private")
+                           show_progress="hidden", api_name="weight_set_status", api_visibility="private")
     area.download.click(on_download, inputs=[area.weight_set, area.token], outputs=[area.message],
                         api_name="download_weights")
     area.cancel.click(on_cancel, outputs=[area.message], api_name="cancel_download")
     outputs = [area.progress, area.status, area.seen]
     ctx.widget("fast_timer").tick(on_refresh, inputs=[area.weight_set, area.seen], outputs=outputs,
                                   show_progress="hidden", api_name="download_view", concurrency_limit=None)
-    ctx.blocks().load(lambda: str(studio.weights_dir()), outputs=[area.folder], show_progress="hidden",
+    ctx.blocks().load(lambda s: (str(studio.weights_dir()), status_text(studio, s)), inputs=[area.weight_set],
+                      outputs=[area.folder, area.status], show_progress="hidden", api_name="weights_on_load",
                       api_visibility="private")

@@ -22,7 +22,7 @@ class NoticeWidgets:
 
 def render(ctx: UiContext) -> NoticeWidgets:
     with gr.Row(elem_id="wan-notices-row"):
-        banner = gr.HTML(notices_html(ctx.studio.notes, ctx.server), elem_id="wan-notices")
+        banner = gr.HTML("", elem_id="wan-notices")  # filled per viewer at load
         dismiss = gr.Button("Dismiss", size="sm", scale=0, min_width=90, elem_id="wan-dismiss")
     return ctx.keep(NoticeWidgets(banner, dismiss))
 
@@ -54,10 +54,12 @@ def notices_html(notes: list[str], server: ServerInfo) -> str:
 def listen(ctx: UiContext) -> None:
     w = ctx.area(NoticeWidgets)
 
-    def current() -> tuple[str, dict]:
-        html = notices_html(ctx.studio.notes, ctx.server)
+    def current(request: gr.Request) -> tuple[str, dict]:
+        # Start-up notes are about the owner's files; a guest needs only how the page is shared.
+        notes = ctx.studio.notes if ctx.viewer(request).is_owner else []
+        html = notices_html(notes, ctx.server)
         return html, gr.update(visible=bool(html))
 
     ctx.blocks().load(current, outputs=[w.banner, w.dismiss], show_progress="hidden", api_name="notices")
     w.dismiss.click(lambda: ("", gr.update(visible=False)), outputs=[w.banner, w.dismiss], show_progress="hidden",
-                    api_visibility="private")
+                    api_name="dismiss_notices", api_visibility="private")

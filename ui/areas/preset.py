@@ -65,8 +65,7 @@ def listen(ctx: UiContext) -> None:
         except Exception as err:  # a preview must never break the form
             return f'<div class="wan-note">⚠️ {esc(problem_text(err, "predicting the fit"))}</div>'
 
-    for trigger in (w.preset.change, size.change, frames.change, loras.change):
-        trigger(refresh, inputs=[w.preset, size, frames, loras], outputs=[w.summary], show_progress="hidden",
-                api_visibility="private")
+    gr.on([w.preset.change, size.change, frames.change, loras.change], refresh, inputs=[w.preset, size, frames, loras],
+          outputs=[w.summary], show_progress="hidden", api_name="preset_fit", api_visibility="private")
     ctx.blocks().load(refresh, inputs=[w.preset, size, frames], outputs=[w.summary], show_progress="hidden",
                       api_name="preset_summary")

@@ -121,4 +121,4 @@ def listen(ctx: UiContext) -> None:
 
     setting.enabled.change(save, inputs=[setting.enabled], show_progress="hidden", api_name="previews_setting")
     ctx.blocks().load(lambda: studio.settings.previews, outputs=[setting.enabled], show_progress="hidden",
-                      api_visibility="private")
+                      api_name="previews_on_load", api_visibility="private")

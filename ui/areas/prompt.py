@@ -50,4 +50,4 @@ def listen(ctx: UiContext) -> None:
     w = ctx.area(PromptWidgets)
     # blur, not change: a server round trip per keystroke buys nothing for a length hint.
     w.prompt.blur(warning_for, inputs=[w.prompt], outputs=[w.warning], show_progress="hidden",
-                  api_visibility="private")
+                  api_name="prompt_warning", api_visibility="private")

@@ -1,6 +1,7 @@
-"""The settings area: the low-RAM choice, and the form as it was last left.
+"""The settings area: the low-RAM choice, what guests may see, and the form as it was last left.
 
-The form is restored in every new tab from the Studio and saved as it changes.
+The form is restored in every new tab from the Studio and saved as it changes (the owner's only: these
+events refuse guests, see ui/roles.py).
 """
 
 from __future__ import annotations
@@ -23,23 +24,32 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class SettingsWidgets:
     low_ram: gr.Radio
+    guests_see_prompts: gr.Checkbox
+    guests_see_all_clips: gr.Checkbox
 
 
 def render(ctx: UiContext) -> SettingsWidgets:
     low_ram = gr.Radio(choices=LOW_RAM_CHOICES, value=ctx.studio.settings.low_ram, label="Low-RAM mode",
                        info="Reading the model from disk as it runs needs far less system RAM but is slower.",
                        elem_id="wan-low-ram")
-    return ctx.keep(SettingsWidgets(low_ram))
+    see_prompts = gr.Checkbox(ctx.studio.settings.guests_see_prompts, label="Guests see other people's prompts",
+                              info="People logged in with the shared password see their own jobs' prompts; "
+                                   "with this on, also everyone else's (in the queue and the progress line).",
+                              elem_id="wan-guests-see-prompts")
+    see_clips = gr.Checkbox(ctx.studio.settings.guests_see_all_clips, label="Guests see every clip",
+                            info="Off: a guest sees and downloads only the clips they made.",
+                            elem_id="wan-guests-see-clips")
+    return ctx.keep(SettingsWidgets(low_ram, see_prompts, see_clips))
 
 
 def restored(studio: Studio) -> tuple[object, ...]:
-    """The form as last left: prompt, size, frames, seed, lock, preset, low-RAM choice."""
+    """The form as last left: prompt, size, frames, seed, lock, preset, low-RAM choice, the two guest choices."""
     s = studio.settings
     size = size_value(s.width, s.height)
     seed = s.seed if 0 <= s.seed <= SEED_MAX else studio.new_seed()
     preset = s.preset if s.preset == "auto" or s.preset in studio.presets else "auto"
     return (s.prompt, gr.update(choices=size_choices(size), value=size), studio.snap_frames(s.frames), seed,
-            s.seed_locked, preset, s.low_ram)
+            s.seed_locked, preset, s.low_ram, s.guests_see_prompts, s.guests_see_all_clips)
 
 
 def _size_change(value: str | None) -> dict[str, Any]:
@@ -59,6 +69,8 @@ SAVERS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "seed_lock": lambda v: {"seed_locked": bool(v)},
     "preset": lambda v: {"preset": str(v)} if v else {},
     "low_ram": lambda v: {"low_ram": v} if v in ("auto", "on", "off") else {},
+    "guests_see_prompts": lambda v: {"guests_see_prompts": v} if isinstance(v, bool) else {},
+    "guests_see_all_clips": lambda v: {"guests_see_all_clips": v} if isinstance(v, bool) else {},
 }
 """Form widget → the UserSettings fields its value sets."""
 
@@ -81,13 +93,15 @@ def listen(ctx: UiContext) -> None:
     studio = ctx.studio
     widgets = {"prompt": ctx.widget("prompt"), "size": ctx.widget("size"), "frames": ctx.widget("frames"),
                "seed": ctx.widget("seed"), "seed_lock": ctx.widget("seed_lock"), "preset": ctx.widget("preset"),
-               "low_ram": w.low_ram}
+               "low_ram": w.low_ram, "guests_see_prompts": w.guests_see_prompts,
+               "guests_see_all_clips": w.guests_see_all_clips}
     for name, widget in widgets.items():
         def save(value: object, name: str = name) -> None:
             remember(studio, name, value)
 
         # Text is saved when the box loses focus, not at every keystroke.
         event = widget.blur if name == "prompt" else widget.change
-        event(save, inputs=[widget], show_progress="hidden", api_visibility="private", concurrency_limit=None)
+        event(save, inputs=[widget], show_progress="hidden", api_name=f"save_{name}", api_visibility="private",
+              concurrency_limit=None)
     ctx.blocks().load(lambda: restored(studio), outputs=list(widgets.values()), show_progress="hidden",
                       api_name="restore_form")

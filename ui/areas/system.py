@@ -47,7 +47,7 @@ def render(ctx: UiContext) -> SystemArea:
     report = gr.Textbox(label="Report (copy it into a bug report)", lines=8, max_lines=30, interactive=False,
                         buttons=["copy"], elem_id="wan-doctor-report")
     gr.Markdown("### Folders")
-    folders = gr.Markdown(folders_text(ctx.studio), elem_id="wan-folders")
+    folders = gr.Markdown("", elem_id="wan-folders")  # filled at load: the owner's folders are theirs alone
     # The last run version this tab has drawn: a change-detection key, the result itself lives in the run.
     seen = gr.State(-1)
     return ctx.keep(SystemArea(run_button, status, checks, report, folders, seen))
@@ -122,5 +122,6 @@ def listen(ctx: UiContext) -> None:
     outputs = [area.status, area.checks, area.report, area.seen]
     ctx.widget("slow_timer").tick(on_refresh, inputs=[area.seen], outputs=outputs, show_progress="hidden",
                                   api_name="doctor_view", concurrency_limit=None)
-    ctx.blocks().load(on_refresh, inputs=[area.seen], outputs=outputs, show_progress="hidden",
+    ctx.blocks().load(lambda seen: (*on_refresh(seen), folders_text(studio)), inputs=[area.seen],
+                      outputs=[*outputs, area.folders], show_progress="hidden", api_name="doctor_on_load",
                       api_visibility="private")

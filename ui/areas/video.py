@@ -60,7 +60,8 @@ def fresh_seed() -> int:
 def listen(ctx: UiContext) -> None:
     w = ctx.area(VideoWidgets)
     w.frames.change(snapped, inputs=[w.frames], outputs=[w.frames, w.length], show_progress="hidden",
-                    api_visibility="private")
+                    api_name="snap_frames", api_visibility="private")
     w.new_seed.click(fresh_seed, outputs=[w.seed], show_progress="hidden", api_name="new_seed")
     # Typing a seed means wanting that seed: lock it so Generate does not draw a new one.
-    w.seed.input(lambda: True, outputs=[w.seed_lock], show_progress="hidden", api_visibility="private")
+    w.seed.input(lambda: True, outputs=[w.seed_lock], show_progress="hidden", api_name="lock_seed",
+                 api_visibility="private")

@@ -1,0 +1,45 @@
+"""The Studio's part that knows about guests: what the owner lets them see, which clips a viewer may see,
+and the owner key of the page being served. A part of `Studio` (its base class), kept apart so each module
+stays small: nothing else uses it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from backend import owner_key
+from backend.access import GuestPermissions, Viewer, visible_clip_ids
+
+if TYPE_CHECKING:
+    from backend.gallery import Clip, Gallery
+    from backend.jobs.queue import JobQueue
+    from backend.settings import Paths, UserSettings
+
+
+class GuestDesk:
+    """Guest permissions, per-viewer clips and the owner key, for `Studio` (which provides the attributes)."""
+
+    if TYPE_CHECKING:
+        paths: Paths
+        settings: UserSettings
+        queue: JobQueue
+        gallery: Gallery
+
+    @property
+    def guest_permissions(self) -> GuestPermissions:
+        s = self.settings
+        return GuestPermissions(see_prompts=s.guests_see_prompts, see_all_clips=s.guests_see_all_clips)
+
+    def clips_for(self, viewer: Viewer) -> list[Clip]:
+        """The clips this viewer may list, play and download, newest first."""
+        clips = self.gallery.list()
+        if viewer.is_owner:
+            return clips
+        visible = visible_clip_ids(viewer, self.queue.snapshot(), (c.id for c in clips), self.guest_permissions)
+        return [c for c in clips if c.id in visible]
+
+    def new_owner_key(self) -> str:
+        """A fresh owner key for the page about to be served (backend/owner_key.py)."""
+        return owner_key.new_owner_key(self.paths)
+
+    def forget_owner_key(self) -> None:
+        owner_key.forget_owner_key(self.paths)
