@@ -162,7 +162,7 @@ def test_guests_queue_up_to_their_cap_cancel_their_own_and_see_their_own(paths: 
             app.studio.queue.wait_for(job.id, ("done", "cancelled"), 60)
         (owner_job,) = app.studio.submit("owner's own", seed=9, **SMALL)
         app.studio.queue.wait_for(owner_job.id, ("done",), 60)
-        by_prompt = {c.request["prompt"] if c.request else "": c for c in app.studio.clips()}
+        by_prompt = {c.request.prompt if c.request else "": c for c in app.studio.clips()}
         table = outputs(call_event(bob, app, "gallery_view", [None, None]))[0]
         ids = {row[-1] for row in table["value"]["data"]}
         assert ids == {by_prompt["bob's owl"].id}
