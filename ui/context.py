@@ -94,7 +94,10 @@ class UiContext:
 
     # ---- roles ---------------------------------------------------------------------------------------
     def owner_only(self, *widgets: Any) -> None:
-        """Parts of the page a guest never sees (hidden at load; their events refuse guests anyway)."""
+        """Parts of the page a guest never sees: drawn hidden, shown to the owner when the page loads (the
+        page cannot hide a tab again once shown); their events refuse guests anyway (ui/roles.py)."""
+        for widget in widgets:
+            widget.visible = False
         self._owner_only.extend(widgets)
 
     def owner_widgets(self) -> list[gr.components.Component]:

@@ -92,14 +92,16 @@ def progress_html(jobs: list[Job], job: Job | None, now: float | None = None, vi
         eta = max(0.0, eta - max(0.0, now - p.updated_at))
     r = job.request
     left = f"about {seconds(eta)} left" if eta is not None else "time left: measuring…"
-    what = f"“{esc(shorten(r.prompt, 90))}” · " if viewer.sees_prompt(job, allowed) else "Someone else's job · "
+    shown = viewer.sees_prompt(job, allowed)
+    what = f"“{esc(shorten(r.prompt, 90))}” · " if shown else "Someone else's job · "
+    seed = f"seed {r.seed}, " if shown else ""
     return (
         f'<div class="wan-progress" data-job="{attr(job.id)}">'
         f'<div class="wan-stage">{esc(p.describe())} · {pct:.0f}%</div>'
         f'<div class="wan-bar"><div style="width:{pct:.1f}%"></div></div>'
         f"<div>Elapsed {seconds(elapsed)} · {left}</div>"
         f'<div class="wan-dim">{what}{r.width}×{r.height}, {r.frames} frames, '
-        f"seed {r.seed}, preset {esc(job.preset_used or r.preset)}</div>"
+        f"{seed}preset {esc(job.preset_used or r.preset)}</div>"
         f"<div>{behind}</div></div>"
     )
 
