@@ -127,13 +127,13 @@ def test_guests_queue_up_to_their_cap_cancel_their_own_and_see_their_own(paths: 
     engine = CpuTestEngine(gate=threading.Event())  # rendering held until the gate is set: jobs stay queued
     with running_app(paths, engine=engine, options=LISTEN) as app:
         ann, bob = guest_session(app), guest_session(app)
-        form = ["ann's fox", "256x256", 5, 1, False, 1, "auto"]
+        form = ["ann's fox", "256x256", 5, 1, False, 1, "auto", None]  # prompt … count, preset, LoRAs
         message, _ = outputs(call_event(ann, app, "generate", form))
         assert "Queued 1 clip" in message
         eventually(app.studio.active_job)  # the first runs (held); the cap counts waiting jobs
-        message, _ = outputs(call_event(ann, app, "generate", [*form[:5], 3, "auto"]))
+        message, _ = outputs(call_event(ann, app, "generate", [*form[:5], 3, "auto", None]))
         assert "Queued 3 clips" in message
-        message, _ = outputs(call_event(ann, app, "generate", [*form[:5], 2, "auto"]))
+        message, _ = outputs(call_event(ann, app, "generate", [*form[:5], 2, "auto", None]))
         assert "at most 4 jobs waiting" in message and "Add at most 1" in message
         message, _ = outputs(call_event(ann, app, "generate", form))
         assert "Queued 1 clip" in message
