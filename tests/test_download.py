@@ -217,3 +217,17 @@ def test_idle_downloader_reports_idle(hub):
     assert d.wait(0).state == "idle"
     with pytest.raises(DownloadError, match="Unknown weight set"):
         d.start(Path("x"), "bf16")  # type: ignore[arg-type]
+
+
+def test_an_unsafe_name_in_the_hub_listing_stops_the_download_before_any_write(hub, root, tmp_path):
+    hub.files["google/umt5-xxl/../../escaped.txt"] = b"written outside"
+    progress = run(downloader(hub), root)
+    assert progress.state == "failed" and "outside the weights folder" in progress.message
+    assert hub.file_requests() == [] and not (tmp_path / "escaped.txt").exists()
+    assert not root.exists() or not any(root.rglob("*"))
+
+
+def test_a_network_folder_is_refused_before_the_hub_is_asked(hub):
+    with pytest.raises(DownloadError, match="on another computer"):
+        downloader(hub).start(Path("//nas/share/models"), "fp8")
+    assert hub.seen == []
