@@ -5,20 +5,29 @@ This module owns the Studio: it makes it, starts it, and stops it for every comm
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import logging.handlers
 import signal
 import sys
+import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from backend.console import ConsoleBar, download_line, job_error, job_line, weights_summary
-from backend.errors import StudioError, stored_error_text
+from backend.data_lock import DataFolderLock, OwnerRecord
+from backend.errors import FolderInUse, StudioError, stored_error_text
+from backend.handoff import RemoteJobs, owner_key
+from backend.headless import ConsoleWriter, JobSource, LocalJobs
 from backend.i18n import pick_language, system_language, text
 from backend.jobs.job import FINISHED
+from backend.request import split_lora_arg
+from backend.running import bind_host, reserve_port, wait_for_page
 from backend.settings import Paths
 from backend.studio import Studio
+
+__all__ = ["main", "parse_args", "run_doctor", "run_generate", "run_weights", "split_lora_arg", "stored_error_text"]
 
 logger = logging.getLogger("app")
 
@@ -31,7 +40,7 @@ def setup_logging(paths: Paths, verbose: bool = False) -> Path:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     file_handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=5_000_000, backupCount=3,
-                                                        encoding="utf-8")
+                                                        encoding="utf-8", errors="backslashreplace")
     file_handler.setFormatter(fmt)
     console = logging.StreamHandler(sys.stderr)
     console.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
@@ -42,11 +51,12 @@ def setup_logging(paths: Paths, verbose: bool = False) -> Path:
     return log_file
 
 
-def make_studio(paths: Paths, preload: bool = True) -> Studio:
+def make_studio(paths: Paths, preload: bool = True, lock: DataFolderLock | None = None) -> Studio:
     """The product's Studio: the LightX2V engine, NVML readings, presets from presets/."""
     from backend.engine.lightx2v import LightX2VEngine
 
-    return Studio(paths, LightX2VEngine(kernel_cache=paths.data_dir / "kernel-choice.json"), preload=preload)
+    return Studio(paths, LightX2VEngine(kernel_cache=paths.data_dir / "kernel-choice.json"), preload=preload,
+                  lock=lock)
 
 
 COMMANDS = ("serve", "generate", "weights", "doctor")
@@ -114,61 +124,58 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-preload", action="store_true", help="load the model at the first Generate")
 
 
-def run_generate(studio: Studio, args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Queue one job, draw a console progress bar, return 0 on success or 1 with a one-line reason.
-    Every argument is checked before anything looks for a GPU, so a wrong value is named as such."""
-    out = out or sys.stdout
+def run_generate(source: Studio | JobSource, args: argparse.Namespace, out: TextIO | Any = None) -> int:
+    """Queue one job (in this process's Studio, or handed to the running page), draw a console progress bar,
+    return 0 on success or 1 with a one-line reason. Every argument is checked before anything looks for a
+    GPU, so a wrong value is named as such. Text the console cannot show is replaced, never a traceback."""
+    out = out if isinstance(out, ConsoleWriter) else ConsoleWriter(out or sys.stdout)
+    jobs = LocalJobs(source) if isinstance(source, Studio) else source
     lang = getattr(args, "lang", "en")
-    if args.preview_dir is not None:
-        studio.keep_previews_in(args.preview_dir)  # asked for on the command line: made even if Settings say off
+    preview_dir = getattr(args, "preview_dir", None)
     try:
-        loras = [studio.use_lora_file(path, strength) for path, strength in map(split_lora_arg, args.lora)]
-        studio.check_submission(args.prompt, args.width, args.height, args.frames, args.seed, args.preset,
-                                args.negative_prompt, loras=loras)
-        reason = studio.unavailable_reason()
-        if reason:
-            out.write(text("cli.error", lang, text=stored_error_text("engine_unusable", reason, lang)) + "\n")
-            return 1
-        (job,) = studio.submit(args.prompt, args.width, args.height, args.frames, args.seed, args.preset,
-                               args.negative_prompt, loras=loras)
+        if preview_dir is not None:
+            jobs.keep_previews_in(preview_dir)  # asked for on the command line: made even if Settings say off
+        job = jobs.submit(args)
     except StudioError as err:
         out.write(text("cli.error", lang, text=err.user_text(lang)) + "\n")
         return 1
     out.write(text("cli.seed_line", lang, seed=job.request.seed, width=job.request.width,
                    height=job.request.height, frames=job.request.frames) + "\n")
-    bar = ConsoleBar(out)
+    bar = ConsoleBar(out)  # type: ignore[arg-type]
     current = job
-    while True:
-        bar.draw(job_line(current, lang))
-        if current.status in FINISHED:
-            break
-        current = studio.wait_for_change(current, timeout=1.0)
-    bar.end()
-    if args.preview_dir is not None:
-        for path in studio.previews_kept(job.id):
-            out.write(text("cli.preview", lang, path=path) + "\n")
-    if current.status != "done" or current.clip_id is None:
-        out.write(text("cli.error", lang, text=job_error(current, lang)) + "\n")
+    try:
+        while True:
+            bar.draw(job_line(current, lang))
+            if current.status in FINISHED:
+                break
+            current = jobs.wait_for_change(current, timeout=1.0)
+        bar.end()
+        if preview_dir is not None:
+            for path in jobs.previews_kept(job.id):
+                out.write(text("cli.preview", lang, path=path) + "\n")
+        if current.status != "done" or current.clip_id is None:
+            out.write(text("cli.error", lang, text=job_error(current, lang)) + "\n")
+            return 1
+        path = jobs.clip_path(current)
+    except StudioError as err:  # the running page stopped answering
+        bar.end()
+        out.write(text("cli.error", lang, text=err.user_text(lang)) + "\n")
         return 1
-    clip = studio.clip(current.clip_id)
     if args.out:
-        import shutil
+        try:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            import shutil
 
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(clip.path, args.out)
-    out.write(text("cli.saved", lang, path=args.out or clip.path) + "\n")
+            shutil.copyfile(path, args.out)
+        except OSError as err:
+            out.write(f"error: the clip is saved as {path} but could not be copied to {args.out} "
+                      f"({err.strerror or err})\n")
+            return 1
+    out.write(text("cli.saved", lang, path=args.out or path) + "\n")
     return 0
 
 
-def split_lora_arg(value: str) -> tuple[Path, str]:
-    """`FILE[:STRENGTH]` (strength 1 when left out); the colon of a Windows drive is part of FILE."""
-    file, sep, tail = value.rpartition(":")
-    if sep and file.lower().endswith(".safetensors"):
-        return Path(file).expanduser(), tail.strip()
-    return Path(value).expanduser(), "1"
-
-
-def run_weights(studio: Studio, args: argparse.Namespace, out: TextIO | None = None) -> int:
+def run_weights(studio: Studio, args: argparse.Namespace, out: Any = None) -> int:
     """`app.py weights download|verify`: the Models tab's checks and download, with a console bar.
     0 when the set is complete (and, for verify, every checksum matches), else 1 with a one-line reason."""
     out = out or sys.stdout
@@ -228,30 +235,93 @@ def main(argv: Sequence[str] | None = None) -> int:
     from backend.engine.lightx2v import set_engine_environment
 
     set_engine_environment()  # before anything can initialise CUDA
+    safe_console()
     args = parse_args(argv)
+    console = ConsoleWriter(sys.stdout)
     paths = Paths.default(args.home)
-    log_file = setup_logging(paths, args.verbose)
-    logger.info("Starting %s (log %s)", args.command, log_file)
-    if args.command == "doctor":
+    if args.command == "doctor":  # reads only: it may run beside the studio
+        setup_logging(paths, args.verbose)
         return run_doctor(make_studio(paths, preload=False), args.preset, lang=args.lang)
-    if args.command == "weights":
-        return run_weights(make_studio(paths, preload=False), args)
-    if args.command == "generate":
-        studio = make_studio(paths, preload=False)
-        studio.start()
-        try:
-            return run_generate(studio, args)
-        finally:
-            studio.stop()
+    lock = DataFolderLock(paths.data_dir, "serve" if args.command == "serve" else "generate")
+    try:
+        lock.acquire()  # first, before logging, state, the model or the worker: a second launch changes nothing
+    except FolderInUse as busy:
+        return elsewhere(busy, paths, args, console)
+    try:
+        log_file = setup_logging(paths, args.verbose)
+        logger.info("Starting %s (log %s)", args.command, log_file)
+        if args.command == "weights":
+            return run_weights(make_studio(paths, preload=False, lock=lock), args, console)
+        if args.command == "generate":
+            return generate_here(paths, args, console, lock)
+        return serve_here(paths, args, console, lock)
+    finally:
+        lock.release()
+
+
+def generate_here(paths: Paths, args: argparse.Namespace, console: ConsoleWriter, lock: DataFolderLock) -> int:
+    studio = make_studio(paths, preload=False, lock=lock)
+    studio.start()
+    try:
+        return run_generate(studio, args, console)
+    finally:
+        studio.stop()
+
+
+def serve_here(paths: Paths, args: argparse.Namespace, console: ConsoleWriter, lock: DataFolderLock) -> int:
+    try:  # the page's port is held before the Studio starts: a busy port must not run or interrupt any job
+        reserved = reserve_port(bind_host(args.listen), args.port)
+    except OSError as err:
+        console.write(f"error: the port {args.port} is in use ({err.strerror or err}); choose another with --port.\n")
+        return 1
     signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a service manager's stop ends as cleanly as Ctrl+C
-    studio = make_studio(paths, preload=not args.no_preload)
+    studio = make_studio(paths, preload=not args.no_preload, lock=lock)
     studio.start()  # the model starts loading on the worker while the page's packages import
     try:
         from ui.server import serve
 
-        return serve(studio, args)
+        return serve(studio, args, reserved)
     finally:
+        reserved.close()
         studio.stop()
+
+
+def elsewhere(busy: FolderInUse, paths: Paths, args: argparse.Namespace, console: ConsoleWriter) -> int:
+    """Another process owns the data folder: show its page, or hand it the job; never touch the folder."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
+    record = wait_for_page(paths.data_dir) if args.command in ("serve", "generate") else None
+    if record is None:
+        owner = busy.owner if isinstance(busy.owner, OwnerRecord) else None
+        stuck = owner is not None and owner.command == "serve" and args.command != "weights"
+        tail = " It does not answer; if it is stuck, end that process." if stuck else ""
+        if args.command == "weights":
+            tail = " Use the Models tab of the running studio, or run this when it has stopped."
+        console.write(f"error: {busy.user_text()}{tail}\n")
+        return 1
+    if args.command == "generate":
+        key = owner_key(paths.data_dir)
+        if key is None:
+            console.write(f"error: {busy.user_text()}\n")
+            return 1
+        console.write(f"Handing the job to the running studio at {record.url} (process {record.pid}).\n")
+        return run_generate(RemoteJobs(record, key), args, console)
+    if args.no_browser:
+        console.write(f"Wan Studio is already running for this data folder at {record.url} (process {record.pid}); "
+                      "open that address in your browser.\n")
+    else:
+        webbrowser.open(record.url or "")
+        console.write(f"Wan Studio is already running for this data folder at {record.url} (process {record.pid}); "
+                      "opened it in your browser.\n")
+    return 0
+
+
+def safe_console() -> None:
+    """Log lines and warnings on a cp1252/cp437 console: replace what it cannot show, never raise."""
+    for stream in (sys.stderr, sys.stdout):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="replace")
 
 
 if __name__ == "__main__":

@@ -205,3 +205,13 @@ def stored_error_text(kind: str, sentence: str, lang: str = "en") -> str:
     err = StudioError(sentence)
     err.kind = cls.kind
     return err.user_text(lang)
+class FolderInUse(StudioError):
+    """Another process owns the data folder (backend/data_lock.py); nothing in it was touched."""
+
+    kind = "folder_in_use"
+
+    def __init__(self, folder: object, who: str, owner: object = None) -> None:
+        super().__init__(f"The data folder {folder} is in use by {who}.",
+                         "Close that first, or use --home to keep a separate folder.")
+        self.folder = folder
+        self.owner = owner

@@ -17,8 +17,8 @@ from backend.errors import NotFound, SaveFailed
 from backend.record_reader import read_record
 from backend.records import ClipRecord
 from backend.request import GenerationRequest
-from backend.storage import read_json, write_json_atomic
-from backend.video import read_comment, write_mp4
+from backend.storage import fsync_dir, quarantine, read_json, remove_stale_temps, replace_file, write_json_atomic
+from backend.video import is_complete_mp4, read_comment, write_mp4
 
 logger = logging.getLogger(__name__)
 CLIP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -54,15 +54,23 @@ class Gallery:
         self._clips: dict[str, Clip] = {}
 
     def rebuild(self) -> list[str]:
-        """Scan the folder: every finished mp4 is listed (sidecar, else its embedded metadata);
-        temporary files and sidecars without a clip are ignored; damaged sidecars are set aside."""
+        """Scan the folder: every whole mp4 is listed (sidecar, else its embedded metadata); temporary files
+        and sidecars without a clip are ignored; damaged sidecars, and clips cut short by a power cut or
+        unreadable, are set aside with a note. Never raises for one bad clip."""
         self.folder.mkdir(parents=True, exist_ok=True)
         clips: dict[str, Clip] = {}
         notes: list[str] = []
-        for video in self.folder.glob("*.mp4"):
+        for video in sorted(self.folder.glob("*.mp4")):
             if video.name.startswith(".") or not CLIP_ID.match(video.stem):
                 continue
-            clip, clip_notes = self._load(video)
+            if not is_complete_mp4(video):
+                notes.append(self._set_aside(video, "it was cut short (the computer stopped while it was written)"))
+                continue
+            try:
+                clip, clip_notes = self._load(video)
+            except (OSError, ValueError) as err:  # one unreadable clip must not keep the app from starting
+                notes.append(self._set_aside(video, f"it could not be read ({err})"))
+                continue
             notes += clip_notes
             clips[clip.id] = clip
         with self._lock:
@@ -88,6 +96,24 @@ class Gallery:
         created = record.created_at if record.created_at is not None else video.stat().st_mtime
         return Clip(video.stem, video, created, record.with_(clip_id=video.stem, created_at=created),
                     problems), notes
+
+    def _set_aside(self, video: Path, why: str) -> str:
+        """Move a clip that cannot be listed (and its sidecar) out of the gallery, keeping the bytes."""
+        try:
+            kept = quarantine(video, why)
+        except OSError as err:
+            logger.warning("Could not set aside %s: %s", video.name, err)
+            return f"The clip {video.stem} is not listed: {why}."
+        sidecar = video.with_suffix(".json")
+        if sidecar.exists():
+            with contextlib.suppress(OSError):
+                quarantine(sidecar, why)
+        return f"The clip {video.stem} is not listed: {why}. Its file is kept as {kept.name}."
+
+    def clip_for_job(self) -> dict[str, str]:
+        """Job id → clip id for every listed clip that names its job (to settle jobs a crash cut short)."""
+        with self._lock:
+            return {c.record.job_id: c.id for c in self._clips.values() if c.record.job_id}
 
     def list(self) -> list[Clip]:
         with self._lock:
@@ -129,7 +155,8 @@ class Gallery:
             if before_publish is not None:
                 before_publish()
             write_json_atomic(sidecar, meta)
-            tmp.replace(final)
+            replace_file(tmp, final)
+            fsync_dir(self.folder)  # the rename itself must survive a power cut, like the bytes it publishes
         except BaseException as err:
             for leftover in (tmp, *(() if final.exists() else (sidecar,))):
                 with contextlib.suppress(OSError):
@@ -158,7 +185,4 @@ class Gallery:
         for tmp in self.folder.glob(".*.partial.mp4"):
             tmp.unlink(missing_ok=True)
             gone += 1
-        for tmp in self.folder.glob(".*.tmp"):
-            tmp.unlink(missing_ok=True)
-            gone += 1
-        return gone
+        return gone + remove_stale_temps(self.folder)

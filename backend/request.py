@@ -6,6 +6,7 @@ import math
 import secrets
 import unicodedata
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from backend.errors import BadRequest, LoraError
@@ -213,6 +214,14 @@ def check_lora_name(value: object) -> str:
         raise LoraError(f"{name} is not a .safetensors file.",
                         "Only .safetensors LoRA files are read: .pt, .ckpt and .bin files can run code when opened.")
     return name
+
+
+def split_lora_arg(value: str) -> tuple[Path, str]:
+    """The command line's `FILE[:STRENGTH]` (strength 1 when left out); a Windows drive's colon is part of FILE."""
+    file, sep, tail = value.rpartition(":")
+    if sep and file.lower().endswith(".safetensors"):
+        return Path(file).expanduser(), tail.strip()
+    return Path(value).expanduser(), "1"
 
 
 def check_loras(value: object) -> tuple[LoraUse, ...]:

@@ -16,6 +16,7 @@ from typing import Any
 from backend import APP_VERSION
 from backend.access import OWNER, Viewer, check_guest_quota, check_may_cancel
 from backend.background import BackgroundRun
+from backend.data_lock import DataFolderLock
 from backend.doctor import DoctorReport
 from backend.download import WeightsDownloader
 from backend.engine.base import EngineConfig, VideoEngine
@@ -43,22 +44,27 @@ from backend.request import (
     is_random_seed,
 )
 from backend.settings import Paths, UserSettings, load_user_settings, save_user_settings
+from backend.storage import remove_stale_temps
 from backend.studio_desk import MachineDesk
 from backend.studio_drafts import PreviewDesk
 from backend.studio_guests import GuestDesk
 from backend.studio_loras import LoraDesk
+from backend.studio_owner import OwnerDesk
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 16
 
 
-class Studio(LoraDesk, MachineDesk, PreviewDesk, GuestDesk):
+class Studio(LoraDesk, MachineDesk, PreviewDesk, GuestDesk, OwnerDesk):
     """Owns the backend for one process. `start()` restores state; `stop()` lets the worker finish."""
 
     def __init__(self, paths: Paths, engine: VideoEngine, gpu: GpuSource | None = None,
                  presets: dict[str, Preset] | None = None, host_ram: float | None = None,
-                 preload: bool = True, downloader: WeightsDownloader | None = None) -> None:
+                 preload: bool = True, downloader: WeightsDownloader | None = None,
+                 lock: DataFolderLock | None = None) -> None:
         self.paths = paths
+        self.lock = lock or DataFolderLock(paths.data_dir)
+        """Taken by start() (or earlier by the caller, before it touches anything), released by stop()."""
         paths.create()
         self.engine = engine
         self.presets = presets or load_presets()
@@ -84,12 +90,14 @@ class Studio(LoraDesk, MachineDesk, PreviewDesk, GuestDesk):
         """Restore state and start the worker (and the model preload). A second call does nothing."""
         if self._started:
             return
+        self.lock.acquire()  # FolderInUse: another process owns the folder, and nothing here was touched
         self._started = True
         removed = self.gallery.clean_partials()
+        removed += sum(remove_stale_temps(folder) for folder in {self.paths.data_dir, self.paths.config_dir})
         if removed:
-            logger.info("Removed %d unfinished clip file(s) left by a crash", removed)
+            logger.info("Removed %d unfinished file(s) left by a crash", removed)
         self.notes += self.gallery.rebuild()
-        self.notes += self.queue.restore()
+        self.notes += self.queue.restore(self.gallery.clip_for_job())
         self.previews.prune({j.id for j in self.queue.snapshot()})
         for note in self.notes:
             logger.warning("Start-up: %s", note)
@@ -109,6 +117,7 @@ class Studio(LoraDesk, MachineDesk, PreviewDesk, GuestDesk):
         self.worker.stop()
         self.previews.close()
         self.monitor.stop()
+        self.lock.release()
 
     # ---- presets and engine config ---------------------------------------------------------------
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import shutil
 import struct
 import subprocess
@@ -61,6 +62,18 @@ def write_mp4(frames: np.ndarray, path: Path, fps: int, comment: dict[str, Any])
     if not is_complete_mp4(path):
         path.unlink(missing_ok=True)
         raise SaveFailed(_save_reason(None, path, said), SAVE_HINT)
+    _fsync(path)
+
+
+def _fsync(path: Path) -> None:
+    """Put ffmpeg's file on the disk before the caller renames it into the gallery: after a power cut a
+    published name must never point at bytes that were still in the cache."""
+    try:
+        with path.open("rb+") as fh:
+            os.fsync(fh.fileno())
+    except OSError as err:
+        path.unlink(missing_ok=True)
+        raise SaveFailed(_save_reason(err, path), SAVE_HINT) from err
 
 
 def _start_encoder(path: Path, w: int, h: int, fps: int, comment: dict[str, Any], errors: Any) -> subprocess.Popen:
@@ -146,25 +159,38 @@ def _nearly_full(folder: Path) -> bool:
 
 
 def read_comment(path: Path) -> dict[str, Any] | None:
-    """The JSON stored in an mp4's comment tag, or None (not ours, or unreadable)."""
+    """The JSON stored in an mp4's comment tag, or None (not ours, or unreadable). ffmpeg's output is read as
+    bytes and decoded as UTF-8 (what mp4 tags hold), never with the console's code page: on a cp1252
+    Windows machine that rewrote a Japanese prompt as mojibake, or raised and stopped the app's start."""
     try:
         out = subprocess.run(
             [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"],
-            capture_output=True, text=True, timeout=30, check=False,
+            capture_output=True, timeout=30, check=False,
         ).stdout
-    except (OSError, subprocess.TimeoutExpired) as err:
+    except (OSError, subprocess.SubprocessError) as err:
         logger.warning("Could not read metadata of %s: %s", path.name, err)
         return None
-    for line in out.splitlines():
+    return parse_comment(out)
+
+
+def parse_comment(ffmetadata: bytes) -> dict[str, Any] | None:
+    """The comment tag's JSON from ffmpeg's ffmetadata output (bytes as ffmpeg wrote them)."""
+    for line in ffmetadata.decode("utf-8", "replace").splitlines():
         if line.startswith("comment="):
-            raw = line[len("comment="):].replace("\\=", "=").replace("\\;", ";").replace("\\#", "#")
-            raw = raw.replace("\\\\", "\\")
             try:
-                data = json.loads(raw)
+                data = json.loads(_unescape(line[len("comment="):]))
             except json.JSONDecodeError:
                 return None
             return data if isinstance(data, dict) else None
     return None
+
+
+def _unescape(value: str) -> str:
+    """ffmetadata escapes '=', ';', '#', newline and the backslash itself with a backslash."""
+    out, chars = [], iter(value)
+    for ch in chars:
+        out.append(next(chars, "") if ch == "\\" else ch)
+    return "".join(out)
 
 
 def probe(path: Path) -> dict[str, Any]:

@@ -90,17 +90,22 @@ def test_queue_persists_and_running_job_comes_back_interrupted(paths) -> None:
 
 
 def test_restart_resumes_queued_jobs(paths) -> None:
+    """A clean stop lets the running job finish and leaves the waiting one queued; the next start runs it."""
     gate = threading.Event()
     studio = make(paths, CpuTestEngine(gate=gate))
     a, b = studio.submit("x", seed=1, count=2, **SMALL)
     studio.queue.wait_for(a.id, ("running",), 10)
+    studio.queue.close()  # what stop() does first: the worker takes nothing more once the running job ends
     gate.set()
     studio.stop()
-    second = make(paths, CpuTestEngine())
+    stored = {j["id"]: j["status"] for j in json.loads(paths.queue_file.read_text(encoding="utf-8"))["jobs"]}
+    assert stored == {a.id: "done", b.id: "queued"}
+    engine = CpuTestEngine()
+    second = make(paths, engine)
     try:
-        statuses = {j.id: j.status for j in second.jobs()}
-        assert statuses[a.id] == "done"  # stop() let the running job finish; only the queued one was left
-        assert second.queue.wait_for(b.id, ("done",), 60).status == "done"
+        assert second.queue.wait_for(b.id, ("done", "failed"), 60).status == "done"
+        assert second.job(a.id).status == "done" and [seed for _preset, seed in engine.renders] == [2]  # b only
+        assert len(second.clips()) == 2
     finally:
         second.stop()
 

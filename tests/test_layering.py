@@ -33,18 +33,25 @@ UI_MAY_IMPORT: dict[str, frozenset[str]] = {
     "backend.i18n": frozenset({"data_size", "mib", "seconds"}),
     "backend.access": frozenset({"Viewer", "Role", "OWNER", "OWN_ONLY", "GuestPermissions", "NotAllowed"}),
     "backend.owner_key": frozenset({"OWNER_PARAM", "owner_url", "is_owner_key"}),  # the owner link's text
+    "backend.handoff": frozenset({"FIELDS", "JOBS_PATH", "KEY_HEADER"}),  # the hand-off's protocol
 }
 """The Studio, and typed values (frozen records, Literal types, constants) that cross into the page."""
 
 APP_MAY_IMPORT: dict[str, frozenset[str]] = {
     "backend.studio": frozenset({"Studio"}),
-    "backend.errors": frozenset({"StudioError", "stored_error_text"}),
+    "backend.errors": frozenset({"StudioError", "stored_error_text", "FolderInUse"}),
     "backend.jobs.job": frozenset({"FINISHED", "Job"}),
     "backend.settings": frozenset({"Paths"}),
     "backend.download": frozenset({"DownloadProgress"}),
     "backend.engine.lightx2v": frozenset({"LightX2VEngine", "set_engine_environment"}),  # the wiring
     "backend.console": frozenset({"ConsoleBar", "download_line", "job_error", "job_line", "weights_summary"}),
     "backend.i18n": frozenset({"pick_language", "system_language", "text"}),  # the console's language
+    # Before there is a Studio: the data folder's lock, and reaching the process that holds it.
+    "backend.data_lock": frozenset({"DataFolderLock", "OwnerRecord"}),
+    "backend.handoff": frozenset({"RemoteJobs", "owner_key"}),
+    "backend.headless": frozenset({"ConsoleWriter", "JobSource", "LocalJobs"}),
+    "backend.running": frozenset({"bind_host", "reserve_port", "wait_for_page"}),
+    "backend.request": frozenset({"split_lora_arg"}),
 }
 STUDIO_PARTS = frozenset({"queue", "monitor", "gallery", "worker", "engine", "_downloader", "_doctor", "previews",
                          "loras"})

@@ -29,6 +29,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.access import Viewer
+from backend.handoff import JOBS_PATH
 from backend.owner_key import OWNER_PARAM, is_owner_key
 from ui.edges import LoginThrottle, client_address, is_closed, local_host_header, same_origin
 from ui.roles import OWNER_USER, session_token, viewer_from
@@ -49,8 +50,12 @@ SESSION_MAX_AGE_S = 24 * 3600.0
 """A login lasts a day; then the person logs in again."""
 
 
+SELF_CHECKED_PREFIXES = (JOBS_PATH,)
+"""Routes that check their caller themselves (the owner key, from this computer only: ui/handoff.py)."""
+
+
 def is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES + SELF_CHECKED_PREFIXES)
 
 
 def has_session(server: Any, connection: HTTPConnection) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import secrets
+import socket
 import sys
 import webbrowser
 from collections.abc import Callable
@@ -19,12 +20,14 @@ from typing import Any, TextIO
 import gradio as gr
 from gradio.route_utils import CustomCORSMiddleware
 from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
 
 from backend.access import Viewer
 from backend.errors import BadRequest
 from backend.owner_key import owner_url
 from backend.studio import Studio
 from ui.context import ServerInfo, UiContext
+from ui.handoff import handoff_routes
 from ui.layout import build
 from ui.login_gate import GatePolicy, LoginGate
 from ui.network import lan_addresses
@@ -121,9 +124,10 @@ def clip_fetch_rule(studio: Studio) -> Callable[[Viewer, str], bool]:
 
 
 def launch_kwargs(options: LaunchOptions, access: Access, clips_dir: Path,
-                  policy: GatePolicy | None = None) -> dict[str, Any]:
+                  policy: GatePolicy | None = None, routes: list[BaseRoute] | None = None) -> dict[str, Any]:
     """Everything passed to Blocks.launch. Only the clips folder is served; auth goes with any exposure.
-    The browser is opened by `serve` itself, on the owner link."""
+    The browser is opened by `serve` itself, on the owner link. `routes` go in front of Gradio's (the local
+    hand-off of `app.py generate`)."""
     if (options.listen or options.share) and access.credentials is None:
         raise BadRequest("Sharing the page needs a login.")  # plan_access never allows this; keep it enforced
     return {
@@ -144,7 +148,8 @@ def launch_kwargs(options: LaunchOptions, access: Access, clips_dir: Path,
         "footer_links": ["api", "settings"],
         "css_paths": [CSS_FILE],
         # Gradio leaves some of its routes open even with a login; the gate closes them (ui/login_gate.py).
-        "app_kwargs": {"middleware": [Middleware(LoginGate, policy=policy or GatePolicy())]},
+        "app_kwargs": {"middleware": [Middleware(LoginGate, policy=policy or GatePolicy())],
+                       "routes": list(routes or [])},
     }
 
 
@@ -203,8 +208,9 @@ def announce(info: ServerInfo, out: TextIO, owner_link: str | None = None) -> No
     out.flush()
 
 
-def serve(studio: Studio, args: argparse.Namespace) -> int:
-    """Serve the page for a started Studio (its owner, app.py, stops it); block until Ctrl+C. 0 on a clean stop."""
+def serve(studio: Studio, args: argparse.Namespace, reserved: socket.socket | None = None) -> int:
+    """Serve the page for a started Studio (its owner, app.py, stops it); block until Ctrl+C. 0 on a clean stop.
+    `reserved` has held the port since before the Studio started; it is let go just before the page binds it."""
     options = LaunchOptions.from_args(args)
     try:
         access = plan_access(options)
@@ -215,8 +221,11 @@ def serve(studio: Studio, args: argparse.Namespace) -> int:
     try:
         demo, ctx = build_app(studio, access, share=options.share)
         policy = GatePolicy(owner_key=studio.new_owner_key(), may_fetch=clip_fetch_rule(studio))
+        if reserved is not None:
+            reserved.close()
         try:
-            demo.launch(prevent_thread_lock=True, **launch_kwargs(options, access, studio.paths.clips_dir, policy))
+            demo.launch(prevent_thread_lock=True, **launch_kwargs(options, access, studio.paths.clips_dir, policy,
+                                                                  handoff_routes(studio)))
         except OSError as err:
             logger.error("The page could not start on port %d (%s). Choose another with --port.", options.port, err)
             return 1
@@ -225,6 +234,7 @@ def serve(studio: Studio, args: argparse.Namespace) -> int:
         if options.share and not info.share_url:
             logger.warning("The public link could not be made; the page works locally at %s", info.local_url)
         link = owner_url(f"http://{LOCAL_HOST}:{info.port}", policy.owner_key or "")
+        studio.publish_address(link)  # a second launch opens the owner link; app.py generate hands its job here
         announce(info, sys.stdout, link if access.credentials else None)
         if not options.no_browser:
             webbrowser.open(link)

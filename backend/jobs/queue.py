@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,10 @@ from backend.storage import quarantine, read_json, write_bytes_atomic
 
 logger = logging.getLogger(__name__)
 QUEUE_VERSION = 1
+MAX_WAITING = 100
+"""Jobs waiting at most. Each is a clip of ~15 s to minutes: more is a mistake (a stuck key, a script)."""
+HISTORY_LIMIT = 200
+"""Finished jobs kept in the queue file (oldest pruned first); their clips stay in the gallery."""
 
 
 class JobQueue:
@@ -26,7 +30,7 @@ class JobQueue:
     All state sits behind one Condition so the worker can wait without polling.
     """
 
-    def __init__(self, path: Path, history_limit: int = 200) -> None:
+    def __init__(self, path: Path, history_limit: int = HISTORY_LIMIT) -> None:
         self._path = path
         self._history_limit = history_limit
         self._cond = threading.Condition()
@@ -36,9 +40,11 @@ class JobQueue:
         self._closed = False
 
     # ---- persistence -------------------------------------------------------------------------
-    def restore(self) -> list[str]:
-        """Load the saved queue. A job that was running when the process died comes back
-        `interrupted`; unreadable entries are skipped and reported."""
+    def restore(self, published: Mapping[str, str] | None = None) -> list[str]:
+        """Load the saved queue. A job that was running when the process died comes back `done` when its clip
+        was already published (`published`: job id → clip id, from the gallery), else `interrupted`;
+        unreadable entries are skipped and reported."""
+        published = published or {}
         data, note = read_json(self._path)
         notes = [note] if note else []
         entries = data.get("jobs") if isinstance(data, dict) else None
@@ -55,7 +61,11 @@ class JobQueue:
                     skipped += 1
                     logger.warning("Skipped a stored job: %s", err)
                     continue
-                if job.status in ACTIVE:
+                if job.status in ACTIVE and job.id in published:  # killed between publishing and saying so
+                    job = job.with_(status="done", clip_id=published[job.id], finished_at=time.time(),
+                                    progress=Progress(stage="done", fraction=1.0, updated_at=time.time()))
+                    logger.info("Job %s had saved its clip before the app stopped", job.id)
+                elif job.status in ACTIVE:
                     job = job.with_(
                         status="interrupted",
                         finished_at=time.time(),
@@ -103,6 +113,11 @@ class JobQueue:
         with self._cond:
             if self._closed:
                 raise StudioError("The app is shutting down; the job was not added.")
+            waiting = sum(j.status == "queued" for j in self._jobs.values())
+            if waiting + len(jobs) > MAX_WAITING:
+                raise BadRequest(f"The queue is full: {waiting} jobs are waiting and at most {MAX_WAITING} may "
+                                 f"wait; nothing was added.",
+                                 "Wait for some to finish, or cancel the ones you no longer need.")
             for job in jobs:
                 self._jobs[job.id] = job
                 self._tokens[job.id] = CancelToken()
@@ -191,7 +206,22 @@ class JobQueue:
                 )
         return self.enqueue([job.request], job.kind)[0]
 
+    def cancel_all_waiting(self) -> int:
+        """Cancel every queued job at once (the running one goes on); returns how many."""
+        with self._cond:
+            now = time.time()
+            waiting = [j for j in self._jobs.values() if j.status == "queued"]
+            for job in waiting:
+                self._jobs[job.id] = job.with_(status="cancelled", finished_at=now, error_kind="cancelled",
+                                               error="Cancelled before it started.")
+            if waiting:
+                self._save_locked()
+                self._cond.notify_all()
+        logger.info("Cancelled %d waiting job(s)", len(waiting))
+        return len(waiting)
+
     def clear_finished(self) -> int:
+        """Drop every finished job from the queue (their clips stay in the gallery); returns how many."""
         with self._cond:
             gone = [j.id for j in self._jobs.values() if j.status in FINISHED]
             for job_id in gone:

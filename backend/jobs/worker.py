@@ -54,6 +54,13 @@ class EngineState:
     since: float = 0.0
 
 
+def first_line(err: BaseException, limit: int = 200) -> str:
+    """An unexpected error as one short line for the queue (the whole traceback goes to the log)."""
+    text = str(err).strip()
+    line = text.splitlines()[0].strip().rstrip(".") if text else type(err).__name__
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 class Worker:
     """Takes jobs from the queue in order and runs them on the engine."""
 
@@ -188,7 +195,7 @@ class Worker:
             return
         except Exception as err:
             logger.exception("Job %s failed in the engine", job.id)
-            failure = EngineFailed(f"The engine failed: {err}.", "See the log file for details.")
+            failure = EngineFailed(f"The engine failed: {first_line(err)}.", "See the log file for details.")
             self._queue.finish(job.id, status="failed", error=failure.user_text(), error_kind=failure.kind,
                                notes=tuple(notes))
             return

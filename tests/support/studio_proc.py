@@ -45,6 +45,20 @@ class Child:
         backend.gallery.write_mp4 = self.save_hold.wrap(backend.gallery.write_mp4)
         engine = CpuTestEngine(step_delay=step_delay, gate=self.gate)
         self.studio = Studio(Paths.default(home), engine, gpu=FakeGpu(), host_ram=64.0, preload=False)
+        # After a clip is published (mp4 and sidecar renamed into place) and before its job is marked done.
+        self.publish_hold = threading.Event()
+        self.publish_hold.set()
+        self.published = threading.Event()
+        save = self.studio.gallery.save
+
+        def save_then_hold(*a: Any, **kw: Any) -> Any:
+            clip = save(*a, **kw)
+            if not self.publish_hold.is_set():
+                self.published.set()
+                self.publish_hold.wait(REPLY_TIMEOUT_S * 4)
+            return clip
+
+        self.studio.gallery.save = save_then_hold  # type: ignore[method-assign]
 
     def handle(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         studio = self.studio
@@ -65,12 +79,19 @@ class Child:
             if not self.save_hold.reached.wait(args.get("timeout", 20.0)):
                 return {"error": "no clip reached the save hold"}
             return {"partial": str(self.save_hold.partial)}
+        elif name == "hold_after_publish":
+            self.published.clear()
+            self.publish_hold.clear()
+        elif name == "wait_published":
+            if not self.published.wait(args.get("timeout", 20.0)):
+                return {"error": "no clip was published"}
         elif name == "fsize":
             import resource  # POSIX only, like the whole harness (SIGKILL, SIGXFSZ)
 
             limit = resource.RLIM_INFINITY if args.get("bytes") is None else int(args["bytes"])
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
         elif name == "stop":
+            self.publish_hold.set()
             self.save_hold.release.set()
             self.gate.set()
             studio.stop()
@@ -116,11 +137,11 @@ class StudioProcess:
         self.home = home
         self.log = home.parent / f"{home.name}-process.log"
         home.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("w") as log:
+        with self.log.open("w", encoding="utf-8") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "tests.support.studio_proc", str(home), "--step-delay", str(step_delay)],
                 cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1,
+                stdout=subprocess.PIPE, stderr=log, text=True, encoding="utf-8", bufsize=1,
             )
         self._lines: queue.Queue[str] = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -136,7 +157,7 @@ class StudioProcess:
         try:
             return dict(json.loads(self._lines.get(timeout=timeout)))
         except queue.Empty:
-            tail = self.log.read_text(errors="replace")[-3000:]
+            tail = self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
             raise AssertionError(f"the studio process gave no answer in {timeout:.0f} s; its log:\n{tail}") from None
 
     def call(self, cmd: str, timeout: float = REPLY_TIMEOUT_S, **args: Any) -> dict[str, Any]:

@@ -1,0 +1,55 @@
+"""Run app.py's real `main()` in a process of its own with the CPU test engine in place of LightX2V (no GPU
+here): the real lock, port, page, owner record and hand-off, for tests of two processes on one folder.
+
+`python -m tests.support.app_proc [app.py arguments]`; WAN_TEST_STEP_DELAY sets seconds per denoising step.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main() -> int:
+    import app
+    from backend.data_lock import DataFolderLock
+    from backend.settings import Paths
+    from backend.studio import Studio
+    from tests.conftest import FakeGpu
+    from tests.support.cpu_engine import CpuTestEngine
+
+    delay = float(os.environ.get("WAN_TEST_STEP_DELAY", "0.01"))
+
+    def make_studio(paths: Paths, preload: bool = True, lock: DataFolderLock | None = None) -> Studio:
+        return Studio(paths, CpuTestEngine(step_delay=delay), gpu=FakeGpu(), host_ram=64.0, preload=False, lock=lock)
+
+    app.make_studio = make_studio  # type: ignore[assignment]
+    return app.main(sys.argv[1:])
+
+
+def env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
+
+
+def start(*args: str, log: Path, step_delay: float = 0.01, **popen: Any) -> subprocess.Popen:
+    """The test app in the background (its console output goes to `log`)."""
+    with log.open("wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "tests.support.app_proc", *args], cwd=ROOT,
+                                env=env(WAN_TEST_STEP_DELAY=str(step_delay)), stdout=out,
+                                stderr=subprocess.STDOUT, **popen)
+
+
+def run_app(*args: str, timeout: float = 120, **extra_env: str) -> subprocess.CompletedProcess[bytes]:
+    """The real app.py (LightX2V engine: unavailable here) in the foreground; output kept as bytes so a test
+    can decode it in the console encoding it simulated."""
+    return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, env=env(**extra_env), capture_output=True,
+                          timeout=timeout, check=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
