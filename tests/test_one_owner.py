@@ -74,8 +74,9 @@ def queued_jobs(home: Path) -> list[dict]:
 
 
 def test_second_launch_shows_the_running_one_and_changes_nothing(tmp_path: Path) -> None:
-    home, log = tmp_path / "home", tmp_path / "first.log"
-    first = start("--home", str(home), "--no-browser", "--port", str(free_port()), log=log, step_delay=2.0)
+    home, log, hold = tmp_path / "home", tmp_path / "first.log", tmp_path / "hold"
+    hold.touch()  # the first one's job stops at its first stage until this file goes: its own state stands still
+    first = start("--home", str(home), "--no-browser", "--port", str(free_port()), log=log, hold_file=hold)
     try:
         url = wait_for_page(home, first, log)
         # A job rendering in the first process (handed over by the owner's command), so there is state to spoil.
@@ -86,6 +87,7 @@ def test_second_launch_shows_the_running_one_and_changes_nothing(tmp_path: Path)
         while not any(j["status"] == "running" for j in queued_jobs(home)):
             assert time.monotonic() < deadline, "the handed-over job never started"
             time.sleep(0.2)
+        time.sleep(1.0)  # the job reaches the hold
         before = state(home)
 
         opened = tmp_path / "opened.txt"  # the browser the second launch opens: a command that notes the address
@@ -101,6 +103,7 @@ def test_second_launch_shows_the_running_one_and_changes_nothing(tmp_path: Path)
         assert opened.read_text(encoding="utf-8").strip() == url
         assert state(home) == before  # not a byte of the first one's queue, clips, settings or owner record
 
+        hold.unlink()
         assert handed.wait(120) == 0, handed.stdout.read().decode() if handed.stdout else ""
         (job,) = queued_jobs(home)
         assert job["status"] == "done" and job["request"]["seed"] == 5
