@@ -28,6 +28,7 @@ from backend.owner_key import owner_url
 from backend.studio import Studio
 from ui.context import ServerInfo, UiContext
 from ui.handoff import handoff_routes
+from ui.labels import translations
 from ui.layout import build
 from ui.login_gate import GatePolicy, LoginGate
 from ui.network import lan_addresses
@@ -147,6 +148,7 @@ def launch_kwargs(options: LaunchOptions, access: Access, clips_dir: Path,
         "run_history": False,
         "footer_links": ["api", "settings"],
         "css_paths": [CSS_FILE],
+        "i18n": translations(),  # static labels in the browser's language (ui/labels.py)
         # Gradio leaves some of its routes open even with a login; the gate closes them (ui/login_gate.py).
         "app_kwargs": {"middleware": [Middleware(LoginGate, policy=policy or GatePolicy())],
                        "routes": list(routes or [])},

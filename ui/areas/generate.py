@@ -18,6 +18,7 @@ from backend.studio import Studio
 from ui.choices import parse_size
 from ui.context import UiContext
 from ui.formatting import attr, esc, seconds, shorten
+from ui.labels import label
 from ui.messages import done, note, problem
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ class GenerateWidgets:
 
 def render(ctx: UiContext) -> GenerateWidgets:
     reason = ctx.studio.unavailable_reason()
-    button = gr.Button("Generate", variant="primary", size="lg", interactive=reason is None, elem_id="wan-generate")
+    button = gr.Button(label("generate.button"), variant="primary", size="lg", interactive=reason is None,
+                       elem_id="wan-generate")
     message = gr.Markdown(elem_id="wan-message")
     availability = gr.Markdown(availability_text(ctx.studio), elem_id="wan-availability")
     progress = gr.HTML(progress_html([], None), elem_id="wan-progress")  # filled per viewer at load

@@ -9,6 +9,7 @@ import gradio as gr
 from backend.studio import Studio
 from ui.context import UiContext
 from ui.formatting import esc
+from ui.labels import label
 
 EXAMPLE_PROMPTS: tuple[str, ...] = (
     "A red fox trots through fresh snow in a birch forest at dawn, soft golden light, slow tracking shot.",
@@ -27,14 +28,14 @@ class PromptWidgets:
 
 def render(ctx: UiContext) -> PromptWidgets:
     prompt = gr.Textbox(
-        label="Prompt",
+        label=label("prompt.label"),
         lines=4,
         max_lines=14,
-        placeholder="Describe the video: subject, action, place, light, camera. One or two sentences work well.",
+        placeholder=label("prompt.placeholder"),
         elem_id="wan-prompt",
     )
     warning = gr.Markdown(elem_id="wan-prompt-warning")
-    gr.Examples(examples=[[p] for p in EXAMPLE_PROMPTS], inputs=[prompt], label="Example prompts",
+    gr.Examples(examples=[[p] for p in EXAMPLE_PROMPTS], inputs=[prompt], label=label("prompt.examples"),
                 examples_per_page=len(EXAMPLE_PROMPTS))
     ctx.publish("prompt", prompt)
     return ctx.keep(PromptWidgets(prompt, warning))

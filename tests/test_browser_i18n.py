@@ -1,0 +1,84 @@
+"""A Chinese browser (zh-CN locale) against the real page: Gradio's translation shows the Chinese labels,
+and the Chinese text fits the phone layout (390×844). Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backend.settings import Paths
+from tests.support.cpu_engine import CpuTestEngine
+from tests.support.ui_app import RunningApp, running_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  for (const id of ['wan-generate', 'wan-cancel-running', 'wan-free-gpu', 'wan-prompt']) {
+    const el = document.getElementById(id);
+    if (!el) { out.push(id + ': missing'); continue; }
+    const box = el.getBoundingClientRect();
+    if (box.left < -0.5 || box.right > width + 0.5) out.push(`${id}: ${box.left}..${box.right} of ${width}`);
+    for (const inner of el.querySelectorAll('button, span, label, textarea')) {
+      if (inner.scrollWidth > inner.clientWidth + 1 && getComputedStyle(inner).overflowX !== 'visible')
+        out.push(`${id}: text cut (${inner.scrollWidth} > ${inner.clientWidth})`);
+    }
+  }
+  if (document.documentElement.scrollWidth > width + 1) out.push(`page ${document.documentElement.scrollWidth} wide`);
+  return out;
+}"""
+
+sync_api = pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.exists():
+    pytest.skip("Debian's Chromium is not installed (tests/run.sh installs it)", allow_module_level=True)
+
+
+@pytest.fixture
+def app(paths: Paths) -> Iterator[RunningApp]:
+    with running_app(paths, CpuTestEngine()) as running:
+        yield running
+
+
+@pytest.mark.parametrize(("viewport", "name"), [({"width": 1400, "height": 1100}, "desktop"),
+                                                ({"width": 390, "height": 844}, "phone")])
+def test_chinese_browser_sees_chinese_labels_that_fit(app: RunningApp, viewport: dict[str, int], name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(locale="zh-CN", viewport=viewport,
+                                          is_mobile=name == "phone", has_touch=name == "phone")
+            tab = context.new_page()
+            tab.set_default_timeout(30_000)
+            tab.goto(app.url)
+            generate = tab.locator("#wan-generate")
+            generate.wait_for()
+            tab.wait_for_function("() => document.getElementById('wan-generate').innerText.trim() === '生成'")
+            assert "提示词" in tab.locator("#wan-prompt").inner_text()
+            placeholder = tab.locator("#wan-prompt textarea").get_attribute("placeholder") or ""
+            assert placeholder.startswith("描述视频")
+            assert tab.get_by_text("Generate", exact=True).count() == 0
+            tab.screenshot(path=str(ARTIFACTS / f"i18n-zh-CN-{name}.png"), full_page=True)
+            assert tab.evaluate(OVERFLOW) == []
+        finally:
+            browser.close()
+
+
+def test_english_browser_keeps_english_labels(app: RunningApp) -> None:
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_context(locale="en-US").new_page()
+            tab.set_default_timeout(30_000)
+            tab.goto(app.url)
+            tab.wait_for_function("() => document.getElementById('wan-generate')?.innerText.trim() === 'Generate'")
+            assert "Prompt" in tab.locator("#wan-prompt").inner_text()
+        finally:
+            browser.close()
