@@ -95,5 +95,13 @@ CATALOG: dict[str, dict[str, str]] = {
     "error.download": {"en": "The weight download failed or was refused.", "zh": "权重下载失败或被拒绝。"},
     "error.not_found": {"en": "That job or clip does not exist.", "zh": "该任务或视频不存在。"},
     "error.record_damaged": {"en": "The clip's record could not be read.", "zh": "无法读取该视频的记录。"},
+    "error.handoff": {"en": "The running Wan Studio could not take this job.",
+                      "zh": "正在运行的 Wan Studio 无法接收这个任务。"},
+    "error.not_allowed": {"en": "Only the owner may do this; nothing was changed.",
+                          "zh": "只有所有者可以执行此操作，未做任何更改。"},
+    "error.folder_in_use": {"en": "Another Wan Studio is using this data folder; nothing in it was touched.",
+                            "zh": "另一个 Wan Studio 正在使用这个数据文件夹，其中的内容未被改动。"},
+    "error.needs_confirmation": {"en": "This folder has other files in it: use it only if you are sure.",
+                                 "zh": "这个文件夹里有其他文件：请确认后再使用。"},
     "error.details": {"en": "{title} Details: {detail}", "zh": "{title}详情：{detail}"},
 }

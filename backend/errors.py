@@ -41,8 +41,11 @@ class StudioError(Exception):
                       for k, v in self._values.items()}
             hint = text(hint_key, lang, **values) if hint_key else ""
             return f"{text(key, lang, **values)} {hint}".strip()
-        title = text(f"error.{self.kind}", lang)
         detail = f"{self.message} {self.hint}".strip()
+        for fixed in _fixed_errors():  # a sentence of the app's own without values, carried by another error
+            if detail == fixed.user_text():
+                return fixed.user_text(lang)
+        title = text(f"error.{self.kind}", lang)
         return title if not detail or detail == text(f"error.{self.kind}", "en") else \
             text("error.details", lang, title=title, detail=detail)
 
@@ -198,9 +201,6 @@ def stored_error_text(kind: str, sentence: str, lang: str = "en") -> str:
     its kind's sentence with the English detail."""
     if lang == "en":
         return sentence
-    for fixed in (NoGpu(), OutOfHostRam(), Cancelled(), GpuArchUnsupported()):  # the sentences without values
-        if sentence == fixed.user_text():
-            return fixed.user_text(lang)
     cls = error_classes().get(kind, StudioError)
     err = StudioError(sentence)
     err.kind = cls.kind
@@ -215,3 +215,8 @@ class FolderInUse(StudioError):
                          "Close that first, or use --home to keep a separate folder.")
         self.folder = folder
         self.owner = owner
+
+
+def _fixed_errors() -> tuple[StudioError, ...]:
+    """The errors whose sentence has no values: recognised whole when another error carries it."""
+    return NoGpu(), OutOfHostRam(), Cancelled(), GpuArchUnsupported()
