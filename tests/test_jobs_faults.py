@@ -33,6 +33,9 @@ def test_cancelling_a_waiting_job_survives_a_restart(paths: Paths) -> None:
     a, b, c = studio.submit("x", seed=1, count=3, **SMALL)
     studio.queue.wait_for(a.id, ("running",), 10)
     assert studio.cancel(b.id).status == "cancelled"
+    # On disk at once: a crash now (before any other save) must not bring it back as waiting.
+    stored = {j["id"]: j["status"] for j in json.loads(paths.queue_file.read_text(encoding="utf-8"))["jobs"]}
+    assert stored == {a.id: "running", b.id: "cancelled", c.id: "queued"}
     studio.queue.close()
     gate.set()
     studio.stop()
