@@ -74,7 +74,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="more detail in the console")
     common.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS,
                         help="the console's language (English or Simplified Chinese); the system's when left out")
-    parser = argparse.ArgumentParser(prog="app.py", description=__doc__, parents=[common])
+    parser = argparse.ArgumentParser(prog="app.py", description=__doc__, parents=[common], epilog=serve_help(),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command")
 
     serve = sub.add_parser("serve", parents=[common], help="start the web page (the default)")
@@ -115,8 +116,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def serve_help() -> str:
+    """The serve options, shown by `app.py --help` too: serving is what the app does without a command."""
+    options = argparse.ArgumentParser(prog="app.py", add_help=False)
+    add_serve_options(options)
+    formatter = options._get_formatter()
+    formatter.start_section("serve options (the default command: `app.py --port 8000` is `app.py serve --port 8000`)")
+    formatter.add_arguments(options._actions)
+    formatter.end_section()
+    return formatter.format_help()
+
+
 def add_serve_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--port", type=int, default=7860, help="the page's port (default 7860)")
     parser.add_argument("--listen", action="store_true", help="serve on all interfaces (needs a login)")
     parser.add_argument("--share", action="store_true", help="make a temporary public link (needs a login)")
     parser.add_argument("--auth", help="user:password for --listen/--share (one is generated if left out)")
@@ -281,6 +293,9 @@ def serve_here(paths: Paths, args: argparse.Namespace, console: ConsoleWriter, l
         from ui.server import serve
 
         return serve(studio, args, reserved)
+    except KeyboardInterrupt:  # Ctrl+C or SIGTERM, at any point of the start or while serving
+        console.write("Stopped.\n")
+        return 0
     finally:
         reserved.close()
         studio.stop()

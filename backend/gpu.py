@@ -38,6 +38,26 @@ class GpuSource(Protocol):
     def read(self) -> GpuReading: ...
 
 
+NVML_WORDS = {
+    "LibraryNotFound": "the NVIDIA driver is not installed",
+    "DriverNotLoaded": "the NVIDIA driver is not loaded",
+    "NoPermission": "this user may not read the GPU",
+    "NotFound": "no NVIDIA card is present",
+    "InvalidArgument": "no NVIDIA card is present",
+    "GpuIsLost": "the GPU stopped answering",
+}
+"""NVML's error names, as a person would say them (the log keeps the raw error)."""
+
+
+def no_gpu_reason(err: BaseException) -> str:
+    """'No NVIDIA GPU found' and, in words, why NVML could not start."""
+    name = type(err).__name__
+    why = next((words for key, words in NVML_WORDS.items() if name.endswith(key)), None)
+    if why is None and isinstance(err, ImportError):
+        why = "the NVIDIA library for Python is missing"
+    return f"No NVIDIA GPU found ({why})." if why else "No NVIDIA GPU found."
+
+
 class NvmlSource:
     """Reads GPU 0 through pynvml (nvidia-ml-py). Without a driver it keeps saying why."""
 
@@ -56,8 +76,8 @@ class NvmlSource:
             pynvml.nvmlInit()
             self._handle = pynvml.nvmlDeviceGetHandleByIndex(self._index)
         except Exception as err:  # NVMLError, ImportError, OSError: all mean "no NVIDIA GPU here"
-            self._failure = f"No NVIDIA GPU found ({type(err).__name__}: {err})."
-            logger.info("NVML unavailable: %s", err)
+            self._failure = no_gpu_reason(err)
+            logger.info("NVML unavailable: %s: %s", type(err).__name__, err)
         return self._handle
 
     def read(self) -> GpuReading:

@@ -202,27 +202,33 @@ def resolve(presets: dict[str, Preset], name: str, total_vram_gib: float | None)
     return presets[name]
 
 
-def limit_problem(preset: Preset, width: int, height: int, frames: int) -> BadRequest | None:
-    """Why a size or frame count is above what the preset allows (the error to raise), or None."""
+def limit_problem(preset: Preset, width: int, height: int, frames: int, *,
+                  has_bigger: bool = True) -> BadRequest | None:
+    """Why a size or frame count is above what the preset allows (the error to raise), or None. `has_bigger`:
+    whether a preset with a larger budget exists to suggest (the biggest one never suggests another)."""
+    bigger = " or a bigger preset" if has_bigger else ""
     if frames > preset.max_frames:
         return BadRequest(f"The {preset.name} preset allows at most {preset.max_frames} frames; {frames} were asked.",
-                          "Choose fewer frames or a bigger preset.")
+                          f"Choose fewer frames{bigger}.")
     if width * height > preset.max_pixels:
         return BadRequest(f"The {preset.name} preset allows at most {preset.max_pixels:,} pixels a frame; "
-                          f"{width}×{height} has {width * height:,}.", "Choose a smaller size or a bigger preset.")
+                          f"{width}×{height} has {width * height:,}.", f"Choose a smaller size{bigger}.")
     return None
 
 
-def predict_fit(preset: Preset, width: int, height: int, frames: int, extra_gib: float = 0.0) -> tuple[Fit, str]:
+def predict_fit(preset: Preset, width: int, height: int, frames: int, extra_gib: float = 0.0, *,
+                has_bigger: bool = True) -> tuple[Fit, str]:
     """Predict from measured peaks whether a size fits the preset's budget, before anything runs.
 
     Memory beyond the weights grows with the token count, so the need is interpolated linearly in
     tokens between measurements (or scaled from the one nearest above). `extra_gib` is what add-ons
-    (LoRAs) need on top.
+    (LoRAs) need on top. `has_bigger`: whether a preset with a larger budget exists to suggest (the
+    biggest one never suggests another).
     """
     tokens = latent_tokens(width, height, frames)
     if limit_problem(preset, width, height, frames):
-        return "red", f"Above this preset's limit ({preset.max_frames} frames, {preset.max_pixels:,} pixels)."
+        return "red", (f"Above this preset's limit ({preset.max_frames} frames, {preset.max_pixels:,} pixels): "
+                       f"{_smaller(has_bigger)}.")
     points = sorted(preset.measured, key=lambda m: m.tokens)
     if not points:
         return "unknown", "Not measured yet for this preset."
@@ -235,7 +241,17 @@ def predict_fit(preset: Preset, width: int, height: int, frames: int, extra_gib:
         return "green", text
     if need <= preset.vram_budget_gib:
         return "amber", text + " Tight: close other GPU programs."
-    return "red", text + " Likely out of memory: choose fewer frames, a smaller size or a bigger preset."
+    return "red", text + f" Likely out of memory: {_smaller(has_bigger)}."
+
+
+def _smaller(has_bigger: bool) -> str:
+    return "choose fewer frames, a smaller size or a bigger preset" if has_bigger else \
+        "choose fewer frames or a smaller size"
+
+
+def has_bigger_preset(presets: dict[str, Preset], preset: Preset) -> bool:
+    """Whether some preset has a larger VRAM budget than this one (and so can be suggested)."""
+    return any(p.vram_budget_gib > preset.vram_budget_gib for p in presets.values())
 
 
 def _interpolate(points: list[Measurement], tokens: int) -> float:

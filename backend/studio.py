@@ -29,6 +29,7 @@ from backend.jobs.worker import EngineState, Worker
 from backend.lora.library import LoraLibrary
 from backend.presets import (
     Preset,
+    has_bigger_preset,
     limit_problem,
     load_presets,
     lower_preset,
@@ -184,7 +185,8 @@ class Studio(LoraDesk, MachineDesk, PreviewDesk, GuestDesk, OwnerDesk):
             raise BadRequest(f"The number of clips {n} is not allowed: use 1 to {MAX_BATCH}.")
         first = build_request(prompt, width, height, frames, seed, preset, negative_prompt, loras)
         chosen = self.preset_for(first.preset)
-        problem = limit_problem(chosen, first.width, first.height, first.frames)
+        problem = limit_problem(chosen, first.width, first.height, first.frames,
+                                has_bigger=has_bigger_preset(self.presets, chosen))
         if problem is not None:
             raise problem
         checked = self.check_loras(first.loras, chosen)

@@ -17,16 +17,21 @@ from backend.errors import BadRequest, PresetError
 from backend.gpu import GpuReading, VramMonitor
 from backend.jobs.job import Job
 from backend.models import WEIGHT_SETS, WeightSet, WeightsReport, check_weights, default_weight_set
-from backend.presets import Preset
+from backend.presets import Fit, Preset
 from backend.request import check_seed, prompt_warning, snap_frames
 from backend.settings import Paths, UserSettings
 from backend.weights_folder import check_weights_folder
+
+NO_GPU_FIT = "No NVIDIA GPU found, so whether this fits cannot be known here."
 
 
 class MachineDesk:
     """GPU readings, weights, downloads and the doctor, for `Studio` (which provides the attributes below)."""
 
     if TYPE_CHECKING:
+        @property
+        def card_vram_gib(self) -> float | None: ...
+
         paths: Paths
         settings: UserSettings
         monitor: VramMonitor
@@ -77,12 +82,16 @@ class MachineDesk:
         if not str(text or "").strip():
             self.update_settings(weights_dir="")
             return self.weights_dir()
+        if Path(str(text).strip()).expanduser() == self.paths.weights_dir:  # the default is ours to make
+            self.paths.weights_dir.mkdir(parents=True, exist_ok=True)
         folder = check_weights_folder(str(text), confirmed=confirmed)
         self.update_settings(weights_dir=str(folder))
         return folder
 
     def check_weights_folder(self, text: object) -> Path:
         """A weights folder as typed, to read from: a local full path, without '..', that exists."""
+        if Path(str(text or "").strip()).expanduser() == self.paths.weights_dir:  # the default is ours to make
+            self.paths.weights_dir.mkdir(parents=True, exist_ok=True)
         return check_weights_folder(str(text or ""), confirmed=True)
 
     def start_download(self, weight_set: object = None, token: str | None = None) -> None:
@@ -140,3 +149,9 @@ class MachineDesk:
     def prompt_warning(prompt: str) -> str | None:
         return prompt_warning(prompt)
 
+    def _known_fit(self, fit: Fit, text: str) -> tuple[Fit, str]:
+        """Without a GPU reading a fit cannot be known (a prediction is about a card); a preset's own limits
+        (frames, pixels) still hold on any card."""
+        if self.card_vram_gib is None and fit != "red":
+            return "unknown", NO_GPU_FIT
+        return fit, text

@@ -13,7 +13,7 @@ from backend.gallery import Clip
 from backend.lora.library import LoraEntry, LoraLibrary
 from backend.lora.parse import LoraReport, inspect
 from backend.lora.vram import lora_vram_gib, refuse_lazy_load
-from backend.presets import Fit, Preset, predict_fit
+from backend.presets import Fit, Preset, has_bigger_preset, predict_fit
 from backend.request import LoraUse, check_lora_strength, check_loras, latent_tokens
 from backend.settings import Paths, UserSettings
 
@@ -25,10 +25,12 @@ class LoraDesk:
         paths: Paths
         settings: UserSettings
         loras: LoraLibrary
+        presets: dict[str, Preset]
 
         def low_ram_for(self, preset: Preset) -> bool: ...
         def clip(self, clip_id: str) -> Clip: ...
         def update_settings(self, **changes: Any) -> UserSettings: ...
+        def _known_fit(self, fit: Fit, text: str) -> tuple[Fit, str]: ...
 
     def lora_folders(self) -> list[Path]:
         """The data folder's LoRA folder, then those the owner added."""
@@ -80,4 +82,5 @@ class LoraDesk:
         reports = [e.report for e in self.lora_entries() if e.name in lora_names and e.report is not None]
         tokens = latent_tokens(width, height, frames)
         extra = lora_vram_gib(reports, self.loras.layout, tokens, bool(preset.engine.get("cpu_offload")))
-        return predict_fit(preset, width, height, frames, extra)
+        return self._known_fit(*predict_fit(preset, width, height, frames, extra,
+                                            has_bigger=has_bigger_preset(self.presets, preset)))

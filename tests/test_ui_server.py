@@ -146,7 +146,7 @@ def test_serve_shares_behind_a_login_and_survives_a_failed_tunnel(paths: Paths, 
         seen["config"] = httpx.get(f"{url}config").status_code
 
     monkeypatch.setattr("gradio.networking.setup_tunnel", no_tunnel)
-    monkeypatch.setattr(gr.Blocks, "block_thread", instead_of_blocking)
+    monkeypatch.setattr("ui.server.wait_until_stopped", instead_of_blocking)
     studio = Studio(paths, CpuTestEngine(), gpu=FakeGpu(), host_ram=64.0, preload=False)
     studio.start()  # app.py owns the Studio; serve() only serves it
     try:

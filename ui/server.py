@@ -7,10 +7,14 @@ comes in through the owner link the launcher opens (backend/owner_key.py). Only 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import io
 import logging
 import secrets
 import socket
 import sys
+import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -146,7 +150,7 @@ def launch_kwargs(options: LaunchOptions, access: Access, clips_dir: Path,
         "mcp_server": False,
         "enable_monitoring": False,
         "run_history": False,
-        "footer_links": ["api", "settings"],
+        "footer_links": ["api"],  # Gradio's own "Settings" panel is for developers, not the app's settings
         "css_paths": [CSS_FILE],
         "i18n": translations(),  # static labels in the browser's language (ui/labels.py)
         # Gradio leaves some of its routes open even with a login; the gate closes them (ui/login_gate.py).
@@ -210,6 +214,21 @@ def announce(info: ServerInfo, out: TextIO, owner_link: str | None = None) -> No
     out.flush()
 
 
+def port_problem(port: int, err: OSError) -> str:
+    """Why the page could not start, in one line of the app's words."""
+    if "empty port" in str(err) or getattr(err, "errno", None) == errno.EADDRINUSE:
+        return (f"The page could not start: port {port} is in use (another program, or Wan Studio already "
+                "running). Choose another with --port.")
+    return f"The page could not start on port {port} ({err.strerror or err}). Choose another with --port."
+
+
+def wait_until_stopped(demo: gr.Blocks) -> None:
+    """Keep `demo` served: block the main thread until Ctrl+C or SIGTERM (raised as KeyboardInterrupt for the
+    caller to report as "Stopped"; Gradio's own block_thread would print its developer message instead)."""
+    while True:
+        time.sleep(0.5)
+
+
 def serve(studio: Studio, args: argparse.Namespace, reserved: socket.socket | None = None) -> int:
     """Serve the page for a started Studio (its owner, app.py, stops it); block until Ctrl+C. 0 on a clean stop.
     `reserved` has held the port since before the Studio started; it is let go just before the page binds it."""
@@ -225,22 +244,26 @@ def serve(studio: Studio, args: argparse.Namespace, reserved: socket.socket | No
         policy = GatePolicy(owner_key=studio.new_owner_key(), may_fetch=clip_fetch_rule(studio))
         if reserved is not None:
             reserved.close()
+        said = io.StringIO()  # Gradio prints its own advice (share link, ports) for developers: kept for the log
         try:
-            demo.launch(prevent_thread_lock=True, **launch_kwargs(options, access, studio.paths.clips_dir, policy,
-                                                                  handoff_routes(studio)))
+            with contextlib.redirect_stdout(said):
+                demo.launch(prevent_thread_lock=True, **launch_kwargs(options, access, studio.paths.clips_dir,
+                                                                      policy, handoff_routes(studio)))
         except OSError as err:
-            logger.error("The page could not start on port %d (%s). Choose another with --port.", options.port, err)
+            logger.debug("Launch failed: %s", err)
+            logger.error("%s", port_problem(options.port, err))
             return 1
+        if said.getvalue().strip():
+            logger.info("Gradio said: %s", " ".join(said.getvalue().split()))
         drop_cross_site_headers(demo)
         info = record_launch(ctx, demo)
-        if options.share and not info.share_url:
-            logger.warning("The public link could not be made; the page works locally at %s", info.local_url)
         link = owner_url(f"http://{LOCAL_HOST}:{info.port}", policy.owner_key or "")
         studio.publish_address(link)  # a second launch opens the owner link; app.py generate hands its job here
+        # one line each: where it runs, and the public link or why there is none
         announce(info, sys.stdout, link if access.credentials else None)
         if not options.no_browser:
             webbrowser.open(link)
-        demo.block_thread()
+        wait_until_stopped(demo)
     finally:
         if demo is not None:
             demo.close(verbose=False)

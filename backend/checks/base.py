@@ -38,6 +38,13 @@ def sm(cap: tuple[int, int]) -> str:
     return f"sm_{cap[0]}{cap[1]}"
 
 
+def no_card(env: Environment) -> bool:
+    """No NVIDIA GPU at all: NVML finds none and torch sees none. Checks that only matter with a card then say
+    "skipped" instead of failing a second time for the same cause."""
+    torch = env.probe.torch
+    return not env.gpu.ok and not (torch is not None and torch.cuda_available)
+
+
 def python_cmd(env: Environment, args: str) -> str:
     """A command for the app's own Python, so installs land in the right environment."""
     exe = f'"{env.python_exe}"' if " " in env.python_exe else env.python_exe

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.checks.base import Check, sm, torch_reinstall, version_tuple
+from backend.checks.base import Check, no_card, sm, torch_reinstall, version_tuple
 from backend.checks.environment import Environment
 from backend.install_plan import DRIVER_URL, torch_build_for
 from backend.presets import CARD_TOLERANCE_GIB, DESKTOP_HEADROOM_GIB
@@ -101,6 +101,8 @@ def check_vram(env: Environment) -> Check:
 def check_preset(env: Environment) -> Check:
     if env.preset is None:
         return Check("Preset", "fail", env.preset_error, "Use --preset auto, or a name from the Preset menu.")
+    if no_card(env):
+        return Check("Preset", "skip", f"not checked against a card (no NVIDIA GPU); {env.preset.label} is chosen")
     auto = env.gpu.ok and env.auto_preset is not None and env.auto_preset.name == env.preset.name
     how = " (what auto picks for this card)" if auto else ""
     lazy = "; low RAM: model blocks are read from disk (lazy loading)" if env.low_ram else ""

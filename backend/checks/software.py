@@ -8,6 +8,7 @@ from backend.checks.base import (
     Check,
     arch_support,
     engine_install,
+    no_card,
     pip,
     python_cmd,
     sm,
@@ -24,6 +25,8 @@ from backend.install_plan import DRIVER_URL
 # ---- torch, Triton and CUDA (from the probe child process) ----------------------------------------
 def check_probe(env: Environment) -> Check:
     cmd = python_cmd(env, "-m backend.engine.kernels --json")
+    if no_card(env) and not env.probe.failure:
+        return Check("GPU probe", "skip", "no NVIDIA GPU to probe; only whether torch and LightX2V import was checked")
     if env.probe.failure:
         return Check("GPU probe", "fail", env.probe.failure + ".",
                      f"Run `{cmd}` in the app folder to see the whole error; include it when reporting a bug.")
@@ -107,6 +110,8 @@ def check_engine_install(env: Environment) -> Check:
     if not dist.installed and imported is not None and imported.ok:
         return Check("LightX2V install", "warn", "LightX2V imports from a folder that pip did not install, so its "
                      f"commit cannot be checked against the tested {PINNED_COMMIT[:7]}.", engine_install(env))
+    if not dist.installed and no_card(env):  # the engine needs a card first: one problem, said once (GPU)
+        return Check("LightX2V install", "skip", "not installed; not needed without an NVIDIA GPU")
     if not dist.installed:
         return Check("LightX2V install", "fail", "LightX2V is not installed.",
                      f"Run the launch script again, or: {engine_install(env)}")
