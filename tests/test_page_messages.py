@@ -116,8 +116,8 @@ def test_share_without_internet_is_one_line(studio: Studio, monkeypatch, capsys)
 def test_stopping_says_stopped(paths: Paths, monkeypatch) -> None:
     out = io.StringIO()
     monkeypatch.setattr("sys.stdout", out)
-    monkeypatch.setattr(app, "make_studio", lambda p, preload=True, **kw: Studio(p, CpuTestEngine(), gpu=FakeGpu(),
-                                                                                  preload=False))
+    monkeypatch.setattr(app, "make_studio", lambda p, preload=True, lock=None: Studio(
+        p, CpuTestEngine(), gpu=FakeGpu(), preload=False, lock=lock))
 
     def interrupted(studio: Studio, args: argparse.Namespace, reserved: object = None) -> int:
         time.sleep(0.01)
