@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import gradio as gr
 
+from backend.access import OWNER, Viewer
 from backend.jobs.job import Job
 from backend.studio import Studio
 from ui.context import UiContext
@@ -51,7 +52,7 @@ def render_setting(ctx: UiContext) -> PreviewSettingWidgets:
 
 
 def shown_job(jobs: list[Job]) -> Job | None:
-    """The job on the GPU (or being saved), else the clip job that finished last."""
+    """The job on the GPU (or being saved), else the clip job that finished last (of the jobs given)."""
     for status in ("running", "saving"):
         job = next((j for j in jobs if j.status == status), None)
         if job is not None:
@@ -68,9 +69,13 @@ def view_key(job: Job | None) -> str:
     return f"{job.id}:{job.status}:{step}:{job.clip_id or ''}"
 
 
-def preview_html(studio: Studio, job: Job | None) -> str:
+def preview_html(studio: Studio, job: Job | None, viewer: Viewer = OWNER) -> str:
     if job is None:
         return EMPTY
+    if job.status == "done" and job.clip_id and not viewer.is_owner:
+        # A guest plays their clips in the player; the file's address here would name the owner's folders.
+        return (f'<div class="wan-preview wan-dim" data-state="clip" data-job="{attr(job.id)}">'
+                "The finished clip is in the player and the gallery.</div>")
     if job.status == "done" and job.clip_id:
         try:
             path = studio.clip(job.clip_id).path
@@ -95,12 +100,14 @@ def preview_html(studio: Studio, job: Job | None) -> str:
             f"{esc(note)}: a rough look at the finished clip.</div></div>")
 
 
-def refresh(studio: Studio, shown: str) -> tuple[object, str]:
-    job = shown_job(studio.jobs())
+def refresh(studio: Studio, shown: str, viewer: Viewer = OWNER) -> tuple[object, str]:
+    """The preview of the job this viewer may see: a guest sees only jobs whose prompt they may read."""
+    allowed = studio.guest_permissions
+    job = shown_job([j for j in studio.jobs() if viewer.sees_prompt(j, allowed)])
     key = view_key(job)
     if key == shown:
         return gr.skip(), shown
-    html = preview_html(studio, job)
+    html = preview_html(studio, job, viewer)
     if not html:
         return gr.skip(), shown
     return html, key
@@ -109,8 +116,11 @@ def refresh(studio: Studio, shown: str) -> tuple[object, str]:
 def listen(ctx: UiContext) -> None:
     w = ctx.area(PreviewWidgets)
     studio = ctx.studio
-    w.timer.tick(lambda shown: refresh(studio, shown), inputs=[w.shown], outputs=[w.view, w.shown],
-                                  show_progress="hidden", api_name="preview", concurrency_limit=None)
+    def on_tick(shown: str, request: gr.Request) -> tuple[object, str]:
+        return refresh(studio, shown, ctx.viewer(request))
+
+    w.timer.tick(on_tick, inputs=[w.shown], outputs=[w.view, w.shown],
+                 show_progress="hidden", api_name="preview", concurrency_limit=None)
     setting = ctx.area(PreviewSettingWidgets)
 
     def save(value: object) -> None:
