@@ -26,7 +26,7 @@ from backend.gpu import GpuSource, NvmlSource, VramMonitor, host_ram_gib, total_
 from backend.jobs.job import FINISHED, Job, JobKind, JobStatus
 from backend.jobs.queue import JobQueue
 from backend.jobs.worker import EngineState, Worker
-from backend.lora.library import LoraLibrary
+from backend.lora.folders import LoraLibrary
 from backend.presets import (
     Preset,
     has_bigger_preset,

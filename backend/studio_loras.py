@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from backend.errors import BadRequest, LoraError
 from backend.gallery import Clip
-from backend.lora.library import LoraEntry, LoraLibrary
+from backend.lora.folders import LoraEntry, LoraLibrary
 from backend.lora.parse import LoraReport, inspect
 from backend.lora.vram import lora_vram_gib, refuse_lazy_load
 from backend.presets import Fit, Preset, has_bigger_preset, predict_fit

@@ -14,7 +14,7 @@ from backend.engine.base import CancelToken
 from backend.engine.lightx2v import LightX2VEngine
 from backend.errors import EngineFailed, LoraError
 from backend.lora import parse
-from backend.lora.library import LoraLibrary
+from backend.lora.folders import LoraLibrary
 from backend.lora.merge import LoraSet
 from backend.request import LoraUse, build_request
 from tests.support import fake_lightx2v

@@ -9,8 +9,8 @@ import pytest
 
 from backend.errors import BadRequest, LoraError
 from backend.lora import files, parse
+from backend.lora.folders import LoraLibrary
 from backend.lora.keys import canonical_layer, split_key
-from backend.lora.library import LoraLibrary
 from backend.request import LoraUse
 from tests.support.lora_files import SCHEMES, TINY, make_layers, write_file, write_lora
 

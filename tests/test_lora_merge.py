@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from backend.lora import files, parse
+from backend.lora.folders import LoraLibrary
 from backend.lora.keys import KINDS
-from backend.lora.library import LoraLibrary
 from backend.lora.merge import LoraPart, LoraSet
 from backend.lora.vram import GIB, lora_vram_gib
 from backend.presets import load_presets, predict_fit
@@ -76,7 +76,7 @@ def test_strength_change_reads_no_file(three, monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(parse, "read_table", no_reading)
     monkeypatch.setattr(parse, "read_tensors", no_reading)
-    monkeypatch.setattr("backend.lora.library.sha256_16", no_reading)
+    monkeypatch.setattr("backend.lora.folders.sha256_16", no_reading)
     monkeypatch.setattr(Path, "open", no_reading)
     merged = library.prepare(checked)
     want = expected_delta([(layers[0], 0.25), (layers[1], -0.5)], "blocks.0.self_attn.q")
