@@ -156,25 +156,60 @@ def test_engine_error_is_one_sentence_and_next_job_runs(paths) -> None:
 
 
 def test_progress_advances_with_eta_after_first_clip(paths) -> None:
-    engine = HoldingEngine(hold_at=("denoising", 2), skip=1)  # the second clip, held at its step 2, then 3
+    engine = HoldingEngine(hold_at=("encoding", 0), skip=1)  # the second clip: held as it starts, at steps 2, 3
     studio = make(paths, engine)
     try:
         first, second = studio.submit("x", seed=1, count=2, **SMALL)
         seen = []
-        for next_hold in (("denoising", 3), None):
+        for next_hold in (("denoising", 2), ("denoising", 3), None):
             assert engine.reached.wait(30)
+            if not seen:  # the first clip's timings are learnt once it is done
+                assert studio.wait_for_job(first.id, timeout=60).status == "done"
             seen.append(studio.job(second.id).progress)
             held, engine.release = engine.release, threading.Event()
             engine.reached.clear()
             engine.hold_at = next_hold
             held.set()
         assert studio.wait_for_job(second.id, timeout=60).status == "done"
-        assert studio.job(first.id).status == "done"
-        assert [(p.stage, p.step) for p in seen] == [("denoising", 2), ("denoising", 3)]
-        assert all(p.eta_s is not None for p in seen)  # learnt from the first clip of the same shape
-        assert 0 < seen[0].fraction < seen[1].fraction < 1
+        steps = seen[1:]  # seen[0]: the start, reported before the first clip's timings were learnt
+        assert [(p.stage, p.step) for p in seen] == [("encoding", 0), ("denoising", 2), ("denoising", 3)]
+        assert all(p.eta_s is not None for p in steps)  # learnt from the first clip of the same shape
+        assert seen[0].fraction < steps[0].fraction < steps[1].fraction < 1
     finally:
         engine.release.set()
+        studio.stop()
+
+
+def test_progress_never_moves_back_when_the_previous_clip_is_learnt_mid_render(paths, monkeypatch) -> None:
+    """The first clip is still saving while the second renders; its timings (a long save) arrive between
+    the second's steps 2 and 3 and would move the bar back from the defaults' 45 %."""
+    import backend.gallery
+    from tests.support.stage_hold import SaveHold
+
+    saving = SaveHold()
+    monkeypatch.setattr(backend.gallery, "write_mp4", saving.wrap(backend.gallery.write_mp4))
+    engine = HoldingEngine(hold_at=("denoising", 2), skip=1)
+    studio = make(paths, engine)
+    try:
+        first, second = studio.submit("x", seed=1, count=2, **SMALL)
+        assert saving.reached.wait(30) and engine.reached.wait(30)
+        at_2 = studio.job(second.id).progress
+        time.sleep(0.5)  # the first clip's save, and so its share of the learnt time, grows
+        saving.release.set()
+        assert studio.wait_for_job(first.id, timeout=60).status == "done"
+        held, engine.release = engine.release, threading.Event()
+        engine.reached.clear()
+        engine.hold_at = ("denoising", 3)
+        held.set()
+        assert engine.reached.wait(30)
+        at_3 = studio.job(second.id).progress
+        engine.release.set()
+        assert studio.wait_for_job(second.id, timeout=60).status == "done"
+        assert (at_2.step, at_3.step) == (2, 3) and at_3.eta_s is not None
+        assert at_3.fraction >= at_2.fraction
+    finally:
+        engine.release.set()
+        saving.release.set()
         studio.stop()
 
 

@@ -225,9 +225,10 @@ class Worker:
         stage_started = time.monotonic()
         work_started: float | None = None  # loading time is excluded from the ETA's extrapolation
         current = "loading"
+        floor = 0.0  # the bar never moves back, even when the previous clip's timings arrive mid-render
 
         def on_event(event: StageEvent) -> None:
-            nonlocal stage_started, work_started, current
+            nonlocal stage_started, work_started, current, floor
             now = time.monotonic()
             if event.stage != current:
                 current, stage_started = event.stage, now
@@ -237,6 +238,9 @@ class Worker:
                 work_started = now
             progress = self._progress(job, config, event.stage, event.step, event.total_steps,
                                       now - stage_started, now - (work_started or now))
+            if progress.fraction < floor:
+                progress = replace(progress, fraction=floor)
+            floor = progress.fraction
             self._queue.update(job.id, persist=False, progress=progress)
 
         token.raise_if_cancelled()

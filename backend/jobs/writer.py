@@ -76,7 +76,7 @@ class ClipWriter:
             self._jobs.finish(job_id, status="failed", error=err.user_text(), error_kind=err.kind)
             return
         timings = replace(job.timings, save_s=round(time.monotonic() - started, 3))
+        self._eta.record(eta_key, timings)  # learnt before anyone sees the job done
         self._jobs.finish(job_id, status="done", clip_id=clip.id, timings=timings,
                           progress=Progress(stage="done", fraction=1.0, elapsed_s=job.progress.elapsed_s,
                                             eta_s=0.0, updated_at=time.time()))
-        self._eta.record(eta_key, timings)
