@@ -96,8 +96,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     weights = sub.add_parser("weights", parents=[common], help="download or check the model weights")
     weights.add_argument("action", choices=("download", "verify"),
                          help="download: fetch what is missing (resumes); verify: check every file's checksum")
-    weights.add_argument("--set", dest="weight_set", choices=("fp8", "int8"), default=None,
-                         help="the weight set; picked from your card when left out")
+    weights.add_argument("--set", dest="weight_set", choices=("fp8", "int8", "taehv"), default=None,
+                         help="the weight set; picked from your card when left out. taehv: the optional "
+                              "preview decoder (sharper live previews)")
     weights.add_argument("--folder", type=Path, default=None,
                          help="the weights folder (remembered for the page); the current one when left out")
     weights.add_argument("--token", default=None, help="a Hugging Face access token (not saved)")
@@ -198,15 +199,20 @@ def run_weights(studio: Studio, args: argparse.Namespace, out: Any = None) -> in
             folder = studio.use_weights_folder(folder, getattr(args, "confirm_folder", False)) \
                 if args.action == "download" else \
                 studio.check_weights_folder(folder)
-        weight_set = studio.weight_set(args.weight_set)
+        decoder = args.weight_set == studio.PREVIEW_DECODER_SET  # the optional preview decoder, not a weight set
+        weight_set = studio.PREVIEW_DECODER_SET if decoder else studio.weight_set(args.weight_set)
         if args.action == "verify":
             out.write(text("cli.verify_start", lang, set=weight_set.upper()) + "\n")
             out.flush()
-            report = studio.weights_report(weight_set, verify=True, folder=folder)
+            report = studio.preview_decoder_status(verify=True, folder=folder).report if decoder else \
+                studio.weights_report(weight_set, verify=True, folder=folder)
             summary = report.summary() if lang == "en" else weights_summary(report, lang)
             out.write((summary if report.complete else text("cli.error", lang, text=summary)) + "\n")
             return 0 if report.complete else 1
-        studio.start_download(weight_set, args.token)
+        if decoder:
+            studio.start_decoder_download(args.token)
+        else:
+            studio.start_download(weight_set, args.token)
     except StudioError as err:
         out.write(text("cli.error", lang, text=err.user_text(lang)) + "\n")
         return 1

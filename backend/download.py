@@ -20,15 +20,12 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 from backend.download_progress import DownloadProgress, DownloadState, DownloadTracker, FileProgress, FileState, gb
 from backend.errors import BadRequest, Cancelled, DownloadError
 from backend.models import (
-    REPO_ID,
-    WEIGHT_SETS,
-    WHOLE_FOLDERS,
+    FILE_SETS,
     FileFacts,
-    WeightSet,
-    check_weights,
+    FileSet,
+    check_files,
     file_matches_checksum,
     read_manifest,
-    required_files,
     write_manifest,
 )
 from backend.weights_folder import check_remote_name, refuse_network_path
@@ -80,7 +77,8 @@ def _hub_error(err: Exception, what: str) -> DownloadError:
 
 
 class WeightsDownloader:
-    """Fetches one weight set into a root folder on a background thread; the page polls `progress()`."""
+    """Fetches one file set (a weight set, or the preview decoder) on a background thread; the page polls
+    `progress()`. One download at a time, whichever set it is."""
 
     def __init__(self, endpoint: str | None = None, *, disk_free: Callable[[Path], int] = free_disk_bytes,
                  retry_wait: float = 1.0) -> None:
@@ -91,10 +89,13 @@ class WeightsDownloader:
         self._thread: threading.Thread | None = None
         self._tracker = DownloadTracker()
 
-    def start(self, root: Path, weight_set: WeightSet, token: str | None = None) -> None:
-        """Begin (or resume) downloading `weight_set` into `root`. Refused while one is running."""
-        if weight_set not in WEIGHT_SETS:
-            raise DownloadError(f"Unknown weight set {weight_set!r}; choose one of {', '.join(WEIGHT_SETS)}.")
+    def start(self, weights_dir: Path, what: str | FileSet, token: str | None = None) -> None:
+        """Begin (or resume) downloading a file set (or its name: "fp8", "int8", "taehv") into its place
+        under `weights_dir`. Refused while one is running."""
+        file_set = what if isinstance(what, FileSet) else FILE_SETS.get(what)
+        if file_set is None:
+            raise DownloadError(f"Unknown weight set {what!r}; choose one of {', '.join(FILE_SETS)}.")
+        root = file_set.root(weights_dir)
         if self._thread is not None and self._thread.is_alive():
             raise DownloadError("A weights download is already running.", "Wait for it or cancel it first.")
         try:
@@ -103,8 +104,8 @@ class WeightsDownloader:
             raise DownloadError(err.message, err.hint) from None
         self._cancel.clear()
         self._tracker = DownloadTracker()
-        self._tracker.set("checking", f"Checking what the {weight_set.upper()} set needs…")
-        self._thread = threading.Thread(target=self._run, args=(root, weight_set, token or None),
+        self._tracker.set("checking", f"Checking what the {file_set.title} needs…")
+        self._thread = threading.Thread(target=self._run, args=(root, file_set, token or None),
                                         name="weights-download", daemon=True)
         self._thread.start()
 
@@ -124,10 +125,10 @@ class WeightsDownloader:
         return self.progress()
 
     # ---- the download thread ------------------------------------------------------------------------
-    def _run(self, root: Path, weight_set: WeightSet, token: str | None) -> None:
+    def _run(self, root: Path, file_set: FileSet, token: str | None) -> None:
         started = time.monotonic()
         try:
-            self._download(root, weight_set, token)
+            self._download(root, file_set, token)
         except Cancelled:
             with self._tracker.lock:
                 for entry in self._tracker.files.values():
@@ -137,7 +138,7 @@ class WeightsDownloader:
         except DownloadError as err:
             self._tracker.set("failed", err.user_text())
         except OfflineModeIsEnabled as err:
-            self._tracker.set("failed", _hub_error(err, REPO_ID).user_text())
+            self._tracker.set("failed", _hub_error(err, file_set.repo_id).user_text())
         except OSError as err:
             self._tracker.set("failed", f"Could not write the weights in {root} ({err}). "
                                         "Check the disk has room and the folder is writable.")
@@ -147,58 +148,59 @@ class WeightsDownloader:
         else:
             took = time.monotonic() - started
             took_text = f"{took:.1f} s" if took < 60 else f"{took / 60:.0f} min"
-            self._tracker.set("done", f"{check_weights(root, weight_set).summary()} "
+            self._tracker.set("done", f"{check_files(root, file_set).summary()} "
                                       f"Downloaded {gb(self._tracker.net_bytes)} in {took_text}.")
 
-    def _list_remote(self, token: str | None) -> tuple[str, dict[str, FileFacts]]:
+    def _list_remote(self, repo_id: str, token: str | None) -> tuple[str, dict[str, FileFacts]]:
         if constants.is_offline_mode() or os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE"):
             raise _unreachable("offline mode is on: HF_HUB_OFFLINE is set")
         try:
-            info = HfApi(endpoint=self.endpoint, token=token).model_info(REPO_ID, files_metadata=True,
+            info = HfApi(endpoint=self.endpoint, token=token).model_info(repo_id, files_metadata=True,
                                                                          timeout=LIST_TIMEOUT_S)
         except (HfHubHTTPError, httpx2.HTTPError, OfflineModeIsEnabled) as err:
-            raise _hub_error(err, REPO_ID) from err
+            raise _hub_error(err, repo_id) from err
         files = {s.rfilename: FileFacts(s.rfilename, s.size, s.lfs.sha256 if s.lfs else None,
                                         None if s.lfs else s.blob_id)
                  for s in info.siblings or [] if s.size is not None}
         return info.sha or "main", files
 
-    def _download(self, root: Path, weight_set: WeightSet, token: str | None) -> None:
-        revision, remote = self._list_remote(token)
-        wanted = required_files(weight_set)
+    def _download(self, root: Path, file_set: FileSet, token: str | None) -> None:
+        revision, remote = self._list_remote(file_set.repo_id, token)
+        wanted = list(file_set.files)
         absent = [p for p in wanted if p not in remote]
         if absent:
             raise DownloadError(
-                f"The Hub repository {REPO_ID} no longer has {len(absent)} file(s) the {weight_set.upper()} set "
+                f"The Hub repository {file_set.repo_id} no longer has {len(absent)} file(s) the {file_set.title} "
                 f"needs: {', '.join(absent[:5])}{' …' if len(absent) > 5 else ''}. Its layout has changed.",
                 "Update Wan Studio, or choose a folder that already has the weights.")
-        wanted += sorted(p for p in remote if p not in wanted and p.startswith(tuple(f"{d}/" for d in WHOLE_FOLDERS)))
+        wanted += sorted(p for p in remote
+                         if p not in wanted and p.startswith(tuple(f"{d}/" for d in file_set.whole_folders)))
         for name in wanted:  # every name checked before the first byte is written
             try:
                 check_remote_name(name)
             except BadRequest as err:
                 raise DownloadError(err.message, err.hint) from None
-        todo = self._plan(root, revision, [remote[p] for p in wanted])
+        todo = self._plan(root, revision, [remote[p] for p in wanted], file_set.repo_id)
         needed = sum(f.size - self._tracker.files[f.path][0] for f in todo)
         free = self._disk_free(root)
         if free < needed + DISK_RESERVE:
             raise DownloadError(
-                f"Not enough free disk space in {root}: the {weight_set.upper()} set needs {gb(needed + DISK_RESERVE)} "
+                f"Not enough free disk space in {root}: the {file_set.title} needs {gb(needed + DISK_RESERVE)} "
                 f"more ({gb(needed)} of weights plus {gb(DISK_RESERVE)} to spare), only {gb(free)} is free.",
                 "Free some space or choose a folder on another disk.")
         headers = {**build_hf_headers(token=token), "Accept-Encoding": "identity"}
         self._tracker.set("downloading", f"Downloading {len(todo)} file(s), {gb(needed)}, of the "
-                                         f"{weight_set.upper()} set into {root}.")
+                                         f"{file_set.title} into {root}.")
         for facts in todo:
-            url = hf_hub_url(REPO_ID, facts.path, revision=revision, endpoint=self.endpoint)
+            url = hf_hub_url(file_set.repo_id, facts.path, revision=revision, endpoint=self.endpoint)
             self._fetch(url, root / facts.path, facts, headers)
-            write_manifest(root, revision, [facts])
+            write_manifest(root, revision, [facts], file_set.repo_id)
         self._tracker.set("verifying", "Checking every file of the set…")
-        report = check_weights(root, weight_set)
+        report = check_files(root, file_set)
         if not report.complete:
             raise DownloadError(report.summary())
 
-    def _plan(self, root: Path, revision: str, files: list[FileFacts]) -> list[FileFacts]:
+    def _plan(self, root: Path, revision: str, files: list[FileFacts], repo_id: str) -> list[FileFacts]:
         """Which files still need bytes. A file already there counts only if the manifest vouches for it
         or its checksum matches; a partial file keeps its bytes for resume."""
         manifest = read_manifest(root)
@@ -227,7 +229,7 @@ class WeightsDownloader:
             self._tracker.file(f.path, kept if kept <= f.size else 0, "pending")
             todo.append(f)
         if vouched:
-            write_manifest(root, revision, vouched)
+            write_manifest(root, revision, vouched, repo_id)
         return todo
 
     def _check_cancel(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -32,6 +32,12 @@ TOKENIZER_DIR = "google/umt5-xxl"
 TOKENIZER_FILES = ("special_tokens_map.json", "spiece.model", "tokenizer.json", "tokenizer_config.json")
 WHOLE_FOLDERS = (TOKENIZER_DIR,)
 """Folders the engine reads as a whole: every remote file under them is fetched, not only the required ones."""
+
+PREVIEW_DECODER_REPO_ID = "lightx2v/Autoencoders"
+PREVIEW_DECODER_FILE = "taew2_1.pth"
+"""TAEHV for Wan 2.1 (MIT, ~11 M parameters): the tiny decoder LightX2V's WanVAE_tiny loads."""
+PREVIEW_DECODER_FOLDER = "taehv"
+"""Its own folder under the weights folder, with its own manifest: another repository, another revision."""
 
 MANIFEST_FILE = "wan_studio_manifest.json"
 MANIFEST_VERSION = 1
@@ -69,6 +75,36 @@ def required_files(weight_set: WeightSet) -> list[str]:
             *(f"{folder}/{name}" for name in (*DIT_FILES, T5_FILES[weight_set], VAE_FILE))]
 
 
+@dataclass(frozen=True)
+class FileSet:
+    """What one download fetches: files of one Hub repository, placed under `folder` of the weights folder.
+    `name` is what the downloader, the CLI and the messages call it ("fp8", "int8", "taehv")."""
+
+    name: str
+    title: str
+    """In a sentence: "the {title} needs…" ("FP8 set", "TAEHV preview decoder")."""
+    repo_id: str
+    files: tuple[str, ...]
+    whole_folders: tuple[str, ...] = ()
+    folder: str = ""
+
+    def root(self, weights_dir: Path) -> Path:
+        """Where this set's files and manifest live for a weights folder."""
+        return weights_dir / self.folder if self.folder else weights_dir
+
+
+def weight_files(weight_set: WeightSet) -> FileSet:
+    """The model's own set: FP8 or INT8 DiT and T5, the VAE, config and tokenizer, at the weights folder's root."""
+    return FileSet(weight_set, f"{weight_set.upper()} set", REPO_ID, tuple(required_files(weight_set)),
+                   WHOLE_FOLDERS)
+
+
+PREVIEW_DECODER = FileSet("taehv", "TAEHV preview decoder", PREVIEW_DECODER_REPO_ID, (PREVIEW_DECODER_FILE,),
+                          folder=PREVIEW_DECODER_FOLDER)
+"""Optional: sharper live previews. Never needed to make a clip."""
+FILE_SETS: dict[str, FileSet] = {**{s: weight_files(s) for s in WEIGHT_SETS}, PREVIEW_DECODER.name: PREVIEW_DECODER}
+
+
 # ---- what a file should be: the Hub's facts, kept in a manifest next to the weights ----------------------
 @dataclass(frozen=True)
 class FileFacts:
@@ -94,13 +130,13 @@ def read_manifest(root: Path) -> dict[str, FileFacts]:
     return facts
 
 
-def write_manifest(root: Path, revision: str, files: Iterable[FileFacts]) -> None:
+def write_manifest(root: Path, revision: str, files: Iterable[FileFacts], repo_id: str = REPO_ID) -> None:
     """Merge `files` into the manifest, so an FP8 and an INT8 set can share one root."""
     merged = read_manifest(root)
     merged.update({f.path: f for f in files})
     entries = {p: {"size": f.size, "sha256": f.sha256, "git_oid": f.git_oid} for p, f in sorted(merged.items())}
     write_json_atomic(root / MANIFEST_FILE,
-                      {"version": MANIFEST_VERSION, "repo_id": REPO_ID, "revision": revision, "files": entries})
+                      {"version": MANIFEST_VERSION, "repo_id": repo_id, "revision": revision, "files": entries})
 
 
 def file_matches_checksum(path: Path, facts: FileFacts, on_chunk: Callable[[int], None] | None = None) -> bool | None:
@@ -129,7 +165,8 @@ class WeightsReport:
     """The state of one set in one folder: complete only when nothing is missing and nothing is wrong."""
 
     root: Path
-    weight_set: WeightSet
+    weight_set: str
+    """A FileSet name: "fp8", "int8" or "taehv"."""
     complete: bool
     missing: tuple[str, ...]
     problems: tuple[str, ...]
@@ -138,6 +175,9 @@ class WeightsReport:
 
     def summary(self) -> str:
         """One sentence for a person."""
+        file_set = FILE_SETS.get(self.weight_set)
+        if self.checked == 1 and file_set is not None:  # a one-file set (the preview decoder) is named, not counted
+            return self._one_file_summary(file_set)
         name = self.weight_set.upper()
         if self.complete:
             how = "present and verified" if self.verified else "present"
@@ -154,6 +194,13 @@ class WeightsReport:
             parts.append(f"{len(self.problems)} file(s) are damaged: {head}")
         return "; ".join(parts) + ". Download the set again (it resumes) or choose another folder."
 
+    def _one_file_summary(self, file_set: FileSet) -> str:
+        if self.complete:
+            return f"The {file_set.title} is {'present and verified' if self.verified else 'present'} in {self.root}."
+        if self.missing:
+            return f"The {file_set.title} ({self.missing[0]}) is not in {self.root}."
+        return f"The {file_set.title} is damaged ({self.problems[0]}). Download it again (it resumes)."
+
     def require(self) -> None:
         """Raise WeightsMissing naming what is absent or damaged; the engine calls this before loading."""
         if not self.complete:
@@ -167,10 +214,21 @@ def check_weights(root: Path, weight_set: WeightSet, verify_hashes: bool = False
     Sizes are checked against the manifest written at download time; a folder without one is checked
     for existence and non-empty files only. `verify_hashes` also reads every file to compare checksums.
     """
-    manifest = read_manifest(root)
+    report = check_files(root, weight_files(weight_set), verify_hashes)
     folder = SET_FOLDERS[weight_set]
-    wanted = list(required_files(weight_set))
-    wanted += sorted(p for p in manifest if p not in wanted and p.startswith(tuple(f"{d}/" for d in WHOLE_FOLDERS)))
+    if len(report.missing) == report.checked and root.name in SET_FOLDERS.values() and (root.parent / folder).is_dir():
+        problem = f"{root.name}: this is the set's subfolder; choose its parent folder {root.parent}"
+        report = replace(report, complete=False, problems=(*report.problems, problem))
+    logger.debug("Weights check: %s", report.summary())
+    return report
+
+
+def check_files(root: Path, file_set: FileSet, verify_hashes: bool = False) -> WeightsReport:
+    """Every file of `file_set` in `root` (its own folder: `file_set.root(weights_dir)`), as check_weights."""
+    manifest = read_manifest(root)
+    wanted = list(file_set.files)
+    wanted += sorted(p for p in manifest
+                     if p not in wanted and p.startswith(tuple(f"{d}/" for d in file_set.whole_folders)))
     missing: list[str] = []
     problems: list[str] = []
     for rel in wanted:
@@ -187,9 +245,5 @@ def check_weights(root: Path, weight_set: WeightSet, verify_hashes: bool = False
             problems.append(f"{rel}: {size:,} bytes on disk, {facts.size:,} expected")
         elif verify_hashes and file_matches_checksum(path, facts) is False:
             problems.append(f"{rel}: the content does not match the Hub's checksum")
-    if len(missing) == len(wanted) and root.name in SET_FOLDERS.values() and (root.parent / folder).is_dir():
-        problems.append(f"{root.name}: this is the set's subfolder; choose its parent folder {root.parent}")
-    report = WeightsReport(root, weight_set, not missing and not problems, tuple(missing), tuple(problems),
-                           checked=len(wanted), verified=verify_hashes)
-    logger.debug("Weights check: %s", report.summary())
-    return report
+    return WeightsReport(root, file_set.name, not missing and not problems, tuple(missing), tuple(problems),
+                         checked=len(wanted), verified=verify_hashes)

@@ -16,8 +16,9 @@ from backend.download import DownloadProgress, WeightsDownloader
 from backend.errors import BadRequest, PresetError
 from backend.gpu import GpuReading, VramMonitor
 from backend.jobs.job import Job
-from backend.models import WEIGHT_SETS, WeightSet, WeightsReport, check_weights, default_weight_set
+from backend.models import PREVIEW_DECODER, WEIGHT_SETS, WeightSet, WeightsReport, check_weights, default_weight_set
 from backend.presets import Fit, Preset
+from backend.preview.decoder import DecoderStatus, decoder_status
 from backend.request import check_seed, prompt_warning, snap_frames
 from backend.settings import Paths, UserSettings
 from backend.weights_folder import check_weights_folder
@@ -27,6 +28,9 @@ NO_GPU_FIT = "No NVIDIA GPU found, so whether this fits cannot be known here."
 
 class MachineDesk:
     """GPU readings, weights, downloads and the doctor, for `Studio` (which provides the attributes below)."""
+
+    PREVIEW_DECODER_SET = PREVIEW_DECODER.name
+    """The optional preview decoder's name where a weight set's is taken (`app.py weights --set taehv`)."""
 
     if TYPE_CHECKING:
         @property
@@ -98,6 +102,15 @@ class MachineDesk:
         """Start (or resume) downloading a weight set into the weights folder on a background thread;
         refused while one runs."""
         self._downloader.start(self.weights_dir(), self.weight_set(weight_set), token or None)
+
+    def start_decoder_download(self, token: str | None = None) -> None:
+        """Start (or resume) downloading the optional TAEHV preview decoder into the weights folder (its own
+        subfolder); refused while any download runs. Once it is there, previews use it by themselves."""
+        self._downloader.start(self.weights_dir(), PREVIEW_DECODER, token or None)
+
+    def preview_decoder_status(self, verify: bool = False, folder: Path | None = None) -> DecoderStatus:
+        """Whether the weights folder has the TAEHV preview decoder, intact (else previews use the colour map)."""
+        return decoder_status(folder or self.weights_dir(), verify=verify)
 
     def cancel_download(self) -> None:
         self._downloader.cancel()

@@ -17,6 +17,8 @@ from urllib.parse import unquote, urlsplit
 from backend.models import (
     CONFIG_FILE,
     DIT_FILES,
+    PREVIEW_DECODER_FILE,
+    PREVIEW_DECODER_REPO_ID,
     REPO_ID,
     SET_FOLDERS,
     T5_FILES,
@@ -56,6 +58,23 @@ def fake_repository(seed: int = 7) -> dict[str, bytes]:
     return files
 
 
+TORCH_ZIP_MAGIC = b"PK\x03\x04"
+"""How a .pth file written by torch.save (a zip archive) begins; the LightX2V fake's loader checks it."""
+
+
+def fake_autoencoders(seed: int = 11) -> dict[str, bytes]:
+    """The autoencoder repository under its real names: the preview decoder and files it must not pull in."""
+    rng = random.Random(seed)
+    return {
+        PREVIEW_DECODER_FILE: TORCH_ZIP_MAGIC + rng.randbytes(9_000),
+        "taew2_2.pth": TORCH_ZIP_MAGIC + rng.randbytes(4_000),
+        "lighttaew2_1.safetensors": rng.randbytes(5_000),
+        "Wan2.1_VAE.pth": TORCH_ZIP_MAGIC + rng.randbytes(6_000),
+        "README.md": b"# fake autoencoders\n",
+        ".gitattributes": b"*.pth filter=lfs diff=lfs merge=lfs -text\n",
+    }
+
+
 def git_oid(data: bytes) -> str:
     return hashlib.sha1(f"blob {len(data)}\0".encode() + data, usedforsecurity=False).hexdigest()
 
@@ -88,9 +107,12 @@ class Seen:
 
 @dataclass
 class FakeHub:
-    """Serves `files` for REPO_ID on 127.0.0.1 (a free port). Use as a context manager: always shut down."""
+    """Serves `files` for REPO_ID, and `others` for their repositories, on 127.0.0.1 (a free port). Use as a
+    context manager: always shut down. The faults below name a file by its path in its repository."""
 
     files: dict[str, bytes] = field(default_factory=fake_repository)
+    others: dict[str, dict[str, bytes]] = field(
+        default_factory=lambda: {PREVIEW_DECODER_REPO_ID: fake_autoencoders()})
     token: str | None = None
     """When set, every request without `Authorization: Bearer <token>` gets 401."""
     cut_after: dict[str, int] = field(default_factory=dict)
@@ -137,9 +159,12 @@ class FakeHub:
         with self._lock:
             return [s for s in self.seen if "/resolve/" in s.path and (path is None or s.path.endswith("/" + path))]
 
-    def model_info(self) -> dict[str, object]:
+    def repos(self) -> dict[str, dict[str, bytes]]:
+        return {REPO_ID: self.files, **self.others}
+
+    def model_info(self, repo_id: str = REPO_ID) -> dict[str, object]:
         siblings = []
-        for path, facts in sorted(hub_facts(self.files).items()):
+        for path, facts in sorted(hub_facts(self.repos()[repo_id]).items()):
             # An LFS file's git blob id is its pointer's; the content checksum is the sha256.
             pointer = f"version https://git-lfs.github.com/spec/v1\noid sha256:{facts.sha256}\nsize {facts.size}\n"
             entry: dict[str, object] = {"rfilename": path, "size": facts.size,
@@ -147,7 +172,7 @@ class FakeHub:
             if facts.sha256:
                 entry["lfs"] = {"size": facts.size, "sha256": facts.sha256, "pointerSize": 134}
             siblings.append(entry)
-        return {"id": REPO_ID, "modelId": REPO_ID, "sha": REVISION, "private": False, "siblings": siblings}
+        return {"id": repo_id, "modelId": repo_id, "sha": REVISION, "private": False, "siblings": siblings}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -178,15 +203,16 @@ class _Handler(BaseHTTPRequestHandler):
         if hub.token is not None and auth != f"Bearer {hub.token}":
             self._json(401, {"error": "Invalid username or password."})
             return
-        api = f"/api/models/{REPO_ID}"
-        if path in (api, f"{api}/revision/main", f"{api}/revision/{REVISION}"):
-            self._json(200, hub.model_info(), body)
-            return
-        for rev in ("main", REVISION):
-            prefix = f"/{REPO_ID}/resolve/{rev}/"
-            if path.startswith(prefix) and path[len(prefix):] in hub.files:
-                self._file(path[len(prefix):], start, body)
+        for repo_id, files in hub.repos().items():
+            api = f"/api/models/{repo_id}"
+            if path in (api, f"{api}/revision/main", f"{api}/revision/{REVISION}"):
+                self._json(200, hub.model_info(repo_id), body)
                 return
+            for rev in ("main", REVISION):
+                prefix = f"/{repo_id}/resolve/{rev}/"
+                if path.startswith(prefix) and path[len(prefix):] in files:
+                    self._file(files, path[len(prefix):], start, body)
+                    return
         self.send_response(404)
         self.send_header("X-Error-Code", "EntryNotFound")
         self.send_header("Content-Length", "0")
@@ -201,13 +227,13 @@ class _Handler(BaseHTTPRequestHandler):
         if body:
             self.wfile.write(raw)
 
-    def _file(self, rel: str, start: int | None, body: bool) -> None:
+    def _file(self, files: dict[str, bytes], rel: str, start: int | None, body: bool) -> None:
         hub = self.owner
-        data = hub.files[rel]
+        data = files[rel]
         if rel in hub.corrupt:
             data = bytes(b ^ 0x5A for b in data)
         lfs = rel.endswith(LFS_SUFFIXES)
-        etag = hashlib.sha256(hub.files[rel]).hexdigest() if lfs else git_oid(hub.files[rel])
+        etag = hashlib.sha256(files[rel]).hexdigest() if lfs else git_oid(files[rel])
         if start is not None and not hub.ignore_range:
             if start >= len(data):
                 self.send_response(416)
@@ -226,7 +252,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("ETag", f'"{etag}"')
         self.send_header("X-Repo-Commit", REVISION)
         if lfs:
-            self.send_header("X-Linked-Size", str(len(hub.files[rel])))
+            self.send_header("X-Linked-Size", str(len(files[rel])))
             self.send_header("X-Linked-Etag", f'"{etag}"')
         self.end_headers()
         if not body:
