@@ -126,6 +126,8 @@ class RenderInfo:
     loras: tuple[LoraApplied, ...] = ()
     lora_layers: int = 0
     """Layers changed by all of the clip's LoRAs together."""
+    notes: tuple[str, ...] = ()
+    """Sentences for the job's record (previews that fell back to the colour map); never a failure."""
 
 
 @dataclass(frozen=True)

@@ -217,6 +217,8 @@ class LightX2VEngine:
         runner.stop_signal = False
         hooks.job = JobContext(on_event=on_event, cancel=cancel, previews=extras.previews,
                                stop_after_step=extras.stop_after_step)
+        if extras.previews is not None and (note := hooks.tiny.prepare(config.weights_dir)):
+            hooks.job.notes.append(note)  # the sharper previews' file is there but unusable: the colour map
         torch.cuda.reset_peak_memory_stats()
         started = time.monotonic()
         try:
@@ -243,6 +245,7 @@ class LightX2VEngine:
         built = self._built
         assert built is not None
         timings = replace(hooks.timings(), generate_s=round(total, 3), load_s=built.build.build_s if cold else None)
+        notes = tuple(hooks.job.notes)
         hooks.job = None
         peak_reserved = torch.cuda.max_memory_reserved() / MIB
 
@@ -257,18 +260,19 @@ class LightX2VEngine:
         return RenderedVideo(frames=to_uint8, fps=FPS, info=RenderInfo(
             engine_config=built.engine_config, kernels=built.kernels, timings=timings, peaks=peaks,
             lightx2v=built.lightx2v, torch=built.torch, warm=not cold, vae_tiling=tiled, build=built.build,
-            loras=loras.describe() if loras else (), lora_layers=loras.layers_applied if loras else 0))
+            loras=loras.describe() if loras else (), lora_layers=loras.layers_applied if loras else 0, notes=notes))
 
     def _draft_done(self, hooks: RunnerHooks, request: GenerationRequest, err: BaseException) -> RenderedVideo:
         """A draft stopped by its own stop_signal after its step: a success with no frames."""
         import numpy as np
 
         timings = hooks.timings()
+        notes = tuple(hooks.job.notes) if hooks.job is not None else ()
         self._recover(err)
         built = self._built
-        info = RenderInfo(timings=timings) if built is None else RenderInfo(
+        info = RenderInfo(timings=timings, notes=notes) if built is None else RenderInfo(
             engine_config=built.engine_config, kernels=built.kernels, timings=timings, lightx2v=built.lightx2v,
-            torch=built.torch, build=built.build)
+            torch=built.torch, build=built.build, notes=notes)
         return RenderedVideo(frames=np.zeros((0, request.height, request.width, 3), np.uint8), fps=FPS, info=info)
 
     def _recover(self, err: BaseException) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from backend.engine.base import CancelToken, EventSink, StageEvent, StepPreviews
 from backend.engine.lightx2v_preview import capture_step
+from backend.engine.lightx2v_tiny import TinyDecoder
 from backend.errors import Cancelled
 from backend.records import StageTimings
 from backend.request import INFER_STEPS
@@ -115,6 +116,8 @@ class JobContext:
     stop_after_step: int | None = None
     """A draft: stop cleanly once this step has ended."""
     stopped_early: bool = False
+    notes: list[str] = field(default_factory=list)
+    """What the job's record should say (previews that fell back to the colour map)."""
 
 
 class RunnerHooks:
@@ -124,6 +127,8 @@ class RunnerHooks:
         self.runner = runner
         self.embedding_to_cpu = embedding_to_cpu
         self.job: JobContext | None = None
+        self.tiny = TinyDecoder(runner)
+        """The sharper previews' decoder, beside the runner: never the runner's own VAE."""
         self._wrap("run_text_encoder", self._around_encode)
         self._wrap("run_vae_decoder", self._around_decode)
         runner.set_progress_callback(self._on_step)
@@ -161,7 +166,7 @@ class RunnerHooks:
         self.job.step_times.append(now)
         step = round(percent / 100 * INFER_STEPS)
         if self.job.previews is not None:
-            capture_step(self.runner, self.job.previews, step, INFER_STEPS)
+            capture_step(self.runner, self.job.previews, step, INFER_STEPS, self.tiny, self.job.notes)
         self.job.on_event(StageEvent("denoising", step, INFER_STEPS))
         logger.debug("step %d took %.2f s", step, now - previous)
         if self.job.stop_after_step is not None and step >= self.job.stop_after_step and step < INFER_STEPS:

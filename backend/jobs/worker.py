@@ -201,6 +201,7 @@ class Worker:
             return
         self._set_state("ready", f"Model loaded ({config.preset.name} preset).")
         info = rendered.info
+        notes += info.notes  # the engine's own (previews that fell back to the colour map)
         timings = replace(info.timings, render_s=round(time.monotonic() - started, 3))
         if job.kind == "draft":  # its preview is the result; nothing to decode or save
             self._queue.finish(job.id, status="done", preset_used=config.preset.name, notes=tuple(notes),

@@ -69,3 +69,12 @@ def latents_to_rgb(x0: np.ndarray) -> np.ndarray:
     rgb *= 127.5
     np.clip(rgb, 0, 255, out=rgb)
     return np.ascontiguousarray(rgb.astype(np.uint8).reshape(3, t, h, w).transpose(1, 2, 3, 0))
+
+
+def decoded_to_rgb(video: np.ndarray) -> np.ndarray:
+    """[3, T, H, W] decoded frames in -1..1 (the tiny decoder's) → [T, H, W, 3] uint8; (x+1)/2, clamped."""
+    if video.ndim != 4 or video.shape[0] != 3:
+        raise ValueError(f"expected [3, T, H, W] frames, got shape {tuple(video.shape)}")
+    rgb = (np.asarray(video, dtype=np.float32) + 1.0) * 127.5
+    np.clip(rgb, 0, 255, out=rgb)
+    return np.ascontiguousarray(rgb.astype(np.uint8).transpose(1, 2, 3, 0))

@@ -4,7 +4,8 @@ and wan/wan_runner.py): LightX2VPipeline's keyword lists and attribute renames, 
 the input fields, a config_json merged after, the runner's locked config changed only through modify_config,
 lazy_load building the T5 and the VAE from the config at every run, generate(return_result_tensor=True), and
 the runner's run_text_encoder / progress callback / stop_signal / run_vae_decoder / end_run behaviour, and its
-dynamic LoRA entry point switch_lora (DefaultRunner.switch_lora → BaseTransformerModel._update_lora)."""
+dynamic LoRA entry point switch_lora (DefaultRunner.switch_lora → BaseTransformerModel._update_lora), and the
+runner's tiny VAE class (WanRunner.tiny_vae_cls, models/video_encoders/hf/wan/vae_tiny.py's WanVAE_tiny)."""
 
 from __future__ import annotations
 
@@ -159,6 +160,7 @@ class Recorder:
     lora: dict[str, np.ndarray] = field(default_factory=dict)  # the DiT's registered LoRA tensors (float32)
     lora_registrations: int = 0  # times tensors were (re)allocated rather than copied into
     model_config: dict[str, Any] = field(default_factory=dict)  # keys of the model folder's config.json
+    tiny_decode_error: BaseException | None = None  # WanVAE_tiny.decode raises this (out of GPU memory, say)
 
     def names(self) -> list[str]:
         return [name for name, _ in self.calls]
@@ -207,10 +209,50 @@ class FakeModule:
         return self
 
 
+TORCH_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def tiny_vae_class(rec: Recorder) -> type:
+    """lightx2v/models/video_encoders/hf/wan/vae_tiny.py's WanVAE_tiny, recording into `rec`: the constructor's
+    keywords as upstream's; TAEHV(vae_path) reads a .pth with torch.load (a missing file raises
+    FileNotFoundError, one that is not a torch zip archive RuntimeError, another suffix ValueError); `.to`
+    returns the module; decode(latents [16, T, h, w]) gives [1, 3, 4T-3, 8h, 8w] in -1..1, as upstream
+    (TAEHV trims the first 3 frames, then `.mul_(2).sub_(1)`). `rec.tiny_decode_error` makes decode raise."""
+
+    class WanVAE_tiny:  # upstream's name
+        def __init__(self, vae_path: str = "taew2_1.pth", dtype: Any = "bfloat16", device: str = "cuda",
+                     need_scaled: bool = False) -> None:
+            rec.calls.append(("WanVAE_tiny", {"vae_path": vae_path, "need_scaled": need_scaled}))
+            suffix = Path(vae_path).suffix.lower()
+            if suffix != ".pth":
+                raise ValueError(f"Unsupported checkpoint format: {suffix}. Supported formats: .pth, .safetensors")
+            with open(vae_path, "rb") as fh:
+                if fh.read(4) != TORCH_ZIP_MAGIC:
+                    raise RuntimeError("PytorchStreamReader failed reading zip archive: failed finding central "
+                                       "directory")
+            self.need_scaled = need_scaled
+
+        def to(self, device: Any) -> WanVAE_tiny:
+            rec.calls.append(("tiny_vae_to", str(device)))
+            return self
+
+        def decode(self, latents: np.ndarray) -> np.ndarray:
+            rec.calls.append(("tiny_vae_decode", tuple(latents.shape)))
+            if rec.tiny_decode_error is not None:
+                raise rec.tiny_decode_error
+            video = np.tanh(np.asarray(latents[:3], dtype=np.float32))  # [3, T, h, w]
+            video = np.repeat(np.repeat(video, 8, axis=2), 8, axis=3)
+            return np.repeat(video, 4, axis=1)[None, :, 3:]
+
+    return WanVAE_tiny
+
+
 class FakeRunner:
     def __init__(self, rec: Recorder, config: dict[str, Any]) -> None:
         self.rec = rec
         self.config = config
+        self.tiny_vae_cls = tiny_vae_class(rec)  # WanRunner.__init__ names its tiny VAE; Wan 2.1's is WanVAE_tiny
+        self.tiny_vae_name = "taew2_1.pth"
         self.stop_signal = False
         self.progress_callback: Any = None
         t5 = types.SimpleNamespace(cpu_offload=bool(config.get("t5_cpu_offload")),
