@@ -35,7 +35,9 @@ ENDPOINT_ROLES: Mapping[str, Role] = {
     # Only the person at the computer: the GPU, files, folders, downloads, settings, the saved form, the doctor.
     "free_gpu": "owner", "requeue_job": "owner", "delete_clip": "owner", "open_clips_folder": "owner",
     "use_weights_folder": "owner", "weights_folder_submit": "owner", "default_weights_folder": "owner",
-    "weight_set_status": "owner", "download_weights": "owner", "cancel_download": "owner",
+    "weight_set_status": "owner", "download_weights": "owner", "download_preview_decoder": "owner",
+    "decoder_status_view": "owner",
+    "cancel_download": "owner",
     "download_view": "owner", "weights_on_load": "owner", "run_doctor": "owner", "doctor_view": "owner",
     "doctor_on_load": "owner", "restore_form": "owner", "save_prompt": "owner", "save_size": "owner",
     "save_frames": "owner", "save_seed": "owner", "save_seed_lock": "owner", "save_preset": "owner",

@@ -122,6 +122,8 @@ class FakeHub:
     slow: dict[str, float] = field(default_factory=dict)
     """path -> seconds to sleep per 2 KiB sent."""
     ignore_range: bool = False
+    hold: dict[str, threading.Event] = field(default_factory=dict)
+    """path -> event: that file's body waits until the event is set (a download that is surely running)."""
     seen: list[Seen] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -257,6 +259,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if not body:
             return
+        gate = hub.hold.get(rel)
+        if gate is not None:
+            gate.wait(30)
         cut = hub.cut_after.pop(rel, None)
         delay = hub.slow.get(rel, 0.0)
         sent = 0

@@ -1,4 +1,5 @@
-"""The models area: the weights folder and set (FP8/INT8), whether it is complete, and its download.
+"""The models area: the weights folder and set (FP8/INT8), whether it is complete, and its download; and the
+optional TAEHV preview decoder (sharper live previews), downloaded the same way into the same folder.
 
 The download resumes and shows byte progress per file and in total, with speed and ETA.
 """
@@ -36,6 +37,8 @@ class ModelsArea:
     progress: gr.HTML
     message: gr.Markdown
     seen: gr.State
+    decoder_status: gr.Markdown
+    decoder_download: gr.Button
 
 
 def render(ctx: UiContext) -> ModelsArea:
@@ -60,8 +63,11 @@ def render(ctx: UiContext) -> ModelsArea:
     message = gr.Markdown(elem_id="wan-models-message")
     # What this tab last drew of the download (a change-detection key; progress comes from the downloader).
     seen = gr.State("")
+    gr.Markdown("#### Sharper previews (optional)")
+    decoder_status = gr.Markdown("", elem_id="wan-decoder-status")
+    decoder_download = gr.Button("⬇ Download the preview decoder", size="sm", elem_id="wan-decoder-download")
     return ctx.keep(ModelsArea(folder, confirm, use_folder, default_folder, weight_set, status, token, download, cancel,
-                               progress, message, seen))
+                               progress, message, seen, decoder_status, decoder_download))
 
 
 def status_text(studio: Studio, weight_set: str | None) -> str:
@@ -72,6 +78,16 @@ def status_text(studio: Studio, weight_set: str | None) -> str:
     except OSError as err:
         return f"⚠️ The folder {esc(studio.weights_dir())} could not be read ({esc(err)})."
     return ("✅ " if report.complete else "⚠️ ") + esc(report.summary())
+
+
+def decoder_text(studio: Studio) -> str:
+    """The preview decoder's line: used, not downloaded (the colour map is used), or damaged."""
+    try:
+        status = studio.preview_decoder_status()
+    except OSError as err:
+        return f"⚠️ The folder {esc(studio.weights_dir())} could not be read ({esc(err)})."
+    icon = {"ready": "✅ ", "damaged": "⚠️ ", "absent": "ℹ️ "}[status.state]
+    return icon + esc(status.summary())
 
 
 def progress_html(p: DownloadProgress) -> str:
@@ -134,6 +150,14 @@ def listen(ctx: UiContext) -> None:
             return problem(err, "starting the download")
         return note("Download started; progress shows below. It keeps going if you close this tab.")
 
+    def on_decoder_download(token: str | None) -> str:
+        try:
+            studio.start_decoder_download((token or "").strip() or None)
+        except Exception as err:
+            return problem(err, "starting the download")
+        return note("Downloading the preview decoder; progress shows above. Previews use it as soon as it is "
+                    "there.")
+
     def on_cancel() -> str:
         studio.cancel_download()
         return note("Cancelling the download; what has arrived is kept for the next start.")
@@ -142,9 +166,10 @@ def listen(ctx: UiContext) -> None:
         p = studio.download_progress()
         key = f"{p.state}:{p.message}"
         if key == seen and p.state not in ACTIVE_STATES:
-            return gr.skip(), gr.skip(), seen
-        status = status_text(studio, weight_set) if p.state not in ACTIVE_STATES else gr.skip()
-        return progress_html(p), status, key
+            return gr.skip(), gr.skip(), seen, gr.skip()
+        idle = p.state not in ACTIVE_STATES
+        status = status_text(studio, weight_set) if idle else gr.skip()
+        return progress_html(p), status, key, decoder_text(studio) if idle else gr.skip()
 
     folder_inputs = [area.folder, area.weight_set, area.confirm]
     area.use_folder.click(on_folder, inputs=folder_inputs, outputs=[area.message, area.folder, area.status],
@@ -158,9 +183,14 @@ def listen(ctx: UiContext) -> None:
     area.download.click(on_download, inputs=[area.weight_set, area.token], outputs=[area.message],
                         api_name="download_weights")
     area.cancel.click(on_cancel, outputs=[area.message], api_name="cancel_download")
-    outputs = [area.progress, area.status, area.seen]
+    area.decoder_download.click(on_decoder_download, inputs=[area.token], outputs=[area.message],
+                                api_name="download_preview_decoder")
+    # A folder chosen, or the set's check redrawn: the decoder's line follows the folder.
+    area.status.change(lambda: decoder_text(studio), outputs=[area.decoder_status], show_progress="hidden",
+                       api_name="decoder_status_view", api_visibility="private")
+    outputs = [area.progress, area.status, area.seen, area.decoder_status]
     ctx.widget("fast_timer").tick(on_refresh, inputs=[area.weight_set, area.seen], outputs=outputs,
                                   show_progress="hidden", api_name="download_view", concurrency_limit=None)
-    ctx.blocks().load(lambda s: (str(studio.weights_dir()), status_text(studio, s)), inputs=[area.weight_set],
-                      outputs=[area.folder, area.status], show_progress="hidden", api_name="weights_on_load",
-                      api_visibility="private")
+    ctx.blocks().load(lambda s: (str(studio.weights_dir()), status_text(studio, s), decoder_text(studio)),
+                      inputs=[area.weight_set], outputs=[area.folder, area.status, area.decoder_status],
+                      show_progress="hidden", api_name="weights_on_load", api_visibility="private")
