@@ -11,7 +11,7 @@ import pytest
 
 from backend.engine.base import CancelToken, RenderExtras
 from backend.engine.lightx2v import LightX2VEngine
-from backend.engine.lightx2v_tiny import shrink_decoded
+from backend.engine.lightx2v_tiny import shrink_decoded, shrink_factor
 from backend.models import PREVIEW_DECODER_FILE, PREVIEW_DECODER_REPO_ID, write_manifest
 from backend.preview.latent_rgb import decoded_to_rgb
 from backend.request import build_request
@@ -116,11 +116,15 @@ def test_a_decoder_failing_mid_job_hands_over_to_the_colour_map(rec: Recorder, w
     assert len(out.rgb()) == 9
 
 
-def test_shrink_keeps_one_frame_per_latent_frame_at_half_size() -> None:
+def test_shrink_keeps_one_frame_per_latent_frame_with_a_long_side_of_at_most_448() -> None:
     video = np.arange(1 * 3 * 9 * 8 * 8, dtype=np.float32).reshape(1, 3, 9, 8, 8)
     small = shrink_decoded(video)
     assert small.shape == (3, 3, 4, 4)
     np.testing.assert_allclose(small[:, 1], video[0, :, 4].reshape(3, 4, 2, 4, 2).mean((2, 4)))
+    sizes = {(h, w): (h // shrink_factor(h, w), w // shrink_factor(h, w))
+             for h, w in ((480, 832), (832, 480), (720, 1280), (1280, 720), (4096, 4096))}
+    assert sizes == {(480, 832): (240, 416), (832, 480): (416, 240), (720, 1280): (180, 320),
+                     (1280, 720): (320, 180), (4096, 4096): (512, 512)}
     frames = decoded_to_rgb(np.array([[[[-1.0, 0.0, 1.0, 2.0]]]] * 3, dtype=np.float32))
     assert frames.shape == (1, 1, 4, 3) and frames[0, 0, :, 0].tolist() == [0, 127, 255, 255]
 

@@ -17,16 +17,23 @@ from backend.preview.latent_rgb import TEMPORAL_SCALE
 
 logger = logging.getLogger(__name__)
 
-PREVIEW_SHRINK = 2
-"""Previews are half the clip's width and height: 416×240 for 832×480, four times the colour map's."""
+PREVIEW_LONG_SIDE = 448
+"""Previews are shrunk by 2, 4 or 8 until their long side is at most this: 416×240 for 832×480 and 320×180
+for 1280×720 (the page shows them up to 640 wide). Encoding the WebP is the preview thread's largest cost
+and grows with the pixels: half of 1280×720 took ~0.8 s on a busy 2-core CPU (bench/preview_cost.py)."""
+
+
+def shrink_factor(height: int, width: int) -> int:
+    """The smallest of 2, 4, 8 that brings the long side to PREVIEW_LONG_SIDE (decoded sizes are multiples of 8)."""
+    return next((f for f in (2, 4) if max(height, width) // f <= PREVIEW_LONG_SIDE), 8)
 
 
 def shrink_decoded(video: Any) -> Any:
-    """[1, 3, F, H, W] decoded frames (-1..1) → [3, T, H/2, W/2]: one frame per latent frame (the last of
-    its four), each 2×2 block averaged. Plain indexing and arithmetic: runs on the GPU tensor as it is."""
+    """[1, 3, F, H, W] decoded frames (-1..1) → [3, T, H/s, W/s]: one frame per latent frame (the last of its
+    four), each s×s block averaged. Plain indexing and arithmetic: runs on the GPU tensor as it is."""
     frames = video[0, :, ::TEMPORAL_SCALE]
     c, t, h, w = frames.shape
-    s = PREVIEW_SHRINK
+    s = shrink_factor(h, w)
     return frames.reshape(c, t, h // s, s, w // s, s).mean((3, 5))
 
 
