@@ -181,8 +181,8 @@ def run_generate(source: Studio | JobSource, args: argparse.Namespace, out: Text
 
             shutil.copyfile(path, args.out)
         except OSError as err:
-            out.write(f"error: the clip is saved as {path} but could not be copied to {args.out} "
-                      f"({err.strerror or err})\n")
+            out.write(text("cli.error", lang, text=text("cli.copy_failed", lang, path=path, out=args.out,
+                                                        error=err.strerror or err)) + "\n")
             return 1
     out.write(text("cli.saved", lang, path=args.out or path) + "\n")
     return 0
@@ -206,7 +206,7 @@ def run_weights(studio: Studio, args: argparse.Namespace, out: Any = None) -> in
             out.flush()
             report = studio.preview_decoder_status(verify=True, folder=folder).report if decoder else \
                 studio.weights_report(weight_set, verify=True, folder=folder)
-            summary = report.summary() if lang == "en" else weights_summary(report, lang)
+            summary = weights_summary(report, lang)
             out.write((summary if report.complete else text("cli.error", lang, text=summary)) + "\n")
             return 0 if report.complete else 1
         if decoder:
@@ -228,9 +228,9 @@ def run_weights(studio: Studio, args: argparse.Namespace, out: Any = None) -> in
     bar.draw(download_line(progress, lang))
     bar.end()
     if progress.state != "done":
-        out.write(text("cli.error", lang, text=progress.message) + "\n")
+        out.write(text("cli.error", lang, text=progress.message_in(lang)) + "\n")
         return 1
-    out.write(progress.message + "\n")
+    out.write(progress.message_in(lang) + "\n")
     return 0
 
 
@@ -290,7 +290,8 @@ def serve_here(paths: Paths, args: argparse.Namespace, console: ConsoleWriter, l
     try:  # the page's port is held before the Studio starts: a busy port must not run or interrupt any job
         reserved = reserve_port(bind_host(args.listen), args.port)
     except OSError as err:
-        console.write(f"error: the port {args.port} is in use ({err.strerror or err}); choose another with --port.\n")
+        console.write(text("cli.error", args.lang, text=text("cli.port_busy", args.lang, port=args.port,
+                                                             error=err.strerror or err)) + "\n")
         return 1
     signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a service manager's stop ends as cleanly as Ctrl+C
     studio = make_studio(paths, preload=not args.no_preload, lock=lock)
@@ -300,7 +301,7 @@ def serve_here(paths: Paths, args: argparse.Namespace, console: ConsoleWriter, l
 
         return serve(studio, args, reserved)
     except KeyboardInterrupt:  # Ctrl+C or SIGTERM, at any point of the start or while serving
-        console.write("Stopped.\n")
+        console.write(text("cli.stopped", args.lang) + "\n")
         return 0
     finally:
         reserved.close()
@@ -310,29 +311,28 @@ def serve_here(paths: Paths, args: argparse.Namespace, console: ConsoleWriter, l
 def elsewhere(busy: FolderInUse, paths: Paths, args: argparse.Namespace, console: ConsoleWriter) -> int:
     """Another process owns the data folder: show its page, or hand it the job; never touch the folder."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
+    lang = args.lang
     record = wait_for_page(paths.data_dir) if args.command in ("serve", "generate") else None
     if record is None:
         owner = busy.owner if isinstance(busy.owner, OwnerRecord) else None
         stuck = owner is not None and owner.command == "serve" and args.command != "weights"
-        tail = " It does not answer; if it is stuck, end that process." if stuck else ""
+        tail = " " + text("cli.stuck", lang) if stuck else ""
         if args.command == "weights":
-            tail = " Use the Models tab of the running studio, or run this when it has stopped."
-        console.write(f"error: {busy.user_text()}{tail}\n")
+            tail = " " + text("cli.use_running", lang)
+        console.write(text("cli.error", lang, text=busy.user_text(lang) + tail) + "\n")
         return 1
     if args.command == "generate":
         key = owner_key(paths.data_dir)
         if key is None:
-            console.write(f"error: {busy.user_text()}\n")
+            console.write(text("cli.error", lang, text=busy.user_text(lang)) + "\n")
             return 1
-        console.write(f"Handing the job to the running studio at {record.url} (process {record.pid}).\n")
+        console.write(text("cli.handing_over", lang, url=record.url, pid=record.pid) + "\n")
         return run_generate(RemoteJobs(record, key), args, console)
     if args.no_browser:
-        console.write(f"Wan Studio is already running for this data folder at {record.url} (process {record.pid}); "
-                      "open that address in your browser.\n")
+        console.write(text("cli.running_open", lang, url=record.url, pid=record.pid) + "\n")
     else:
         webbrowser.open(record.url or "")
-        console.write(f"Wan Studio is already running for this data folder at {record.url} (process {record.pid}); "
-                      "opened it in your browser.\n")
+        console.write(text("cli.running_opened", lang, url=record.url, pid=record.pid) + "\n")
     return 0
 
 

@@ -1,12 +1,15 @@
 """Every run-time message of the app, keyed by message id: {"en": ..., "zh": ...}.
 
-Keys are `area.name`; `{name}` fields are filled by backend.i18n.text. Every error class in
-backend/errors.py has `error.<kind>` here. tests/test_i18n.py checks both languages, the fields, and that
-every key is used somewhere in the code."""
+Keys are `area.name`; `{name}` fields are filled by backend.i18n.text (or kept with a Message). Every error
+class in backend/errors.py has `error.<kind>` here. The doctor's words live in backend/catalog_doctor.py;
+CATALOG joins the parts (a key in two parts is an error). tests/test_i18n.py checks both languages, the
+fields, and that every key is used somewhere in the code."""
 
 from __future__ import annotations
 
-CATALOG: dict[str, dict[str, str]] = {
+from backend.catalog_doctor import DOCTOR
+
+CORE: dict[str, dict[str, str]] = {
     # Console (app.py)
     "cli.error": {"en": "error: {text}", "zh": "错误：{text}"},
     "cli.seed_line": {"en": "seed {seed}, {width}x{height}, {frames} frames",
@@ -23,8 +26,8 @@ CATALOG: dict[str, dict[str, str]] = {
                        "zh": "{set} 权重集的全部 {checked} 个文件都在 {folder} 中。"},
     "cli.weights_verified": {"en": "All {checked} files of the {set} set are present and verified in {folder}.",
                              "zh": "{set} 权重集的全部 {checked} 个文件都在 {folder} 中，且已校验无误。"},
-    "cli.weights_incomplete": {"en": "The {set} set in {folder} is incomplete: {missing} missing, {damaged} damaged.",
-                               "zh": "{folder} 中的 {set} 权重集不完整：缺少 {missing} 个文件，损坏 {damaged} 个。"},
+    "cli.copy_failed": {"en": "the clip is saved as {path} but could not be copied to {out} ({error})",
+                        "zh": "视频已保存为 {path}，但无法复制到 {out}（{error}）"},
     # Download states
     "download.idle": {"en": "waiting", "zh": "等待中"},
     "download.checking": {"en": "checking", "zh": "检查中"},
@@ -33,6 +36,30 @@ CATALOG: dict[str, dict[str, str]] = {
     "download.done": {"en": "done", "zh": "已完成"},
     "download.failed": {"en": "failed", "zh": "失败"},
     "download.cancelled": {"en": "cancelled", "zh": "已取消"},
+    "download.none_started": {"en": "No download has started.", "zh": "尚未开始下载。"},
+    "download.checking_set": {"en": "Checking what the {title} needs…", "zh": "正在检查 {title}需要哪些文件…"},
+    "download.cancelling": {"en": "Cancelling…", "zh": "正在取消…"},
+    "download.cancelled_kept": {"en": "Download cancelled; finished and partial files are kept, so starting again "
+                                      "resumes where it stopped.",
+                                "zh": "下载已取消；已完成和部分下载的文件都会保留，再次开始时会从中断处继续。"},
+    "download.write_failed": {"en": "Could not write the weights in {folder} ({error}). Check the disk has room and "
+                                    "the folder is writable.",
+                              "zh": "无法在 {folder} 中写入权重（{error}）。请确认磁盘有空间且文件夹可写。"},
+    "download.crashed": {"en": "The download stopped on an unexpected error ({error}); the log has details.",
+                         "zh": "下载因意外错误而停止（{error}），详情见日志。"},
+    "download.finished": {"en": "{summary} Downloaded {size} in {time}.", "zh": "{summary}用时 {time} 下载了 {size}。"},
+    "download.fetching": {"en": "Downloading {count} file(s), {size}, of the {title} into {folder}.",
+                          "zh": "正在把 {title}的 {count} 个文件（{size}）下载到 {folder}。"},
+    "files.weight_set": {"en": "{name} set", "zh": "{name} 权重集"},
+    "files.preview_decoder": {"en": "TAEHV preview decoder", "zh": "TAEHV 预览解码器"},
+    "files.one.present": {"en": "The {title} is present in {folder}.", "zh": "{title}已在 {folder} 中。"},
+    "files.one.verified": {"en": "The {title} is present and verified in {folder}.",
+                           "zh": "{title}已在 {folder} 中，且已校验无误。"},
+    "files.one.missing": {"en": "The {title} ({file}) is not in {folder}.",
+                          "zh": "{title}（{file}）不在 {folder} 中。"},
+    "files.one.damaged": {"en": "The {title} is damaged ({problem}). Download it again (it resumes).",
+                          "zh": "{title}已损坏（{problem}）。请重新下载（会断点续传）。"},
+    "download.verifying_all": {"en": "Checking every file of the set…", "zh": "正在校验权重集的每个文件…"},
     # Stages of a job
     "stage.queued": {"en": "waiting in the queue", "zh": "排队等待中"},
     "stage.loading": {"en": "loading the model", "zh": "正在加载模型"},
@@ -52,6 +79,47 @@ CATALOG: dict[str, dict[str, str]] = {
     "doctor.verdict.not_ready": {"en": "Not ready: fix the failed lines, top first, then run the doctor again.",
                                  "zh": "尚未就绪：请从上到下修复失败的项目，然后再次运行检查。"},
     "doctor.verdict.ready": {"en": "Ready to generate.", "zh": "可以开始生成。"},
+    # Presets
+    "preset.unknown": {"en": "There is no preset named '{name}'.", "zh": "没有名为“{name}”的预设。"},
+    "preset.choose": {"en": "Choose one of: {names}.", "zh": "请从以下选择：{names}。"},
+    # The data folder's owner
+    "lock.owner": {"en": "{what} (process {pid}, started {started})", "zh": "{what}（进程 {pid}，启动于 {started}）"},
+    "lock.another_process": {"en": "another process", "zh": "另一个进程"},
+    "error.folder_in_use.detail": {"en": "The data folder {folder} is in use by {who}.",
+                                   "zh": "数据文件夹 {folder} 正被{who}使用。"},
+    "error.folder_in_use.hint": {"en": "Close that first, or use --home to keep a separate folder.",
+                                 "zh": "请先关闭它，或用 --home 指定另一个文件夹。"},
+    "cli.port_busy": {"en": "the port {port} is in use ({error}); choose another with --port.",
+                      "zh": "端口 {port} 已被占用（{error}）；请用 --port 选择其他端口。"},
+    "cli.stopped": {"en": "Stopped.", "zh": "已停止。"},
+    "cli.stuck": {"en": "It does not answer; if it is stuck, end that process.",
+                  "zh": "它没有响应；如果它卡住了，请结束那个进程。"},
+    "cli.use_running": {"en": "Use the Models tab of the running studio, or run this when it has stopped.",
+                        "zh": "请使用正在运行的 Wan Studio 的“模型”页，或等它停止后再运行此命令。"},
+    "cli.handing_over": {"en": "Handing the job to the running studio at {url} (process {pid}).",
+                         "zh": "正在把任务交给运行在 {url} 的 Wan Studio（进程 {pid}）。"},
+    "cli.running_open": {"en": "Wan Studio is already running for this data folder at {url} (process {pid}); open "
+                               "that address in your browser.",
+                         "zh": "这个数据文件夹的 Wan Studio 已在 {url} 运行（进程 {pid}）；请在浏览器中打开该地址。"},
+    "cli.running_opened": {"en": "Wan Studio is already running for this data folder at {url} (process {pid}); opened "
+                                 "it in your browser.",
+                           "zh": "这个数据文件夹的 Wan Studio 已在 {url} 运行（进程 {pid}）；已在浏览器中打开。"},
+    # The server's console lines
+    "serve.running": {"en": "Wan Studio is running at {url}", "zh": "Wan Studio 正在运行：{url}"},
+    "serve.owner_link": {"en": "Your own link (it opens the page as the owner; keep it to yourself): {url}",
+                         "zh": "你自己的链接（以所有者身份打开页面；请勿分享）：{url}"},
+    "serve.network": {"en": "It is open to your network on port {port}: {addresses}",
+                      "zh": "局域网可通过端口 {port} 访问：{addresses}"},
+    "serve.network_any": {"en": "use this computer's address.", "zh": "请使用这台电脑的地址。"},
+    "serve.public": {"en": "Public link: {url}", "zh": "公开链接：{url}"},
+    "serve.no_public": {"en": "The public link could not be made (offline, or the tunnel program was blocked); the "
+                              "page still works on this computer.",
+                        "zh": "无法创建公开链接（离线，或隧道程序被拦截）；页面在这台电脑上仍可使用。"},
+    "serve.login_generated": {"en": "Login: user '{user}', password '{password}' (also shown on the page).",
+                              "zh": "登录：用户名“{user}”，密码“{password}”（页面上也会显示）。"},
+    "serve.login_given": {"en": "Login: user '{user}' with the password given by --auth.",
+                          "zh": "登录：用户名“{user}”，密码为 --auth 指定的密码。"},
+    "serve.stop": {"en": "Press Ctrl+C to stop.", "zh": "按 Ctrl+C 停止。"},
     # Errors: one per class (`error.<kind>`), then the sentences of the errors built from values
     "error.error": {"en": "Something went wrong.", "zh": "出现了问题。"},
     "error.bad_request": {"en": "This request was not accepted; nothing ran.", "zh": "请求未被接受，未执行任何操作。"},
@@ -67,8 +135,8 @@ CATALOG: dict[str, dict[str, str]] = {
                               "zh": "电脑的系统内存（RAM）不足，无法容纳模型。"},
     "error.out_of_host_ram.detail": {"en": "The computer ran out of system memory (RAM) for the model ({detail}).",
                                      "zh": "电脑的系统内存（RAM）不足，无法容纳模型（{detail}）。"},
-    "error.out_of_host_ram.hint": {"en": "Close other programs, or choose a preset with 'low RAM' (lazy loading) "
-                                         "in Settings.",
+    "error.out_of_host_ram.hint": {"en": "Close other programs, or choose a preset with 'low RAM' (lazy loading) in "
+                                         "Settings.",
                                    "zh": "请关闭其他程序，或在设置中选择带“低内存”（延迟加载）的预设。"},
     "error.weights_missing": {"en": "Model weights are missing in {folder}: {files}.",
                               "zh": "{folder} 中缺少模型权重：{files}。"},
@@ -104,4 +172,28 @@ CATALOG: dict[str, dict[str, str]] = {
     "error.needs_confirmation": {"en": "This folder has other files in it: use it only if you are sure.",
                                  "zh": "这个文件夹里有其他文件：请确认后再使用。"},
     "error.details": {"en": "{title} Details: {detail}", "zh": "{title}详情：{detail}"},
+    "error.line": {"en": "{text} {hint}", "zh": "{text} {hint}"},
+    "error.engine_failed.detail": {"en": "The engine failed: {detail}.", "zh": "引擎运行失败：{detail}。"},
+    "error.see_log": {"en": "See the log file for details.", "zh": "详情见日志文件。"},
+    # A job's own endings
+    "job.cancelled": {"en": "Cancelled.", "zh": "已取消。"},
+    "job.cancelled_waiting": {"en": "Cancelled before it started.", "zh": "开始前已取消。"},
+    "job.interrupted": {"en": "The app stopped while this job was running. Re-queue it to try again.",
+                        "zh": "这个任务运行时应用停止了。请重新排队再试。"},
+    "job.crashed": {"en": "Unexpected error; see the log file for details.", "zh": "意外错误，详情见日志文件。"},
+    "job.save_crashed": {"en": "Saving the clip failed unexpectedly; see the log file.",
+                         "zh": "保存视频时发生意外错误，详情见日志文件。"},
 }
+
+
+def _joined(*parts: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    joined: dict[str, dict[str, str]] = {}
+    for part in parts:
+        twice = sorted(set(joined) & set(part))
+        if twice:
+            raise ValueError(f"catalog keys defined twice: {twice}")
+        joined.update(part)
+    return joined
+
+
+CATALOG = _joined(CORE, DOCTOR)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import TextIO
 
 from backend.download import DownloadProgress
-from backend.errors import stored_error_text
 from backend.i18n import progress_text, text
 from backend.jobs.job import Job
 from backend.models import WeightsReport
+from backend.weights_words import weights_message
 
 
 class ConsoleBar:
@@ -41,11 +41,8 @@ def job_line(job: Job, lang: str = "en") -> str:
 
 
 def job_error(job: Job, lang: str) -> str:
-    """A failed job's sentence: the job keeps the English one and its kind; other languages show the
-    kind's own sentence with the English detail."""
-    if lang == "en" or not job.error_kind:
-        return job.error or job.status
-    return stored_error_text(job.error_kind, job.error or "", lang)
+    """A failed job's sentence in `lang`, with its values (the job keeps the message and its values)."""
+    return job.error_text(lang) or job.status
 
 
 def download_line(p: DownloadProgress, lang: str = "en") -> str:
@@ -57,7 +54,4 @@ def download_line(p: DownloadProgress, lang: str = "en") -> str:
 
 
 def weights_summary(report: WeightsReport, lang: str) -> str:
-    values = {"set": report.weight_set.upper(), "folder": report.root, "checked": report.checked}
-    if report.complete:
-        return text("cli.weights_verified" if report.verified else "cli.weights_ok", lang, **values)
-    return text("cli.weights_incomplete", lang, missing=len(report.missing), damaged=len(report.problems), **values)
+    return weights_message(report).text(lang)

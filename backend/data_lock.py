@@ -20,6 +20,7 @@ from typing import Literal
 from filelock import FileLock, Timeout
 
 from backend.errors import FolderInUse
+from backend.i18n import Message
 from backend.storage import write_bytes_atomic
 
 logger = logging.getLogger(__name__)
@@ -41,9 +42,12 @@ class OwnerRecord:
     key: str = ""
 
     def describe(self) -> str:
+        return self.said().text()
+
+    def said(self) -> Message:
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.started_at))
         what = "app.py generate" if self.command == "generate" else "Wan Studio"
-        return f"{what} (process {self.pid}, started {started})"
+        return Message.of("lock.owner", what=what, pid=self.pid, started=started)
 
 
 def read_owner(data_dir: Path) -> OwnerRecord | None:
@@ -80,7 +84,8 @@ class DataFolderLock:
             self._lock.acquire()
         except Timeout:
             owner = read_owner(self.data_dir)
-            raise FolderInUse(self.data_dir, owner.describe() if owner else "another process", owner) from None
+            who = owner.said() if owner else Message.of("lock.another_process")
+            raise FolderInUse(self.data_dir, who, owner) from None
         # A record left by a dead owner is replaced at once, so a second launch never trusts its old address.
         self.record = OwnerRecord(pid=os.getpid(), command=self.command, started_at=time.time(),
                                   host=socket.gethostname(), key=secrets.token_urlsafe(24))

@@ -27,7 +27,7 @@ from backend.checks.environment import (
 )
 from backend.engine.dist import EngineDist, read_engine_dist
 from backend.gpu import GpuReading
-from backend.i18n import text
+from backend.i18n import Message, text
 from backend.models import WeightSet, WeightsReport, check_weights, default_weight_set
 from backend.presets import Preset
 
@@ -76,7 +76,7 @@ def _section(data: dict[str, Any], key: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def parse_probe(data: dict[str, Any], failure: str = "", seconds: float = 0.0) -> ProbeResult:
+def parse_probe(data: dict[str, Any], failure: Message | str = "", seconds: float = 0.0) -> ProbeResult:
     """Typed pieces from the probe's JSON. Missing or mistyped fields become None/"", never an error."""
     torch = triton = engine = None
     if (t := _section(data, "torch")) is not None:
@@ -129,17 +129,18 @@ def run_probe(command: Sequence[str] = PROBE_COMMAND, timeout_s: float = PROBE_T
         done = subprocess.run(list(command), capture_output=True, text=True, encoding="utf-8", errors="replace",
                               timeout=timeout_s, cwd=PROJECT_ROOT, check=False)
     except subprocess.TimeoutExpired:
-        return ProbeResult(failure=f"the GPU probe did not finish within {timeout_s:.0f} s and was stopped",
+        return ProbeResult(failure=Message.of("doctor.probe.timeout", seconds=f"{timeout_s:.0f}"),
                            seconds=time.monotonic() - started)
     except OSError as err:
-        return ProbeResult(failure=f"the GPU probe could not start ({err})", seconds=time.monotonic() - started)
+        return ProbeResult(failure=Message.of("doctor.probe.no_start", error=str(err)),
+                           seconds=time.monotonic() - started)
     seconds = time.monotonic() - started
     data = _last_json_object(done.stdout)
-    failure = ""
+    failure: Message | str = ""
     if done.returncode != 0:
-        failure = f"the GPU probe exited with code {done.returncode}: {_tail(done.stderr or done.stdout)}"
+        failure = Message.of("doctor.probe.exit", code=done.returncode, tail=_tail(done.stderr or done.stdout))
     elif data is None:
-        failure = f"the GPU probe printed no JSON report (it printed: {_tail(done.stdout)})"
+        failure = Message.of("doctor.probe.no_json", tail=_tail(done.stdout))
     if failure:
         logger.warning("Doctor probe: %s", failure)
     return parse_probe(data or {}, failure, seconds)
@@ -164,7 +165,7 @@ def _weights(root: Path, weight_set: WeightSet) -> tuple[WeightsReport | None, s
         return None, f"{type(err).__name__}: {err}"
 
 
-def gather(*, gpu: GpuReading, host_ram_gib: float | None, preset: Preset | None, preset_error: str,
+def gather(*, gpu: GpuReading, host_ram_gib: float | None, preset: Preset | None, preset_error: Message | str,
            auto_preset: Preset | None, low_ram: bool, low_ram_setting: str, weights_dir: Path,
            probe_command: Sequence[str] = PROBE_COMMAND, probe_timeout_s: float = PROBE_TIMEOUT_S) -> Environment:
     """Read everything else once (the Studio passes what it knows). Nothing here raises for a broken
@@ -227,14 +228,14 @@ class DoctorReport:
 
 
 def report_text(checks: Sequence[Check], lang: str = "en") -> str:
-    """The plain-text report: one line per check, the fix indented under it, a verdict at the end.
-    `lang` words the frame (title, fix label, counts, verdict); each check's detail stays as worded."""
+    """The plain-text report in `lang`: one line per check, the fix indented under it, a verdict at the end.
+    Values (versions, sizes, commands, the system's own error text) stay as they are."""
     lines = [text("doctor.title", lang, version=APP_VERSION)]
     fix = text("doctor.fix", lang)
     for check in checks:
-        lines.append(f"[{LABELS[check.status]}] {check.name}: {check.detail}")
+        lines.append(f"[{LABELS[check.status]}] {check.name_in(lang)}: {check.detail_in(lang)}")
         if check.fix and check.status != "ok":
-            lines.append(f"       {fix}: {check.fix}")
+            lines.append(f"       {fix}: {check.fix_in(lang)}")
     counts = {status: sum(c.status == status for c in checks) for status in LABELS}
     lines.append(text("doctor.counts", lang, **counts) + " " + verdict_text(verdict(checks), lang))
     return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 
 from backend.download_progress import DownloadProgress, DownloadState, DownloadTracker, FileProgress, FileState, gb
 from backend.errors import BadRequest, Cancelled, DownloadError
+from backend.i18n import Message
 from backend.models import (
     FILE_SETS,
     FileFacts,
@@ -29,6 +30,7 @@ from backend.models import (
     write_manifest,
 )
 from backend.weights_folder import check_remote_name, refuse_network_path
+from backend.weights_words import set_title, weights_message
 
 __all__ = ["DownloadProgress", "DownloadState", "FileProgress", "FileState", "WeightsDownloader", "gb"]
 
@@ -104,7 +106,7 @@ class WeightsDownloader:
             raise DownloadError(err.message, err.hint) from None
         self._cancel.clear()
         self._tracker = DownloadTracker()
-        self._tracker.set("checking", f"Checking what the {file_set.title} needs…")
+        self._tracker.set("checking", Message.of("download.checking_set", title=set_title(file_set)))
         self._thread = threading.Thread(target=self._run, args=(root, file_set, token or None),
                                         name="weights-download", daemon=True)
         self._thread.start()
@@ -114,7 +116,8 @@ class WeightsDownloader:
         if self._thread is not None and self._thread.is_alive():
             self._cancel.set()
             with self._tracker.lock:
-                self._tracker.message = "Cancelling…"
+                self._tracker.said = Message.of("download.cancelling")
+                self._tracker.message = self._tracker.said.text()
 
     def progress(self) -> DownloadProgress:
         return self._tracker.snapshot()
@@ -133,23 +136,21 @@ class WeightsDownloader:
             with self._tracker.lock:
                 for entry in self._tracker.files.values():
                     entry[2] = "pending" if entry[2] in ("downloading", "verifying") else entry[2]
-            self._tracker.set("cancelled", "Download cancelled; finished and partial files are kept, "
-                                           "so starting again resumes where it stopped.")
+            self._tracker.set("cancelled", Message.of("download.cancelled_kept"))
         except DownloadError as err:
-            self._tracker.set("failed", err.user_text())
+            self._tracker.set("failed", err.said() or err.user_text())
         except OfflineModeIsEnabled as err:
             self._tracker.set("failed", _hub_error(err, file_set.repo_id).user_text())
         except OSError as err:
-            self._tracker.set("failed", f"Could not write the weights in {root} ({err}). "
-                                        "Check the disk has room and the folder is writable.")
+            self._tracker.set("failed", Message.of("download.write_failed", folder=str(root), error=str(err)))
         except Exception as err:  # the thread must always end in a state the page can show
             logger.exception("Weights download crashed")
-            self._tracker.set("failed", f"The download stopped on an unexpected error ({err}); the log has details.")
+            self._tracker.set("failed", Message.of("download.crashed", error=str(err)))
         else:
             took = time.monotonic() - started
             took_text = f"{took:.1f} s" if took < 60 else f"{took / 60:.0f} min"
-            self._tracker.set("done", f"{check_files(root, file_set).summary()} "
-                                      f"Downloaded {gb(self._tracker.net_bytes)} in {took_text}.")
+            self._tracker.set("done", Message.of("download.finished", summary=weights_message(check_files(
+                root, file_set)), size=gb(self._tracker.net_bytes), time=took_text))
 
     def _list_remote(self, repo_id: str, token: str | None) -> tuple[str, dict[str, FileFacts]]:
         if constants.is_offline_mode() or os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE"):
@@ -189,13 +190,13 @@ class WeightsDownloader:
                 f"more ({gb(needed)} of weights plus {gb(DISK_RESERVE)} to spare), only {gb(free)} is free.",
                 "Free some space or choose a folder on another disk.")
         headers = {**build_hf_headers(token=token), "Accept-Encoding": "identity"}
-        self._tracker.set("downloading", f"Downloading {len(todo)} file(s), {gb(needed)}, of the "
-                                         f"{file_set.title} into {root}.")
+        self._tracker.set("downloading", Message.of("download.fetching", count=len(todo), size=gb(needed),
+                                                    title=set_title(file_set), folder=str(root)))
         for facts in todo:
             url = hf_hub_url(file_set.repo_id, facts.path, revision=revision, endpoint=self.endpoint)
             self._fetch(url, root / facts.path, facts, headers)
             write_manifest(root, revision, [facts], file_set.repo_id)
-        self._tracker.set("verifying", "Checking every file of the set…")
+        self._tracker.set("verifying", Message.of("download.verifying_all"))
         report = check_files(root, file_set)
         if not report.complete:
             raise DownloadError(report.summary())

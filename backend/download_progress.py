@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from backend.i18n import Message
+
 logger = logging.getLogger("backend.download")
 
 DownloadState = Literal["idle", "checking", "downloading", "verifying", "done", "failed", "cancelled"]
@@ -37,6 +39,11 @@ class DownloadProgress:
     total_bytes: int
     speed_bps: float
     eta_s: float | None
+    said: Message | None = None
+    """`message` as the catalog's message, for any language (None: a sentence of the system's own)."""
+
+    def message_in(self, lang: str) -> str:
+        return self.said.text(lang) if self.said is not None else self.message
 
 
 def gb(n: float) -> str:
@@ -49,15 +56,17 @@ class DownloadTracker:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.state: DownloadState = "idle"
-        self.message = "No download has started."
+        self.said: Message | None = Message.of("download.none_started")
+        self.message = self.said.text()
         self.files: dict[str, list[Any]] = {}  # path -> [done, total, state]
         self.net_bytes = 0
         self._samples: collections.deque[tuple[float, int]] = collections.deque()
         self._last_log = 0.0
 
-    def set(self, state: DownloadState, message: str) -> None:
+    def set(self, state: DownloadState, message: Message | str) -> None:
         with self.lock:
-            self.state, self.message = state, message
+            self.state, self.message = state, str(message)
+            self.said = message if isinstance(message, Message) else None
             if state == "downloading":  # the speed window starts now, not at the first chunk
                 self._samples.append((time.monotonic(), self.net_bytes))
         logger.info("Weights download %s: %s", state, message)
@@ -92,7 +101,7 @@ class DownloadTracker:
                 t0, b0 = self._samples[0]
                 speed = (self.net_bytes - b0) / (now - t0)
             files = tuple(FileProgress(p, d, t, s) for p, (d, t, s) in self.files.items())
-            state, message = self.state, self.message
+            state, message, said = self.state, self.message, self.said
         done, total = sum(f.done_bytes for f in files), sum(f.total_bytes or 0 for f in files)
         eta = (total - done) / speed if speed > 0 and state == "downloading" else None
-        return DownloadProgress(state, message, files, done, total, speed, eta)
+        return DownloadProgress(state, message, files, done, total, speed, eta, said)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.i18n import stage_text, text
+from backend.i18n import Message, fields, stage_message, text
 
 
 class StudioError(Exception):
@@ -10,37 +10,48 @@ class StudioError(Exception):
 
     `str(err)` is one human sentence; `hint` says what to do about it. The UI shows both and never a
     stack trace. `kind` is the error's id (each class its own): the catalog has `error.<kind>` in every
-    language, and tests match kinds, not sentences. An error built from values (`_localize`) is worded
-    from the catalog in any language; one built from a free sentence shows its class's sentence plus
-    that detail outside English.
+    language, and tests match kinds, not sentences. An error built from catalog messages (a `Message` for
+    the sentence and the hint) is worded in any language with its values; one built from a free sentence
+    shows its class's sentence plus that detail outside English.
     """
 
     kind = "error"
 
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-        self._keys: tuple[str, str] | None = None
-        self._values: dict[str, object] = {}
+    def __init__(self, message: str | Message, hint: str | Message = "") -> None:
+        said = message if isinstance(message, Message) else None
+        hint_said = hint if isinstance(hint, Message) else None
+        super().__init__(str(message))
+        self.message = str(message)
+        self.hint = str(hint)
+        self._said: Message | None = said
+        self._hint_said: Message | None = hint_said
 
     def _localize(self, key: str, hint_key: str, **values: object) -> None:
         """Word the message and hint from the catalog (English here, any language in user_text)."""
-        self._keys, self._values = (key, hint_key), values
-        self.message = text(key, "en", **values)
-        self.hint = text(hint_key, "en", **values) if hint_key else ""
+        values = {k: stage_message(v) if k == "stage" and isinstance(v, str) else v for k, v in values.items()}
+        self._said = Message.of(key, **{k: v for k, v in values.items() if k in fields(key)})  # type: ignore[arg-type]
+        self._hint_said = Message.of(hint_key, **{k: v for k, v in values.items()  # type: ignore[arg-type]
+                                                  if k in fields(hint_key)}) if hint_key else None
+        self.message = self._said.text("en")
+        self.hint = self._hint_said.text("en") if self._hint_said else ""
         self.args = (self.message,)
+
+    def said(self) -> Message | None:
+        """The whole line (sentence and hint) as a message any language can word; None for a free sentence."""
+        if self._said is None:
+            return None
+        if self._hint_said is None and not self.hint:
+            return self._said
+        hint: Message | str = self._hint_said if self._hint_said is not None else self.hint
+        return Message.of("error.line", text=self._said, hint=hint)
 
     def user_text(self, lang: str = "en") -> str:
         """One line for a person in `lang`: the problem, then what to do."""
         if lang == "en":
             return f"{self.message} {self.hint}".strip()
-        if self._keys is not None:
-            key, hint_key = self._keys
-            values = {k: stage_text(v, lang) if k == "stage" and isinstance(v, str) else v
-                      for k, v in self._values.items()}
-            hint = text(hint_key, lang, **values) if hint_key else ""
-            return f"{text(key, lang, **values)} {hint}".strip()
+        said = self.said()
+        if said is not None:
+            return said.text(lang).strip()
         detail = f"{self.message} {self.hint}".strip()
         for fixed in _fixed_errors():  # a sentence of the app's own without values, carried by another error
             if detail == fixed.user_text():
@@ -210,9 +221,9 @@ class FolderInUse(StudioError):
 
     kind = "folder_in_use"
 
-    def __init__(self, folder: object, who: str, owner: object = None) -> None:
-        super().__init__(f"The data folder {folder} is in use by {who}.",
-                         "Close that first, or use --home to keep a separate folder.")
+    def __init__(self, folder: object, who: Message | str, owner: object = None) -> None:
+        super().__init__(Message.of("error.folder_in_use.detail", folder=str(folder), who=who),
+                         Message.of("error.folder_in_use.hint"))
         self.folder = folder
         self.owner = owner
 

@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from backend.i18n import Message
+
 logger = logging.getLogger(__name__)
 MIB = 1024 * 1024
 
@@ -21,6 +23,8 @@ class GpuReading:
     ok: bool
     reason: str = ""
     name: str = ""
+    said: Message | None = None
+    """`reason` as the catalog's message, so the page and the doctor can word it in any language."""
     total_mib: float = 0.0
     used_mib: float = 0.0
     util_pct: float | None = None
@@ -39,23 +43,27 @@ class GpuSource(Protocol):
 
 
 NVML_WORDS = {
-    "LibraryNotFound": "the NVIDIA driver is not installed",
-    "DriverNotLoaded": "the NVIDIA driver is not loaded",
-    "NoPermission": "this user may not read the GPU",
-    "NotFound": "no NVIDIA card is present",
-    "InvalidArgument": "no NVIDIA card is present",
-    "GpuIsLost": "the GPU stopped answering",
+    "LibraryNotFound": "gpu.why.no_driver",
+    "DriverNotLoaded": "gpu.why.driver_not_loaded",
+    "NoPermission": "gpu.why.no_permission",
+    "NotFound": "gpu.why.no_card",
+    "InvalidArgument": "gpu.why.no_card",
+    "GpuIsLost": "gpu.why.lost",
 }
-"""NVML's error names, as a person would say them (the log keeps the raw error)."""
+"""NVML's error names → the catalog's words for them, as a person would say them (the log keeps the raw error)."""
+
+
+def no_gpu_message(err: BaseException) -> Message:
+    """'No NVIDIA GPU found' and, in words, why NVML could not start."""
+    name = type(err).__name__
+    why = next((key for suffix, key in NVML_WORDS.items() if name.endswith(suffix)), None)
+    if why is None and isinstance(err, ImportError):
+        why = "gpu.why.no_python_library"
+    return Message.of("gpu.none_because", why=Message.of(why)) if why else Message.of("gpu.none")
 
 
 def no_gpu_reason(err: BaseException) -> str:
-    """'No NVIDIA GPU found' and, in words, why NVML could not start."""
-    name = type(err).__name__
-    why = next((words for key, words in NVML_WORDS.items() if name.endswith(key)), None)
-    if why is None and isinstance(err, ImportError):
-        why = "the NVIDIA library for Python is missing"
-    return f"No NVIDIA GPU found ({why})." if why else "No NVIDIA GPU found."
+    return no_gpu_message(err).text()
 
 
 class NvmlSource:
@@ -64,7 +72,7 @@ class NvmlSource:
     def __init__(self, index: int = 0) -> None:
         self._index = index
         self._handle: Any = None
-        self._failure: str | None = None
+        self._failure: Message | None = None
         self._lock = threading.Lock()
 
     def _init(self) -> Any:
@@ -76,7 +84,7 @@ class NvmlSource:
             pynvml.nvmlInit()
             self._handle = pynvml.nvmlDeviceGetHandleByIndex(self._index)
         except Exception as err:  # NVMLError, ImportError, OSError: all mean "no NVIDIA GPU here"
-            self._failure = no_gpu_reason(err)
+            self._failure = no_gpu_message(err)
             logger.info("NVML unavailable: %s: %s", type(err).__name__, err)
         return self._handle
 
@@ -84,7 +92,8 @@ class NvmlSource:
         with self._lock:
             handle = self._init()
             if handle is None:
-                return GpuReading(ok=False, reason=self._failure or "No NVIDIA GPU found.", at=time.time())
+                said = self._failure or Message.of("gpu.none")
+                return GpuReading(ok=False, reason=said.text(), said=said, at=time.time())
             import pynvml
 
             def soft(fn: Any, *args: Any) -> Any:
@@ -96,7 +105,8 @@ class NvmlSource:
             try:
                 mem = pynvml.nvmlDeviceGetMemoryInfo(handle)
             except pynvml.NVMLError as err:
-                return GpuReading(ok=False, reason=f"The GPU stopped answering ({err}).", at=time.time())
+                said = Message.of("gpu.stopped", detail=str(err))
+                return GpuReading(ok=False, reason=said.text(), said=said, at=time.time())
             name = soft(pynvml.nvmlDeviceGetName, handle) or "NVIDIA GPU"
             util = soft(pynvml.nvmlDeviceGetUtilizationRates, handle)
             power = soft(pynvml.nvmlDeviceGetPowerUsage, handle)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import locale
 import os
+import string
 from collections.abc import Mapping
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal, Union
 
 from backend.catalog import CATALOG
 
@@ -49,6 +51,75 @@ def text(key: str, lang: str = "en", **values: object) -> str:
     entry = CATALOG[key]
     template = entry.get(lang) or entry["en"]
     return template.format(**values) if values else template
+
+
+Value = Union[str, int, float, "Message"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A run-time sentence kept as its id and values, so any language can word it later (a job's error
+    read back from disk, a doctor line shown on a Chinese page). A value may itself be a Message, worded in
+    the same language; other values (names, numbers, paths, the system's own words) are shown as they are."""
+
+    key: str
+    values: tuple[tuple[str, Value], ...] = ()
+
+    @classmethod
+    def of(cls, key: str, **values: Value) -> Message:
+        if set(values) != fields(key):  # an unknown key raises KeyError here
+            raise ValueError(f"{key} takes {sorted(fields(key))}, given {sorted(values)}")
+        return cls(key, tuple(values.items()))
+
+    def text(self, lang: str = "en") -> str:
+        filled = {name: value.text(lang) if isinstance(value, Message) else value for name, value in self.values}
+        return text(self.key, lang, **filled)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key,
+                "values": {k: v.to_json() if isinstance(v, Message) else v for k, v in self.values}}
+
+    @classmethod
+    def from_json(cls, data: object) -> Message | None:
+        """A stored message; None for anything that is not one this catalog can word (an older or newer
+        app's key, a damaged file): the caller falls back to the stored English sentence."""
+        if not isinstance(data, dict) or data.get("key") not in CATALOG or not isinstance(data.get("values"), dict):
+            return None
+        values: dict[str, Value] = {}
+        for name, value in data["values"].items():
+            if isinstance(value, dict):
+                inner = cls.from_json(value)
+                if inner is None:
+                    return None
+                values[str(name)] = inner
+            elif isinstance(value, str | int | float) and not isinstance(value, bool):
+                values[str(name)] = value
+            else:
+                return None
+        if set(values) != fields(data["key"]):  # a message of another version: its fields differ
+            return None
+        return cls(data["key"], tuple(values.items()))
+
+
+def fields(key: str) -> set[str]:
+    """The `{name}` fields of a message (the same in every language: tests/test_i18n.py)."""
+    return {name for _, name, _, _ in string.Formatter().parse(CATALOG[key]["en"]) if name}
+
+
+def words(value: Message | str, lang: str = "en") -> str:
+    """A message in `lang`, or text that is not one (a name, the system's own words) as it is."""
+    return value.text(lang) if isinstance(value, Message) else value
+
+
+def stage_message(stage: str) -> Message | str:
+    """A stage id ('denoising') or its English words as a message; anything else as it is."""
+    for name, key in STAGE_KEYS.items():
+        if stage in (name, CATALOG[key]["en"]):
+            return Message.of(key)
+    return stage
 
 
 def stage_text(stage: str, lang: str = "en") -> str:

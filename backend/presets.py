@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from backend.errors import BadRequest, PresetError
+from backend.i18n import Message
 from backend.request import latent_tokens
 
 logger = logging.getLogger(__name__)
@@ -198,7 +199,8 @@ def resolve(presets: dict[str, Preset], name: str, total_vram_gib: float | None)
     if name == "auto":
         return pick_preset(presets, total_vram_gib)
     if name not in presets:
-        raise PresetError(f"There is no preset named '{name}'.", f"Choose one of: auto, {', '.join(presets)}.")
+        raise PresetError(Message.of("preset.unknown", name=name),
+                          Message.of("preset.choose", names=", ".join(["auto", *presets])))
     return presets[name]
 
 

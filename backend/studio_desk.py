@@ -15,6 +15,7 @@ from backend.doctor import DoctorReport
 from backend.download import DownloadProgress, WeightsDownloader
 from backend.errors import BadRequest, PresetError
 from backend.gpu import GpuReading, VramMonitor
+from backend.i18n import Message
 from backend.jobs.job import Job
 from backend.models import PREVIEW_DECODER, WEIGHT_SETS, WeightSet, WeightsReport, check_weights, default_weight_set
 from backend.presets import Fit, Preset
@@ -125,11 +126,12 @@ class MachineDesk:
     # ---- the doctor --------------------------------------------------------------------------------
     def run_doctor(self, preset_name: str = "auto", probe_command: Sequence[str] | None = None) -> DoctorReport:
         """Run every environment check now (seconds to minutes: a child process probes the GPU)."""
-        preset, preset_error = None, ""
+        preset: Preset | None = None
+        preset_error: Message | str = ""
         try:
             preset = self.preset_for(preset_name)
         except PresetError as err:
-            preset_error = err.user_text()
+            preset_error = err.said() or err.user_text()
         env = doctor.gather(gpu=self.monitor.sample(), host_ram_gib=self.host_ram_gib, preset=preset,
                             preset_error=preset_error, auto_preset=self.preset_for("auto"),
                             low_ram=self.low_ram_for(preset) if preset else False,

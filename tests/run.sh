@@ -17,7 +17,7 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-# Debian packages the tests need: Chromium for the browser test, Wine for running launch.bat.
+# Debian packages the tests need: Chromium for the browser test, Wine for running launch.bat, a CJK font.
 updated=""
 apt_install() {
   echo "Installing Debian packages for the tests: $*"
@@ -31,6 +31,8 @@ apt_install() {
 }
 [ -x /usr/bin/chromium ] || apt_install chromium
 command -v wine >/dev/null && command -v wineboot >/dev/null || apt_install --no-install-recommends wine wine64
+# A font with Chinese glyphs, so the Chinese page's screenshots show its text instead of empty boxes.
+fc-list :lang=zh 2>/dev/null | grep -q . || apt_install --no-install-recommends fonts-wqy-microhei
 
 echo "== ruff"
 "$VENV/bin/ruff" check .

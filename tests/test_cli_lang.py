@@ -92,3 +92,49 @@ def test_chinese_readme_matches_the_english_one() -> None:
         assert f"`{option}" in en, f"{option} is in README.zh-CN.md only"
     assert [h for h in re.findall(r"^## (.+)$", zh, re.M)] == ["运行要求", "启动", "测试", "分享", "常见问题"]
     assert "README.zh-CN.md" in en
+
+
+def test_weights_download_and_verify_in_chinese(paths, tmp_path: Path) -> None:
+    from tests.support.fake_hub import FakeHub
+    from tests.test_cli_weights import cli_studio
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    with FakeHub() as hub:
+        studio = cli_studio(paths, hub)
+        out = io.StringIO()
+        code = app.run_weights(studio, app.parse_args(["--lang", "zh", "weights", "download", "--folder",
+                                                        str(folder)]), out)
+        assert code == 0, out.getvalue()
+        last = out.getvalue().rstrip().splitlines()[-1]
+        assert last.startswith(f"FP8 权重集的全部 48 个文件都在 {folder} 中。用时 ") and " 下载了 " in last
+        (folder / "config.json").unlink()
+        out = io.StringIO()
+        code = app.run_weights(studio, app.parse_args(["--lang", "zh", "weights", "verify"]), out)
+    line = out.getvalue().splitlines()[-1]
+    assert code == 1 and line.startswith(f"错误：{folder} 中 FP8 权重集的 48 个文件缺少 1 个（config.json）。")
+    assert not re.search(r"\b(of|the|are|missing)\b", line.replace(str(folder), ""))
+
+
+def test_server_lines_and_a_busy_folder_in_chinese(tmp_path: Path) -> None:
+    from backend.data_lock import DataFolderLock
+    from backend.errors import FolderInUse
+    from ui.context import ServerInfo
+    from ui.server import announce
+
+    out = io.StringIO()
+    announce(ServerInfo(local_url="http://127.0.0.1:7860/", port=7860, share_requested=True, user="studio",
+                        generated_password="pw123"), out, "http://127.0.0.1:7860/?owner=k", "zh")
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Wan Studio 正在运行：http://127.0.0.1:7860/" and lines[-1] == "按 Ctrl+C 停止。"
+    assert "登录：用户名“studio”，密码“pw123”（页面上也会显示）。" in lines and "无法创建公开链接" in lines[2]
+    first = DataFolderLock(tmp_path / "data", "serve")
+    first.acquire()
+    try:
+        with pytest.raises(FolderInUse) as busy:
+            DataFolderLock(tmp_path / "data", "generate").acquire()
+    finally:
+        first.release()
+    said = busy.value.user_text("zh")
+    assert said.startswith(f"数据文件夹 {tmp_path / 'data'} 正被Wan Studio（进程 ") and "--home" in said
+    assert busy.value.user_text().startswith(f"The data folder {tmp_path / 'data'} is in use by Wan Studio (process ")

@@ -342,7 +342,7 @@ def test_parse_probe_reads_the_documented_json_and_tolerates_junk() -> None:
 ])
 def test_probe_child_failures_become_a_failed_check(code: str, timeout: float, words: str) -> None:
     probe = run_probe([sys.executable, "-c", code], timeout_s=timeout)
-    assert words in probe.failure and probe.torch is None
+    assert words in str(probe.failure) and probe.torch is None
     check = line(make_env(probe=probe), "GPU probe")
     assert check.status == "fail" and words in check.detail
 

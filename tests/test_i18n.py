@@ -33,6 +33,8 @@ from backend.i18n import LANGS, data_size, pick_language, progress_text, seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
+NAMES = re.compile(r"\b(GPU|PyTorch|Triton|LightX2V|NVIDIA|CUDA|LoRA|VRAM|RAM|ETA|Wan|Studio|English)\b")
+"""Names that read the same in both languages (a text of only these needs no Chinese)."""
 
 
 def fields(template: str) -> set[str]:
@@ -51,7 +53,7 @@ def code_strings() -> set[str]:
     found: set[str] = set()
     files = [ROOT / "app.py", *(ROOT / "backend").rglob("*.py"), *(ROOT / "ui").rglob("*.py")]
     for path in files:
-        if path.name == "catalog.py":
+        if path.name.startswith("catalog"):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -72,8 +74,8 @@ def test_every_key_in_both_languages_with_the_same_fields(key: str) -> None:
     assert set(entry) == set(LANGS), f"{key} has {sorted(entry)}"
     assert all(entry[lang].strip() for lang in LANGS)
     assert fields(entry["en"]) == fields(entry["zh"]), key
-    words = re.sub(r"\{\w+\}", "", entry["en"])
-    if re.search(r"[A-Za-z]{3}", words.replace("ETA", "")):
+    words = NAMES.sub("", re.sub(r"\{\w+\}", "", entry["en"]))
+    if re.search(r"[A-Za-z]{3}", words):
         assert CJK.search(entry["zh"]), f"{key}'s Chinese text is not Chinese: {entry['zh']!r}"
 
 
@@ -162,3 +164,45 @@ def test_unknown_language_falls_back_to_english_and_an_unknown_key_is_an_error()
     assert text("stage.done", "fr") == "done"
     with pytest.raises(KeyError):
         text("stage.nothing", "en")
+
+
+def test_a_failed_job_keeps_its_message_and_values_in_chinese_across_a_restart(paths) -> None:
+    """16gb runs out of memory, the retry on 12gb too: the job's error names 8gb and the stage in both
+    languages, also when the queue is read back from disk by the next start."""
+    from backend.jobs.queue import JobQueue
+    from backend.studio import Studio
+    from tests.conftest import FakeGpu
+    from tests.support.cpu_engine import CpuTestEngine
+
+    studio = Studio(paths, CpuTestEngine(oom_presets=("16gb", "12gb")), gpu=FakeGpu(), host_ram=64.0, preload=False)
+    studio.start()
+    try:
+        (job,) = studio.submit("a lake", width=256, height=256, frames=9, seed=3, preset="16gb")
+        failed = studio.queue.wait_for(job.id, ("done", "failed"), 60)
+    finally:
+        studio.stop()
+    assert failed.status == "failed" and failed.error_kind == "out_of_vram"
+    english = ("The GPU ran out of memory while denoising. Try the 8gb preset, fewer frames or a smaller size.")
+    chinese = "GPU 显存不足（正在去噪时）。 请改用 8gb 预设、减少帧数或缩小尺寸。"
+    assert (failed.error, failed.error_text(), failed.error_text("zh")) == (english, english, chinese)
+    restored = JobQueue(paths.queue_file)
+    restored.restore()
+    (again,) = restored.snapshot()
+    assert again.error_text("zh") == chinese and again.error == english
+
+
+def test_a_stored_message_from_another_version_falls_back_to_the_english_sentence() -> None:
+    from backend.i18n import Message
+    from backend.jobs.job import Job
+    from backend.request import GenerationRequest
+
+    said = Message.of("error.out_of_vram", stage=Message.of("stage.decoding"))
+    assert Message.from_json(said.to_json()) == said
+    assert Message.from_json({"key": "error.from_the_future", "values": {}}) is None
+    assert Message.from_json({"key": "error.out_of_vram", "values": {}}) is None  # its field is missing
+    assert Message.from_json({"key": "error.out_of_vram", "values": {"stage": ["odd"]}}) is None
+    request = GenerationRequest(prompt="x", width=256, height=256, frames=9, seed=1, preset="8gb")
+    data = Job.new(request).with_(status="failed", error="Odd.", error_kind="out_of_vram").to_dict()
+    data["error_said"] = {"key": "error.from_the_future", "values": {}}
+    job = Job.from_dict(data)
+    assert job.error_said is None and job.error_text() == "Odd." and job.error_text("zh").endswith("详情：Odd.")

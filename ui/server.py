@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute
 
 from backend.access import Viewer
 from backend.errors import BadRequest
+from backend.i18n import text
 from backend.owner_key import owner_url
 from backend.studio import Studio
 from ui.context import ServerInfo, UiContext
@@ -190,26 +191,25 @@ def record_launch(ctx: UiContext, demo: gr.Blocks) -> ServerInfo:
     return info
 
 
-def announce(info: ServerInfo, out: TextIO, owner_link: str | None = None) -> None:
-    """The console lines a person needs. The one place the app writes to stdout: the generated
-    password and the owner link must reach the user and must not go into the log file."""
-    lines = [f"Wan Studio is running at {info.local_url}"]
+def announce(info: ServerInfo, out: TextIO, owner_link: str | None = None, lang: str = "en") -> None:
+    """The console lines a person needs, in the console's language. The one place the app writes to stdout:
+    the generated password and the owner link must reach the user and must not go into the log file."""
+    lines = [text("serve.running", lang, url=info.local_url)]
     if owner_link:
-        lines.append(f"Your own link (it opens the page as the owner; keep it to yourself): {owner_link}")
+        lines.append(text("serve.owner_link", lang, url=owner_link))
     if info.listen:
         addresses = lan_addresses()
-        lines.append(f"It is open to your network on port {info.port}: "
-                     + (", ".join(f"http://{a}:{info.port}/" for a in addresses) if addresses
-                        else "use this computer's address."))
+        where = (", ".join(f"http://{a}:{info.port}/" for a in addresses) if addresses
+                 else text("serve.network_any", lang))
+        lines.append(text("serve.network", lang, port=info.port, addresses=where))
     if info.share_requested:
-        lines.append(f"Public link: {info.share_url}" if info.share_url else
-                     "The public link could not be made (offline, or the tunnel program was blocked); "
-                     "the page still works on this computer.")
+        lines.append(text("serve.public", lang, url=info.share_url) if info.share_url else
+                     text("serve.no_public", lang))
     if info.user and info.generated_password:
-        lines.append(f"Login: user '{info.user}', password '{info.generated_password}' (also shown on the page).")
+        lines.append(text("serve.login_generated", lang, user=info.user, password=info.generated_password))
     elif info.user:
-        lines.append(f"Login: user '{info.user}' with the password given by --auth.")
-    lines.append("Press Ctrl+C to stop.")
+        lines.append(text("serve.login_given", lang, user=info.user))
+    lines.append(text("serve.stop", lang))
     out.write("\n".join(lines) + "\n")
     out.flush()
 
@@ -260,7 +260,7 @@ def serve(studio: Studio, args: argparse.Namespace, reserved: socket.socket | No
         link = owner_url(f"http://{LOCAL_HOST}:{info.port}", policy.owner_key or "")
         studio.publish_address(link)  # a second launch opens the owner link; app.py generate hands its job here
         # one line each: where it runs, and the public link or why there is none
-        announce(info, sys.stdout, link if access.credentials else None)
+        announce(info, sys.stdout, link if access.credentials else None, getattr(args, "lang", "en"))
         if not options.no_browser:
             webbrowser.open(link)
         wait_until_stopped(demo)

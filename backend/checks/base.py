@@ -10,6 +10,7 @@ from typing import Literal
 
 from backend.checks.environment import Environment
 from backend.engine.dist import PINNED_ARCHIVE
+from backend.i18n import Message, words
 from backend.install_plan import BUILDS, torch_build_for
 
 Status = Literal["ok", "warn", "fail", "skip"]
@@ -24,14 +25,48 @@ TRITON_FOR_TORCH = {(2, 6): 2, (2, 7): 3, (2, 8): 4, (2, 9): 5, (2, 10): 6, (2, 
 """Triton 3.x minor release that each torch release was built against (triton-windows must match)."""
 
 
+NAME_KEYS = {
+    "System": "check.system", "GPU": "check.gpu", "Compute capability": "check.capability",
+    "Driver": "check.driver", "VRAM": "check.vram", "Preset": "check.preset", "GPU probe": "check.probe",
+    "PyTorch": "check.torch", "PyTorch GPU support": "check.torch_arch", "CUDA test": "check.cuda_op",
+    "Triton": "check.triton", "LightX2V install": "check.engine_install", "LightX2V import": "check.engine_import",
+    "Kernels": "check.kernels", "Kernels chosen": "check.kernels_chosen", "Host RAM": "check.host_ram",
+    "Free disk": "check.disk", "Weights": "check.weights",
+}
+"""Each line's name (its id in tests and logs, English) → its words in the catalog."""
+
+
 @dataclass(frozen=True)
 class Check:
-    """One line of the report. `fix` is what to do (an exact command where there is one)."""
+    """One line of the report. `fix` is what to do (an exact command where there is one). The detail and
+    fix are catalog messages (or a bare value: a card's name), so the report reads in any language."""
 
     name: str
     status: Status
-    detail: str
-    fix: str = ""
+    said: Message | str
+    fix_said: Message | str = ""
+    name_said: Message | None = None
+    """The name's words where they carry a value (a kernel's line); else from NAME_KEYS."""
+
+    @property
+    def detail(self) -> str:
+        return words(self.said)
+
+    @property
+    def fix(self) -> str:
+        return words(self.fix_said)
+
+    def detail_in(self, lang: str) -> str:
+        return words(self.said, lang)
+
+    def fix_in(self, lang: str) -> str:
+        return words(self.fix_said, lang)
+
+    def name_in(self, lang: str) -> str:
+        if self.name_said is not None:
+            return self.name_said.text(lang)
+        key = NAME_KEYS.get(self.name)
+        return Message.of(key).text(lang) if key else self.name
 
 
 def sm(cap: tuple[int, int]) -> str:

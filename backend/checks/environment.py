@@ -11,6 +11,7 @@ from typing import Literal
 
 from backend.engine.dist import EngineDist
 from backend.gpu import GpuReading
+from backend.i18n import Message
 from backend.models import WeightSet, WeightsReport
 from backend.presets import Preset
 
@@ -63,7 +64,7 @@ class ProbeResult:
     """What the probe child reported. `failure` says why it crashed, timed out or printed no JSON;
     a piece is None where that part could not run."""
 
-    failure: str = ""
+    failure: Message | str = ""
     seconds: float = 0.0
     torch: TorchInfo | None = None
     triton: TritonInfo | None = None
@@ -87,7 +88,7 @@ class Environment:
     host_ram_gib: float | None
     preset: Preset | None
     auto_preset: Preset | None
-    preset_error: str
+    preset_error: Message | str
     low_ram: bool
     low_ram_setting: str
     weights_dir: Path

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from backend.engine.base import STAGE_WORDS, Stage
+from backend.errors import stored_error_text
+from backend.i18n import Message
 from backend.preview.record import JobPreview
 from backend.record_reader import read_timings
 from backend.records import StageTimings
@@ -39,6 +41,12 @@ class Progress:
         return word[0].upper() + word[1:]
 
 
+def said_error(key: str) -> dict[str, Any]:
+    """A job's error fields for a sentence of the catalog's: the English one kept, and its id."""
+    said = Message.of(key)
+    return {"error": said.text(), "error_said": said}
+
+
 @dataclass(frozen=True)
 class Job:
     """One clip to make. `request.seed` is the seed actually used, always concrete."""
@@ -54,6 +62,8 @@ class Job:
     clip_id: str | None = None
     error: str | None = None
     error_kind: str | None = None
+    error_said: Message | None = None
+    """The error as the catalog's message with its values, so any language words it (None: a free sentence)."""
     notes: tuple[str, ...] = ()
     timings: StageTimings = field(default_factory=StageTimings)
     peak_vram_mib: float | None = None
@@ -74,7 +84,16 @@ class Job:
         data = asdict(self)
         data["notes"] = list(self.notes)
         data["timings"] = self.timings.to_json()
+        data["error_said"] = self.error_said.to_json() if self.error_said else None
         return data
+
+    def error_text(self, lang: str = "en") -> str:
+        """Why the job did not finish, in `lang`, with its values (preset, stage, sizes) kept."""
+        if self.error_said is not None:
+            return self.error_said.text(lang)
+        if lang == "en" or not self.error_kind:
+            return self.error or ""
+        return stored_error_text(self.error_kind, self.error or "", lang)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Job:
@@ -99,6 +118,7 @@ class Job:
             clip_id=data.get("clip_id"),
             error=data.get("error"),
             error_kind=data.get("error_kind"),
+            error_said=Message.from_json(data.get("error_said")),
             notes=tuple(data.get("notes") or ()),
             timings=read_timings(data.get("timings") or {}, []),
             peak_vram_mib=data.get("peak_vram_mib"),

@@ -12,7 +12,7 @@ from typing import Any
 
 from backend.engine.base import CancelToken
 from backend.errors import BadRequest, NotFound, StudioError
-from backend.jobs.job import ACTIVE, FINISHED, Job, JobKind, Progress
+from backend.jobs.job import ACTIVE, FINISHED, Job, JobKind, Progress, said_error
 from backend.request import GenerationRequest
 from backend.storage import quarantine, read_json, write_bytes_atomic
 
@@ -69,8 +69,8 @@ class JobQueue:
                     job = job.with_(
                         status="interrupted",
                         finished_at=time.time(),
-                        error="The app stopped while this job was running. Re-queue it to try again.",
                         error_kind="interrupted",
+                        **said_error("job.interrupted"),
                     )
                     logger.info("Job %s was interrupted by a restart", job.id)
                     interrupted += 1
@@ -184,7 +184,7 @@ class JobQueue:
             job = self._get_locked(job_id)
             if job.status == "queued":
                 job = job.with_(status="cancelled", finished_at=time.time(), error_kind="cancelled",
-                                error="Cancelled before it started.")
+                                **said_error("job.cancelled_waiting"))
                 self._jobs[job_id] = job
                 self._save_locked()
                 self._cond.notify_all()
@@ -213,7 +213,7 @@ class JobQueue:
             waiting = [j for j in self._jobs.values() if j.status == "queued"]
             for job in waiting:
                 self._jobs[job.id] = job.with_(status="cancelled", finished_at=now, error_kind="cancelled",
-                                               error="Cancelled before it started.")
+                                               **said_error("job.cancelled_waiting"))
             if waiting:
                 self._save_locked()
                 self._cond.notify_all()

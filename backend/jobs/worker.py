@@ -21,8 +21,9 @@ from backend.engine.base import (
 )
 from backend.errors import Cancelled, EngineFailed, EngineUnusable, LoraError, OutOfVram, StudioError
 from backend.gallery import Gallery
+from backend.i18n import Message
 from backend.jobs.eta import EtaModel
-from backend.jobs.job import Job, Progress
+from backend.jobs.job import Job, Progress, said_error
 from backend.jobs.queue import JobQueue
 from backend.jobs.writer import ClipWriter
 from backend.lora.merge import LoraSet
@@ -129,8 +130,7 @@ class Worker:
                 self._run_job(job, token)
             except Exception:  # the worker must outlive any bug in one job
                 logger.exception("Job %s crashed the worker loop", job.id)
-                self._queue.finish(job.id, status="failed", error_kind="engine_failed",
-                                   error="Unexpected error; see the log file for details.")
+                self._queue.finish(job.id, status="failed", error_kind="engine_failed", **said_error("job.crashed"))
         logger.info("Worker stopped")
 
     def _do_preload(self, config: EngineConfig) -> None:
@@ -184,20 +184,21 @@ class Worker:
                     below = self._lower_of(config.preset)
                     raise OutOfVram(again.stage, below.name if below else None) from again
         except Cancelled:
-            self._queue.finish(job.id, status="cancelled", error_kind="cancelled", error="Cancelled.",
-                               notes=tuple(notes))
+            self._queue.finish(job.id, status="cancelled", error_kind="cancelled", notes=tuple(notes),
+                               **said_error("job.cancelled"))
             return
         except StudioError as err:
             if isinstance(err, EngineUnusable):
                 self._set_state("error", err.user_text())
             self._queue.finish(job.id, status="failed", error=err.user_text(), error_kind=err.kind,
-                               notes=tuple(notes))
+                               error_said=err.said(), notes=tuple(notes))
             return
         except Exception as err:
             logger.exception("Job %s failed in the engine", job.id)
-            failure = EngineFailed(f"The engine failed: {first_line(err)}.", "See the log file for details.")
+            failure = EngineFailed(Message.of("error.engine_failed.detail", detail=first_line(err)),
+                                   Message.of("error.see_log"))
             self._queue.finish(job.id, status="failed", error=failure.user_text(), error_kind=failure.kind,
-                               notes=tuple(notes))
+                               error_said=failure.said(), notes=tuple(notes))
             return
         self._set_state("ready", f"Model loaded ({config.preset.name} preset).")
         info = rendered.info

@@ -13,7 +13,7 @@ from backend.engine.base import CancelToken, RenderedVideo
 from backend.errors import Cancelled, StudioError
 from backend.gallery import Gallery
 from backend.jobs.eta import EtaModel
-from backend.jobs.job import Progress
+from backend.jobs.job import Progress, said_error
 from backend.jobs.queue import JobQueue
 from backend.records import ClipRecord
 
@@ -55,8 +55,7 @@ class ClipWriter:
                 self._save(*item)
             except Exception:
                 logger.exception("Saving job %s crashed", item[0])
-                self._jobs.finish(item[0], status="failed", error_kind="save_failed",
-                                  error="Saving the clip failed unexpectedly; see the log file.")
+                self._jobs.finish(item[0], status="failed", error_kind="save_failed", **said_error("job.save_crashed"))
 
     def _save(self, job_id: str, rendered: RenderedVideo, record: ClipRecord, token: CancelToken,
               eta_key: tuple[str, int]) -> None:
@@ -70,10 +69,11 @@ class ClipWriter:
             clip = self._gallery.save(clip_id, rendered.rgb(), rendered.fps, record,
                                       before_publish=token.raise_if_cancelled)
         except Cancelled:
-            self._jobs.finish(job_id, status="cancelled", error_kind="cancelled", error="Cancelled.")
+            self._jobs.finish(job_id, status="cancelled", error_kind="cancelled", **said_error("job.cancelled"))
             return
         except StudioError as err:
-            self._jobs.finish(job_id, status="failed", error=err.user_text(), error_kind=err.kind)
+            self._jobs.finish(job_id, status="failed", error=err.user_text(), error_kind=err.kind,
+                              error_said=err.said())
             return
         timings = replace(job.timings, save_s=round(time.monotonic() - started, 3))
         self._eta.record(eta_key, timings)  # learnt before anyone sees the job done
