@@ -16,7 +16,7 @@ from backend.owner_key import new_owner_key
 from backend.settings import Paths
 from tests.conftest import SMALL
 from tests.support.cpu_engine import CpuTestEngine
-from tests.support.ui_app import RunningApp, free_port, running_app
+from tests.support.ui_app import NO_TLS, RunningApp, free_port, running_app
 from ui.login_gate import GatePolicy
 from ui.server import (
     LaunchOptions,
@@ -118,7 +118,7 @@ def test_no_route_answers_without_login(paths: Paths, mode: str, monkeypatch: py
             if (method, path) in PUBLIC:
                 continue
             with httpx.stream(method, url_for(app, path, clip), json={} if method == "POST" else None,
-                              timeout=10) as response:
+                              timeout=10, verify=NO_TLS) as response:
                 if response.status_code not in REFUSED:
                     answered.append((method, path, response.status_code))
         assert answered == []
