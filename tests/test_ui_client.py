@@ -206,6 +206,8 @@ def test_free_gpu_button_unloads_the_model_and_says_so(paths: Paths) -> None:
         assert "nothing to free" in client.predict(api_name="/free_gpu")
         (job,) = app.studio.submit("load the model", 256, 256, 5, 3)
         assert app.studio.queue.wait_for(job.id, ("done", "failed"), 60).status == "done"
+        assert not engine.unloaded.is_set()
         assert "Unloading the model" in client.predict(api_name="/free_gpu")
-        eventually(lambda: "Model unloaded" in client.predict(api_name="/progress")[1], timeout=10)
+        assert engine.unloaded.wait(60), "the worker never unloaded the model"
         assert engine._key is None
+        eventually(lambda: "Model unloaded" in client.predict(api_name="/progress")[1])  # set just after unload()

@@ -82,6 +82,8 @@ class CpuTestEngine:
     renders: list[tuple[str, int]] = field(default_factory=list)
     events: list[StageEvent] = field(default_factory=list)
     lora_sets: list[LoraSet | None] = field(default_factory=list)
+    unloaded: threading.Event = field(default_factory=threading.Event)
+    """Set when the worker has unloaded the model (its state says so right after)."""
     _key: Any = None
 
     def unavailable_reason(self, weights_dir: Path) -> str | None:
@@ -97,6 +99,7 @@ class CpuTestEngine:
 
     def unload(self) -> None:
         self._key = None
+        self.unloaded.set()
 
     def _emit(self, on_event: EventSink, event: StageEvent) -> None:
         self.events.append(event)

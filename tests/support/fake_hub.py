@@ -121,6 +121,11 @@ class FakeHub:
     """Paths served with flipped bytes (the advertised size and checksum stay the true ones)."""
     slow: dict[str, float] = field(default_factory=dict)
     """path -> seconds to sleep per 2 KiB sent."""
+    hold_after: dict[str, int] = field(default_factory=dict)
+    """path -> bytes: that file's next response sends this many body bytes, sets `held` and waits for `release`
+    (once): a download stands still mid-file for as long as the test needs, however slow the machine."""
+    held: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     ignore_range: bool = False
     hold: dict[str, threading.Event] = field(default_factory=dict)
     """path -> event: that file's body waits until the event is set (a download that is surely running)."""
@@ -148,6 +153,7 @@ class FakeHub:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release.set()  # a response still held must not outlive the test
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -263,11 +269,16 @@ class _Handler(BaseHTTPRequestHandler):
         if gate is not None:
             gate.wait(30)
         cut = hub.cut_after.pop(rel, None)
+        hold = hub.hold_after.pop(rel, None)
         delay = hub.slow.get(rel, 0.0)
         sent = 0
         try:
             while sent < len(data):
-                piece = data[sent: sent + 2048]
+                if sent == hold:
+                    self.wfile.flush()
+                    hub.held.set()
+                    hub.release.wait(120)
+                piece = data[sent: min(sent + 2048, hold if hold is not None and sent < hold else len(data))]
                 if cut is not None and sent + len(piece) >= cut:
                     self.wfile.write(data[sent:cut])
                     self.wfile.flush()
