@@ -6,13 +6,16 @@ One context per built page, never module globals, so a test can build the page t
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast
 
 import gradio as gr
 
 from backend.access import Viewer
+from backend.i18n import Lang
 from backend.studio import Studio
+from ui.language import PageLanguages
 from ui.roles import require_viewer
 
 WidgetName = Literal[
@@ -63,6 +66,8 @@ class UiContext:
         self._widgets: dict[WidgetName, gr.components.Component] = {}
         self._areas: dict[type, Any] = {}
         self._owner_only: list[gr.components.Component] = []
+        self._redraws: list[tuple[Callable[..., Any], list[gr.components.Component]]] = []
+        self.languages = PageLanguages()
         self.demo: gr.Blocks | None = None
 
     # ---- shared widgets ----------------------------------------------------------------------------
@@ -106,6 +111,18 @@ class UiContext:
     def viewer(self, request: gr.Request | None) -> Viewer:
         """Who sent this event: the owner or one guest session (ui/roles.py decides)."""
         return require_viewer(request, self.blocks().app)
+
+    # ---- the page's language -------------------------------------------------------------------------
+    def lang(self, request: gr.Request | None) -> Lang:
+        """The language to word this event's run-time text in (the browser's choice, ui/language.py)."""
+        return self.languages.lang(request)
+
+    def on_language(self, redraw: Callable[..., Any], outputs: list[gr.components.Component]) -> None:
+        """Redraw text that is not on a timer after a language switch (`redraw` takes a gr.Request)."""
+        self._redraws.append((redraw, outputs))
+
+    def language_redraws(self) -> list[tuple[Callable[..., Any], list[gr.components.Component]]]:
+        return list(self._redraws)
 
     # ---- server facts --------------------------------------------------------------------------------
     @property

@@ -14,6 +14,7 @@ LABELS: dict[str, dict[str, str]] = {
                                  "work well.",
                            "zh": "描述视频：主体、动作、地点、光线、镜头。一两句话效果最好。"},
     "prompt.examples": {"en": "Example prompts", "zh": "示例提示词"},
+    "language.label": {"en": "Language", "zh": "语言"},
 }
 """Key → {"en", "zh"}; tests/test_i18n_page.py checks both languages and that every key is used."""
 

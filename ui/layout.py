@@ -13,6 +13,7 @@ from ui.areas import (
     gallery,
     gauge,
     generate,
+    language,
     lora,
     models,
     notices,
@@ -44,8 +45,10 @@ def build(ctx: UiContext) -> gr.Blocks:
         ctx.demo = demo
         ctx.publish("fast_timer", gr.Timer(FAST_TICK_S))
         ctx.publish("slow_timer", gr.Timer(SLOW_TICK_S))
-        gr.HTML('<div class="wan-header"><h1>Wan Studio</h1><span>Wan2.1 text-to-video, 4 steps, on your '
-                "own GPU</span></div>")
+        with gr.Row(elem_id="wan-top", equal_height=True):
+            gr.HTML('<div class="wan-header"><h1>Wan Studio</h1><span>Wan2.1 text-to-video, 4 steps, on your '
+                    "own GPU</span></div>")
+            language.render(ctx)
         notices.render(ctx)
         with gr.Tabs():
             with gr.Tab("Studio", id="studio"):
@@ -72,6 +75,7 @@ def build(ctx: UiContext) -> gr.Blocks:
         ctx.owner_only(models_tab, system_tab)
         for listen in LISTENERS:
             listen(ctx)
+        language.listen(ctx)  # last: after every area registered its redraw for a switch
         hidden = ctx.owner_widgets()
         demo.load(role_view(hidden, lambda: demo.app), outputs=hidden, show_progress="hidden", api_name="role_view",
                   api_visibility="private")

@@ -1,0 +1,43 @@
+"""The language switch, for everyone on the page (a guest too: it changes only their own browser).
+
+The choice lives in the browser (ui/language.py); at load the page sends it, and the server words that
+session's run-time text in it. Areas whose text is drawn once (not on a timer) register a redraw with
+`UiContext.on_language`, run after each switch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from ui.context import UiContext
+from ui.labels import label
+from ui.language import CHANGE_JS, CHOICES, LOAD_JS
+
+
+@dataclass(frozen=True)
+class LanguageWidgets:
+    choice: gr.Dropdown
+
+
+def render(ctx: UiContext) -> LanguageWidgets:
+    choice = gr.Dropdown(choices=CHOICES, value="auto", label=label("language.label"), elem_id="wan-language",
+                         scale=0, min_width=220, interactive=True)
+    return ctx.keep(LanguageWidgets(choice))
+
+
+def listen(ctx: UiContext) -> None:
+    """Wire the switch; runs after every other area's listen(), so their redraws are registered."""
+    w = ctx.area(LanguageWidgets)
+
+    def choose(choice: str | None, request: gr.Request) -> str:
+        return ctx.languages.choose(request.session_hash or "", choice)
+
+    ctx.blocks().load(choose, inputs=[w.choice], outputs=[w.choice], js=LOAD_JS, show_progress="hidden",
+                      api_name="page_language", api_visibility="private", queue=False)
+    switched = w.choice.input(choose, inputs=[w.choice], outputs=[w.choice], js=CHANGE_JS, show_progress="hidden",
+                              api_name="choose_language", api_visibility="private", queue=False)
+    for redraw, outputs in ctx.language_redraws():
+        switched = switched.then(redraw, outputs=outputs, show_progress="hidden", api_visibility="private",
+                                 queue=False)
