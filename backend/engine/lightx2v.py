@@ -12,6 +12,7 @@ import gc
 import logging
 import tempfile
 import time
+import traceback
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,7 @@ class LightX2VEngine:
         except Exception as err:
             logger.warning("Building the pipeline failed: %s: %s", type(err).__name__, err)
             self.unload()
+            traceback.clear_frames(err.__traceback__)  # a kept error must not keep the half-built pipeline
             translated = translate(err, "loading")
             if isinstance(translated, EngineUnavailable | GpuArchUnsupported):
                 self._fatal = translated.user_text()
@@ -238,12 +240,19 @@ class LightX2VEngine:
             stage = hooks.job.stage if hooks.job else "loading"
             logger.warning("Generation stopped while %s: %s: %s", stage, type(err).__name__, err)
             self._recover(err)
+            # Whoever keeps the error keeps its traceback's frames and their locals: this frame's and LightX2V's
+            # (`self` is the runner there). Neither may keep the pipeline alive after an unload.
+            runner.stop_signal = False
+            del pipe, hooks, lora
+            runner = None
+            traceback.clear_frames(err.__traceback__)
             raise translate(err, stage) from err
         finally:
-            runner.stop_signal = False
+            if runner is not None:
+                runner.stop_signal = False
         total = time.monotonic() - started
         built = self._built
-        assert built is not None
+        assert built is not None and hooks.job is not None
         timings = replace(hooks.timings(), generate_s=round(total, 3), load_s=built.build.build_s if cold else None)
         notes = tuple(hooks.job.notes)
         hooks.job = None
