@@ -8,6 +8,7 @@ import argparse
 import contextlib
 import logging
 import logging.handlers
+import os
 import signal
 import sys
 import webbrowser
@@ -60,6 +61,9 @@ def make_studio(paths: Paths, preload: bool = True, lock: DataFolderLock | None 
 
 
 COMMANDS = ("serve", "generate", "weights", "doctor")
+AUTH_ENV = "WAN_STUDIO_AUTH"
+"""--auth's value when it is left out. A variable reaches app.py as it was set, through any launcher, and keeps
+the password out of the process list (Wine's cmd rewrites a % sign in launch.bat's arguments; cmd.exe does not)."""
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -132,7 +136,9 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=7860, help="the page's port (default 7860)")
     parser.add_argument("--listen", action="store_true", help="serve on all interfaces (needs a login)")
     parser.add_argument("--share", action="store_true", help="make a temporary public link (needs a login)")
-    parser.add_argument("--auth", help="user:password for --listen/--share (one is generated if left out)")
+    parser.add_argument("--auth", default=os.environ.get(AUTH_ENV) or None,
+                        help=f"user:password for --listen/--share (default: the {AUTH_ENV} variable, which keeps the "
+                             "password off the command line; one is generated if both are left out)")
     parser.add_argument("--no-browser", action="store_true", help="do not open the browser")
     parser.add_argument("--no-preload", action="store_true", help="load the model at the first Generate")
 

@@ -2,6 +2,7 @@
 rem Start Wan Studio: make or reuse .venv, install what changed, then run the app.
 rem Arguments pass through to app.py unchanged, for example: launch.bat --port 8000 --no-browser
 rem (a value with an ampersand, caret, pipe or angle bracket goes in double quotes, as in any cmd line).
+rem A password can come from the WAN_STUDIO_AUTH variable instead of --auth: this script leaves it alone.
 rem Written for cmd.exe and Wine's cmd alike: no delayed expansion (it would eat every exclamation mark
 rem in folder names and arguments), no or-else chains (Wine 8 runs the second command even when the
 rem first succeeds), and gotos instead of blocks, so paths with parentheses cannot end a block early.

@@ -135,6 +135,13 @@ def test_launch_sh_passes_arguments_unchanged(sh: ShSandbox) -> None:
     started_app(launch, "--auth", PASSWORD, "--home", "/data/Wän Studio/100%")
 
 
+def test_launch_sh_hands_wan_studio_auth_to_the_app_unchanged(sh: ShSandbox) -> None:
+    launch = sh.run(NO_GPU, ["--listen"], environ={"WAN_STUDIO_AUTH": PASSWORD})
+    assert launch.exit == 0, launch.output
+    started_app(launch, "--listen")
+    assert launch.app_auth == PASSWORD
+
+
 def test_launch_sh_stops_when_it_cannot_enter_its_folder(sh: ShSandbox) -> None:
     gone = sh.caller / "moved away" / "launch.sh"  # started by a path whose folder no longer exists
     launch = sh.run(Machine(), argv0=str(gone))

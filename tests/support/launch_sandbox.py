@@ -54,6 +54,8 @@ class Launch:
     exit: int
     output: str
     calls: list[Call] = field(default_factory=list)
+    app_auth: str | None = None
+    """The WAN_STUDIO_AUTH value app.py saw ("" when unset); None when the app was not started."""
 
     def installs(self) -> list[str]:
         """Every pip command the venv's python ran, as one line each."""
@@ -117,6 +119,10 @@ class Sandbox:
     def stamps(self) -> list[str]:
         return sorted(p.name for p in (self.app / ".venv").glob(".installed-*"))
 
+    def _app_auth(self, encoding: str) -> str | None:
+        seen = self.stubs / "app-auth.txt"
+        return seen.read_text(encoding=encoding) if seen.exists() else None
+
 
 # ---- launch.bat under Wine -------------------------------------------------------------------------
 def windows_path(path: Path) -> str:
@@ -161,9 +167,11 @@ class BatSandbox(Sandbox):
             on_path.append(folder)
         return on_path
 
-    def run(self, machine: Machine, args: str = "", bat_path: str = '"%LAUNCH_BAT%"') -> Launch:
+    def run(self, machine: Machine, args: str = "", bat_path: str = '"%LAUNCH_BAT%"',
+            environ: dict[str, str] | None = None) -> Launch:
         """Launch as the line `<bat_path> <args>` of a .cmd file in the caller's folder (so, as typed at a
-        prompt, %% standing for one %); the path comes from the environment unless `bat_path` is given."""
+        prompt, %% standing for one %); the path comes from the environment unless `bat_path` is given.
+        `environ`: more variables for the launch's environment."""
         rules = rules_for(machine)
         lines = plan(self.app, machine.driver, "Windows").lines()  # the real rules, answered by the stub
         rules.insert(0, ("venv-python", f"-m backend.install_plan --driver {machine.driver}", 0, "\n".join(lines), ""))
@@ -173,10 +181,11 @@ class BatSandbox(Sandbox):
         (self.stubs / "rules.txt").write_text(text, encoding="utf-16")
         calls_file = self.stubs / "calls.txt"
         calls_file.unlink(missing_ok=True)
+        (self.stubs / "app-auth.txt").unlink(missing_ok=True)
         on_path = self._install_stubs(machine)
         (self.caller / "go.cmd").write_bytes(f"@{bat_path} {args}\r\n".encode("ascii"))
         env = {**self.wine_env, "WINEPATH": ";".join(windows_path(p) for p in on_path),
-               "LAUNCH_BAT": windows_path(self.app / "launch.bat")}
+               "LAUNCH_BAT": windows_path(self.app / "launch.bat"), **(environ or {})}
         done = subprocess.run(["wine", "cmd", "/c", windows_path(self.caller / "go.cmd")], cwd=self.caller, env=env,
                               stdin=subprocess.DEVNULL, capture_output=True, timeout=180, check=False)
         calls = []
@@ -186,7 +195,7 @@ class BatSandbox(Sandbox):
                 calls.append(Call(program, cwd, tuple(call_args)))
         # Wine writes the console in the ANSI code page (cp1252 under a UTF-8 locale), not in UTF-8.
         output = done.stdout.decode("cp1252", "replace").replace("\r\n", "\n")
-        return Launch(done.returncode, output, calls)
+        return Launch(done.returncode, output, calls, self._app_auth("utf-16"))
 
 
 def start_wine(prefix: Path) -> dict[str, str]:
@@ -228,12 +237,14 @@ class ShSandbox(Sandbox):
         source = (SUPPORT / "launch_stub.py").read_text(encoding="utf-8")
         self.stub_text = f"#!{sys.executable} -S\n{source}"  # -S: no site-packages, a faster start
 
-    def run(self, machine: Machine, args: list[str] | None = None, argv0: str | None = None) -> Launch:
+    def run(self, machine: Machine, args: list[str] | None = None, argv0: str | None = None,
+            environ: dict[str, str] | None = None) -> Launch:
         rules = [{"program": p, "contains": c, "exit": code, "output": out, "action": action}
                  for p, c, code, out, action in rules_for(machine)]
         (self.stubs / "rules.json").write_text(json.dumps(rules), encoding="utf-8")
         calls_file = self.stubs / "calls.jsonl"
         calls_file.unlink(missing_ok=True)
+        (self.stubs / "app-auth.txt").unlink(missing_ok=True)
         bin_dir = self.stubs / "bin"
         shutil.rmtree(bin_dir, ignore_errors=True)
         bin_dir.mkdir()
@@ -242,7 +253,7 @@ class ShSandbox(Sandbox):
             (bin_dir / name).write_text(self.stub_text, encoding="utf-8")
             (bin_dir / name).chmod(0o755)
         env = {"PATH": f"{bin_dir}:{self.tool_dir}", "HOME": str(self.caller), "LANG": "C.UTF-8",
-               "LAUNCH_STUB_DIR": str(self.stubs), "LAUNCH_REAL_PYTHON": sys.executable}
+               "LAUNCH_STUB_DIR": str(self.stubs), "LAUNCH_REAL_PYTHON": sys.executable, **(environ or {})}
         script = str(self.app / "launch.sh")
         command = ["/bin/bash", script, *(args or [])]
         if argv0 is not None:  # run the script's text with another $0, as if started from a folder gone since
@@ -255,6 +266,6 @@ class ShSandbox(Sandbox):
                 data = json.loads(record)
                 calls.append(Call(data["program"], data["cwd"], tuple(data["args"])))
         output = done.stdout.decode("utf-8", "replace") + done.stderr.decode("utf-8", "replace")
-        return Launch(done.returncode, output, calls)
+        return Launch(done.returncode, output, calls, self._app_auth("utf-8"))
 
 

@@ -17,6 +17,12 @@ var cwd = fso.GetAbsolutePathName(".");
 var log = fso.OpenTextFile(here + "\\calls.txt", 8, true, -1);
 log.WriteLine([program, cwd].concat(args).join(SEP));
 log.Close();
+// The app gets its --auth from this variable when it is not on the command line: record what app.py saw.
+if (program === "venv-python" && args[0] === "app.py") {
+  var seen = fso.OpenTextFile(here + "\\app-auth.txt", 2, true, -1);
+  seen.Write(new ActiveXObject("WScript.Shell").Environment("Process").Item("WAN_STUDIO_AUTH"));
+  seen.Close();
+}
 
 function readRules() {
   if (!fso.FileExists(here + "\\rules.txt")) return [];

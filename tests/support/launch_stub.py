@@ -41,6 +41,8 @@ def main() -> int:
     program = program_name(exe)
     with (HERE / "calls.jsonl").open("a", encoding="utf-8") as log:
         log.write(json.dumps({"program": program, "cwd": os.getcwd(), "args": args}) + "\n")
+    if program == "venv-python" and args[:1] == ["app.py"]:  # the app's --auth when left off the command line
+        (HERE / "app-auth.txt").write_text(os.environ.get("WAN_STUDIO_AUTH", ""), encoding="utf-8")
     if program == "venv-python" and args[:2] == ["-m", "backend.install_plan"]:
         python = os.environ["LAUNCH_REAL_PYTHON"]  # standard library only, as in a fresh .venv: no site-packages
         os.execv(python, [python, "-S", *args])
