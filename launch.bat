@@ -40,7 +40,7 @@ if errorlevel 1 goto no_venv
 if not exist ".venv\Scripts\python.exe" goto no_venv
 
 :venv_ready
-rem ---- what to install: the driver version decides the PyTorch CUDA build (backend\install_plan.py)
+rem ---- what to install: the pinned PyTorch release, in the CUDA build the driver runs (backend\install_plan.py)
 set "DRIVER="
 nvidia-smi --query-gpu=driver_version --format=csv,noheader > ".venv\nvidia-driver.txt" 2>nul
 if not errorlevel 1 set /p DRIVER=<".venv\nvidia-driver.txt"
@@ -60,7 +60,7 @@ if not "%PLAN_SWAP_TORCH%"=="yes" goto torch
 echo Replacing the installed PyTorch, which was built for another CUDA version ...
 .venv\Scripts\python.exe -m pip uninstall -y torch torchvision torchaudio
 :torch
-.venv\Scripts\python.exe -m pip install torch torchvision torchaudio --index-url %PLAN_TORCH_INDEX%
+.venv\Scripts\python.exe -m pip install %PLAN_TORCH_PACKAGES% --index-url %PLAN_TORCH_INDEX%
 if errorlevel 1 goto engine_failed
 .venv\Scripts\python.exe -m pip install -r requirements.txt -r requirements-lightx2v.txt
 if errorlevel 1 goto engine_failed

@@ -38,16 +38,16 @@ if [ ! -x .venv/bin/python ]; then
 fi
 VPY=.venv/bin/python
 
-# What to install: the driver version decides the PyTorch CUDA build.
+# What to install: the pinned PyTorch release, in the CUDA build the driver runs.
 driver=""
 if command -v nvidia-smi >/dev/null 2>&1; then
   driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null) || driver=""
   driver=${driver%%$'\n'*}
 fi
-PLAN_GPU="" PLAN_TORCH_INDEX="" PLAN_ENGINE_URL="" PLAN_STAMP="" PLAN_SWAP_TORCH="" PLAN_NOTE=""
+PLAN_GPU="" PLAN_TORCH_INDEX="" PLAN_TORCH_PACKAGES="" PLAN_ENGINE_URL="" PLAN_STAMP="" PLAN_SWAP_TORCH="" PLAN_NOTE=""
 while IFS='=' read -r key value; do
   case $key in
-    GPU | TORCH_INDEX | ENGINE_URL | STAMP | SWAP_TORCH | NOTE) printf -v "PLAN_$key" '%s' "$value" ;;
+    GPU | TORCH_INDEX | TORCH_PACKAGES | ENGINE_URL | STAMP | SWAP_TORCH | NOTE) printf -v "PLAN_$key" '%s' "$value" ;;
   esac
 done < <("$VPY" -m backend.install_plan --driver "$driver")
 [ -n "$PLAN_STAMP" ] ||
@@ -65,7 +65,8 @@ if [ ! -f ".venv/$PLAN_STAMP" ]; then
       echo "Replacing the installed PyTorch, which was built for another CUDA version …"
       "$VPY" -m pip uninstall -y torch torchvision torchaudio
     fi
-    "$VPY" -m pip install torch torchvision torchaudio --index-url "$PLAN_TORCH_INDEX" &&
+    read -ra torch_packages <<<"$PLAN_TORCH_PACKAGES"
+    "$VPY" -m pip install "${torch_packages[@]}" --index-url "$PLAN_TORCH_INDEX" &&
       "$VPY" -m pip install -r requirements.txt -r requirements-lightx2v.txt &&
       "$VPY" -m pip install --no-deps "lightx2v @ $PLAN_ENGINE_URL" || engine_ok=no
   fi

@@ -1,5 +1,7 @@
-"""What the launch scripts install: the PyTorch CUDA build that this NVIDIA driver runs, whether the
-installed torch must be swapped for it, and the stamp that marks a finished install.
+"""What the launch scripts install: the PyTorch release and the CUDA build of it that this NVIDIA driver
+runs, whether the installed torch must be swapped for it, and the stamp that marks a finished install.
+The version table here is the one place for the torch, torchvision, torchaudio and Triton pins: the
+requirement files, the README and the doctor's fix commands are checked against it (tests/test_install_pins.py).
 
 Standard library only, because it runs in the fresh .venv before anything is installed. launch.bat and
 launch.sh call `python -m backend.install_plan --driver VERSION` (VERSION from nvidia-smi, empty without
@@ -22,6 +24,30 @@ from backend.engine.dist import PINNED_ARCHIVE
 TORCH_INDEX = "https://download.pytorch.org/whl/"
 DRIVER_URL = "https://www.nvidia.com/Download/index.aspx"
 REQUIREMENT_FILES = ("requirements.txt", "requirements-core.txt", "requirements-lightx2v.txt")
+
+
+TORCH_RELEASE = (2, 11)
+"""The PyTorch release the launch scripts install: the newest that every build below has (CUDA 12.8 builds end
+with it), the one torchaudio 2.11 (its newest) goes with, and the one the GPU figures were measured on."""
+TORCH_FAMILY = {(2, 11): (("torch", "2.11.0"), ("torchvision", "0.26.0"), ("torchaudio", "2.11.0"))}
+"""Each torch release and the torchvision and torchaudio releases built with it (torchvision pins torch exactly)."""
+TRITON_FOR_TORCH = {(2, 6): 2, (2, 7): 3, (2, 8): 4, (2, 9): 5, (2, 10): 6, (2, 11): 6}
+"""Triton 3.x minor release that each torch release was built against: Linux's torch wheels require exactly
+that triton; on Windows triton-windows of the same 3.x must be installed beside torch."""
+
+
+def torch_requirements(release: tuple[int, int] = TORCH_RELEASE) -> tuple[str, ...]:
+    """`torch~=2.11.0 torchvision~=0.26.0 torchaudio~=2.11.0`: any bug-fix release of the pinned ones (no
+    character that cmd or bash would act on, so the scripts pass them unquoted)."""
+    return tuple(f"{name}~={version}" for name, version in TORCH_FAMILY[release])
+
+
+def triton_requirement(windows: bool, torch: tuple[int, int] | None = TORCH_RELEASE) -> str:
+    """The Triton that goes with this torch release: `triton-windows~=3.6.0` on Windows (Triton has no Windows
+    wheels), `triton~=3.6.0` elsewhere; for a torch this table does not know, any Triton new enough for RTX 50."""
+    package = "triton-windows" if windows else "triton"
+    minor = TRITON_FOR_TORCH.get(torch) if torch else None
+    return f"{package}~=3.{minor}.0" if minor is not None else f"{package}>=3.3"
 
 
 @dataclass(frozen=True)
@@ -120,6 +146,7 @@ class InstallPlan:
     def lines(self) -> list[str]:
         """The KEY=VALUE lines the launch scripts read (values never hold a quote, %, !, &, <, > or |)."""
         return [f"GPU={'yes' if self.choice else 'no'}", f"TORCH_INDEX={self.torch_index}",
+                f"TORCH_PACKAGES={' '.join(torch_requirements())}",
                 f"ENGINE_URL={PINNED_ARCHIVE}", f"STAMP={self.stamp}",
                 f"SWAP_TORCH={'yes' if self.swap_torch else 'no'}", f"NOTE={self.note}"]
 

@@ -29,6 +29,7 @@ from backend.doctor import (
 )
 from backend.engine.dist import PINNED_COMMIT
 from backend.gpu import GpuReading, NvmlSource
+from backend.install_plan import triton_requirement
 from backend.models import WeightsReport
 from backend.presets import load_presets
 from backend.studio import Studio
@@ -36,7 +37,9 @@ from tests.conftest import FakeGpu
 from tests.support.cpu_engine import CpuTestEngine
 
 PRESETS = load_presets()
-REINSTALL = "-m pip install --force-reinstall torch torchvision torchaudio --index-url https://download.pytorch.org/whl/"
+REINSTALL = ("-m pip install --force-reinstall torch~=2.11.0 torchvision~=0.26.0 torchaudio~=2.11.0 "
+             "--index-url https://download.pytorch.org/whl/")
+"""The release of install_plan's table (the one the launch scripts install), in the build for the driver."""
 CU130_REINSTALL = REINSTALL + "cu130"
 """The fix for the default machine: its driver 580.65.06 runs PyTorch's CUDA 13.0 builds."""
 HEALTHY_TORCH = TorchInfo(ok=True, version="2.11.0+cu130", cuda="13.0", arch_list=("sm_80", "sm_86", "sm_90", "sm_120"),
@@ -221,9 +224,15 @@ def test_triton_missing_on_windows_names_triton_windows_for_this_torch() -> None
     env = make_env(system="Windows", python_exe=r"C:\Users\Ann Lee\Wan Studio\.venv\Scripts\python.exe", probe=probe)
     check = line(env, "Triton")
     assert check.status == "fail" and "triton-windows does not import" in check.detail
-    assert check.fix == r'"C:\Users\Ann Lee\Wan Studio\.venv\Scripts\python.exe" -m pip install -U "triton-windows<3.4"'
+    assert check.fix == r'"C:\Users\Ann Lee\Wan Studio\.venv\Scripts\python.exe" -m pip install -U ' \
+                        "triton-windows~=3.3.0"
     linux = line(make_env(probe=replace(HEALTHY_PROBE, triton=TritonInfo(ok=False, error="x"))), "Triton")
-    assert linux.fix.endswith('-m pip install -U "triton==3.6.*"')
+    assert linux.fix.endswith("-m pip install -U triton~=3.6.0")
+    windows = make_env(system="Windows", probe=replace(HEALTHY_PROBE, triton=TritonInfo(ok=False, error="x")))
+    assert line(windows, "Triton").fix.endswith(f"-m pip install -U {triton_requirement(windows=True)}"), \
+        "torch 2.11: the triton-windows that requirements.txt pins (tests/test_install_pins.py)"
+    unknown = make_env(system="Windows", probe=replace(with_torch(version="2.99.0+cu130"), triton=TritonInfo(ok=False)))
+    assert line(unknown, "Triton").fix.endswith('-m pip install -U "triton-windows>=3.3"')
 
 
 def test_triton_too_old_for_rtx50_or_not_matching_torch() -> None:
@@ -233,7 +242,7 @@ def test_triton_too_old_for_rtx50_or_not_matching_torch() -> None:
     assert check.status == "fail" and "needs 3.3+" in check.detail
     probe = replace(with_torch(version="2.7.0+cu128"), triton=TritonInfo(ok=True, version="3.5.1"))
     check = line(make_env(probe=probe), "Triton")
-    assert check.status == "warn" and "built with Triton 3.3" in check.detail and "triton==3.3.*" in check.fix
+    assert check.status == "warn" and "built with Triton 3.3" in check.detail and "triton~=3.3.0" in check.fix
 
 
 # ---- LightX2V and kernels --------------------------------------------------------------------------

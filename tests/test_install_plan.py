@@ -125,10 +125,11 @@ def test_the_lines_are_safe_for_cmd_and_bash(tmp_path: Path) -> None:
     copy_requirements(tmp_path)
     for driver in ("580.95.05", "575.51.03", "550.120", "", "470.256.02"):
         lines = plan(tmp_path, driver, "Windows").lines()
-        assert [line.split("=", 1)[0] for line in lines] == ["GPU", "TORCH_INDEX", "ENGINE_URL", "STAMP",
-                                                               "SWAP_TORCH", "NOTE"]
+        assert [line.split("=", 1)[0] for line in lines] == ["GPU", "TORCH_INDEX", "TORCH_PACKAGES", "ENGINE_URL",
+                                                               "STAMP", "SWAP_TORCH", "NOTE"]
         for line in lines:
-            assert not set(line) & set("\"%!&<>|^`$\r\n"), line
+            assert not set(line) & set("\"%!&<>|^`$*?[\r\n"), line
+        assert "TORCH_PACKAGES=torch~=2.11.0 torchvision~=0.26.0 torchaudio~=2.11.0" in lines
     assert f"ENGINE_URL={PINNED_ARCHIVE}" in plan(tmp_path, "", "Linux").lines()
 
 

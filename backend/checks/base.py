@@ -11,7 +11,7 @@ from typing import Literal
 from backend.checks.environment import Environment
 from backend.engine.dist import PINNED_ARCHIVE
 from backend.i18n import Message, words
-from backend.install_plan import BUILDS, torch_build_for
+from backend.install_plan import BUILDS, TRITON_FOR_TORCH, torch_build_for, torch_requirements, triton_requirement
 
 Status = Literal["ok", "warn", "fail", "skip"]
 ArchSupport = Literal["native", "ptx", "none"]
@@ -21,8 +21,6 @@ FALLBACK_BUILD = next(build for build in BUILDS if build.tag == "cu128")
 WEIGHTS_DOWNLOAD_GB = 22.0
 """The FP8 (or INT8) set on disk: DiT ~15 GB, T5 ~6.7 GB, VAE 0.5 GB, tokenizer."""
 CLIPS_MIN_FREE_GB = 2.0
-TRITON_FOR_TORCH = {(2, 6): 2, (2, 7): 3, (2, 8): 4, (2, 9): 5, (2, 10): 6, (2, 11): 6}
-"""Triton 3.x minor release that each torch release was built against (triton-windows must match)."""
 
 
 NAME_KEYS = {
@@ -97,7 +95,8 @@ def torch_index(env: Environment) -> str:
 
 
 def torch_reinstall(env: Environment) -> str:
-    return pip(env, f"install --force-reinstall torch torchvision torchaudio --index-url {torch_index(env)}")
+    """The release the launch scripts install (install_plan's table), in the build for this driver."""
+    return pip(env, f"install --force-reinstall {' '.join(torch_requirements())} --index-url {torch_index(env)}")
 
 
 def engine_install(env: Environment) -> str:
@@ -112,20 +111,21 @@ def version_tuple(text: str, parts: int = 2) -> tuple[int, ...] | None:
     return (numbers + (0,) * parts)[:parts]
 
 
-def triton_minor_for(env: Environment) -> int | None:
+def torch_release(env: Environment) -> tuple[int, int] | None:
     torch = env.probe.torch
     version = version_tuple(torch.version) if torch and torch.version else None
-    return TRITON_FOR_TORCH.get((version[0], version[1])) if version else None
+    return (version[0], version[1]) if version else None
+
+
+def triton_minor_for(env: Environment) -> int | None:
+    release = torch_release(env)
+    return TRITON_FOR_TORCH.get(release) if release else None
 
 
 def triton_install(env: Environment) -> str:
-    """triton-windows on Windows (Triton has no Windows wheels), pinned to the torch release."""
-    minor = triton_minor_for(env)
-    if env.windows:
-        spec = f'"triton-windows<3.{minor + 1}"' if minor is not None else '"triton-windows>=3.3"'
-    else:
-        spec = f'"triton==3.{minor}.*"' if minor is not None else "triton"
-    return pip(env, f"install -U {spec}")
+    """The Triton built for the installed torch (install_plan's table): triton-windows on Windows."""
+    spec = triton_requirement(env.windows, torch_release(env))
+    return pip(env, f'install -U "{spec}"' if ">" in spec else f"install -U {spec}")
 
 
 def arch_support(arch_list: Sequence[str], cap: tuple[int, int]) -> ArchSupport:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.engine.dist import PINNED_ARCHIVE
-from backend.install_plan import plan
+from backend.install_plan import plan, torch_requirements
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SUPPORT = Path(__file__).resolve().parent
@@ -74,7 +74,7 @@ TORCH_UNINSTALL = "-m pip uninstall -y torch torchvision torchaudio"
 def gpu_installs(cuda_tag: str) -> list[str]:
     """What a first launch on a machine with an NVIDIA GPU installs, in order."""
     return [*CORE_INSTALLS,
-            f"-m pip install torch torchvision torchaudio --index-url https://download.pytorch.org/whl/{cuda_tag}",
+            f"-m pip install {' '.join(torch_requirements())} --index-url https://download.pytorch.org/whl/{cuda_tag}",
             "-m pip install -r requirements.txt -r requirements-lightx2v.txt",
             f"-m pip install --no-deps lightx2v @ {PINNED_ARCHIVE}"]
 
