@@ -3,7 +3,10 @@
 # once per box), then run the named steps in order, each only while time is left. From the repository root:
 #   bash bench/box.sh CARRY_DIR OUT_DIR DEADLINE_S STEP...
 # Steps: weights, weights-int8, same (app vs bare frames, with the INT8 weights written beside it), probe,
-# plans=a,b,c (bench/run.py plans), gputest (the gpu-marked tests). Everything lands in OUT_DIR/box.tgz.
+# extras (the synthetic TAEHV preview decoder and rank-64 LoRA), plans=a,b,c (bench/run.py plans; a plan whose
+# result is already there is skipped, so the same command run again goes on where a cut-off call stopped),
+# gputest (the gpu-marked tests, once they passed), report (bench/report_cost.py on the runs so far).
+# Everything lands in OUT_DIR/box.tgz.
 set -u
 carry=$1 out=$2 deadline=$3
 shift 3
@@ -20,12 +23,17 @@ synth() {  # $1 = fp8|int8
     >"$work/synth-$1.log" 2>&1
 }
 log "commit $BENCH_COMMIT, weights in $W; $(nvidia-smi --query-gpu=name,memory.used,memory.total,driver_version --format=csv,noheader)"
+incomplete=0
 for step in "$@"; do
-  if [ "$(left)" -lt 40 ]; then log "skip $step: too little time left"; continue; fi
+  if [ "$(left)" -lt 40 ]; then log "skip $step: too little time left"; incomplete=1; continue; fi
   log "start $step"
   case $step in
     weights) synth fp8 ;;
     weights-int8) synth int8 ;;
+    extras)
+      [ -f "$W/taehv/taew2_1.pth" ] && [ -f "$W/bench-lora/synthetic-r64.safetensors" ] || \
+        python3 -m bench.synth_extras --out "$W" --taehv --lora >"$work/extras.log" 2>&1; tail -n 2 "$work/extras.log" ;;
+    report) python3 -m bench.report_cost --runs "$work/runs" --out "$work/next" 2>>"$work/box.log" | tail -n 30 ;;
     same)
       mkdir -p "$work/same"
       (synth int8) &
@@ -42,13 +50,19 @@ for step in "$@"; do
     probe) python3 -m backend.engine.kernels --json >"$work/probe.json" 2>"$work/probe.log"; tail -c 3000 "$work/probe.json" ;;
     plans=*)
       mkdir -p "$work/runs"
-      python3 -m bench.run --weights "$W" --out "$work/runs" --plan "${step#plans=}" --deadline-s $(($(left) - 15)) \
-        2>&1 | grep -v "^\s*$" | tail -n 40 ;;
-    gputest) WAN_STUDIO_GPU_WEIGHTS=$W timeout $(($(left) - 10)) python3 -m pytest -m gpu tests/test_gpu_engine.py -q \
-        -p no:cacheprovider >"$work/gputest.log" 2>&1; tail -n 15 "$work/gputest.log" ;;
+      python3 -m bench.run --weights "$W" --out "$work/runs" --plan "${step#plans=}" --deadline-s $(($(left) - 15)) --resume \
+        2>&1 | grep -v "^\s*$" | tail -n 40
+      python3 -c "import sys; from pathlib import Path; from bench.run import finished
+sys.exit(not all(finished(Path('$work/runs') / f'{p}.json') for p in '${step#plans=}'.split(',')))" || incomplete=1 ;;
+    gputest)
+      if grep -qs " passed" "$work/gputest.log" && ! grep -qs "failed\|error" "$work/gputest.log"; then log "gputest already passed"
+      else WAN_STUDIO_GPU_WEIGHTS=$W timeout $(($(left) - 10)) python3 -m pytest -m gpu tests/test_gpu_engine.py -q \
+        -p no:cacheprovider >"$work/gputest.log" 2>&1; fi; tail -n 15 "$work/gputest.log"
+      grep -qs " passed" "$work/gputest.log" && ! grep -qs "failed\|error" "$work/gputest.log" || incomplete=1 ;;
     *) log "unknown step $step" ;;
   esac
   log "end $step"
 done
 (cd "$work" && tar -czf "$out/box.tgz" --exclude='*.npz' --exclude='*.pt' --exclude='*.mp4' .)
 log "packed $(du -h "$out/box.tgz" | cut -f1)"
+if [ $incomplete = 0 ]; then log "all steps done"; else log "some steps are left: run the same command again"; fi

@@ -53,6 +53,22 @@ for _name, _args in REAL.items():
         base = [a for a in _args[:4]]
         PLANS["int8-" + _name[5:]] = [*base, "--clips", clips, "--quant", "int8-triton", *FIXED]
 
+# The next GPU run, items 4, 5, 7 and 8 under the same real limits (bench/report_cost.py): the step time with
+# the colour-map preview, the TAEHV preview decoder and a rank-64 LoRA against none, interleaved in 3 rounds
+# (the base clips also give 8 GB ÷ 16 GB); 5 queued clips with previews on as the app runs (GPU idle), then
+# Free GPU memory and one more clip with a report of whatever of the old pipeline is still alive.
+COST = ["--clips", "1", "--variants", "base,linear,tiny,lora", "--repeat", "3"]
+NEXT: dict[str, list[str]] = {
+    "gap-16gb": ["--preset", "16gb", "--free-gib", "15.5", "--clips", "3", "--previews", "--queue", "5", "--reload"],
+    "cost-16gb": ["--preset", "16gb", "--free-gib", "15.5", *COST],
+    "cost-8gb": ["--preset", "8gb", "--free-gib", "7.5", *COST],
+}
+for _name, _args in NEXT.items():
+    PLANS[_name] = [*_args, "--quant", "fp8-triton", *FIXED]
+EXPECTED_S = {"gap-16gb": 200, "cost-16gb": 260, "cost-8gb": 280}
+"""About how long these plans take on an H200 (build, clips, 8 GB's slower steps): one is not started with
+less time left, since a plan cut off by the deadline is lost and runs again in full on --resume."""
+
 
 def run_plan(name: str, weights: Path, out: Path, timeout: float) -> dict:
     cmd = [sys.executable, "-m", "bench.run_one", "--weights", str(weights), *PLANS[name]]
@@ -78,19 +94,31 @@ def run_plan(name: str, weights: Path, out: Path, timeout: float) -> dict:
     return result
 
 
+def finished(result: Path) -> bool:
+    """A plan's result that ran to its end (a run cut off by the deadline or a crash is run again)."""
+    try:
+        return "error" not in json.loads(result.read_text())
+    except (OSError, ValueError):
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--weights", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--plan", required=True, help=f"comma-separated, from: {', '.join(PLANS)}")
     parser.add_argument("--deadline-s", type=float, default=560, help="stop starting new runs after this")
+    parser.add_argument("--resume", action="store_true", help="skip plans whose result is already in --out")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
     begin = time.monotonic()
     for name in args.plan.split(","):
+        if args.resume and finished(args.out / f"{name}.json"):
+            logger.info("skip %s: already done", name)
+            continue
         left = args.deadline_s - (time.monotonic() - begin)
-        if left < 60:
+        if left < EXPECTED_S.get(name, 60):
             logger.info("skip %s: %.0f s left", name, left)
             continue
         result = run_plan(name, args.weights, args.out, left)

@@ -130,27 +130,36 @@ def run_app(args: argparse.Namespace, partial: Any, sampler: PeakSampler) -> dic
     clips: list[dict[str, Any]] = []
     size = {"width": args.width, "height": args.height, "frames": args.frames}
 
-    def one_clip(seed: int) -> dict[str, Any]:
+    def one_clip(seed: int, **extra: Any) -> dict[str, Any]:
         before = alloc_stats()
-        (job,) = studio.submit(PROMPT, seed=seed, preset=args.preset, **size)
+        (job,) = studio.submit(PROMPT, seed=seed, preset=args.preset, **size, **extra)
         record = job_record(studio, studio.queue.wait_for(job.id, ("done", "failed", "cancelled"), 1800))
         after = alloc_stats()
         record["alloc_stats"] = {k: after[k] - before[k] for k in after}
         return record
 
     out: dict[str, Any] = {"clips": clips}
+    if not args.variants:  # the previews setting as the plan says (the app's default is on)
+        studio.update_settings(previews=args.previews)
     for i in range(args.clips):  # one at a time: the first pays for the build, the rest are warm
         clips.append(one_clip(42 + i))
         partial(out)
     if args.profile:  # one more warm clip under torch's profiler (kernels on every thread through CUPTI)
         out["profile"] = profiled(lambda: one_clip(42))
         partial(out)
+    if args.variants:  # item 7: without and with each preview and a LoRA, interleaved
+        from bench.cost import parse_variants, run_variants
+
+        out["variants"] = run_variants(studio, args.weights, parse_variants(args.variants), args.repeat, one_clip,
+                                       lambda records: partial({**out, "variants": records}), args.lora_file)
+        partial(out)
     if args.queue:
         jobs = studio.submit(PROMPT, seed=100, preset=args.preset, count=args.queue, **size)
         done = [studio.queue.wait_for(j.id, ("done", "failed", "cancelled"), 3600) for j in jobs]
         start, end = min(j.started_at or 0 for j in done), max(j.finished_at or 0 for j in done)
         out["queued"] = {"count": args.queue, "statuses": [j.status for j in done], "wall_s": round(end - start, 2),
-                         "gpu": sampler.idle(start, end)}
+                         "gpu": sampler.idle(start, end), "jobs": [job_record(studio, j) for j in done],
+                         "util": [(round(t - start, 2), u) for t, u in sampler.util if start <= t <= end]}
         partial(out)
     if args.reload:  # "Free GPU memory" on the page, then the next clip loads the model again
         asked, _ = studio.free_engine()
@@ -222,7 +231,7 @@ def run_bare(args: argparse.Namespace, partial: Any) -> dict[str, Any]:
     return {"clips": clips, "import_s": round(import_s, 2), "build_s": round(build_s, 2)}
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mode", choices=("app", "bare"), default="app")
     parser.add_argument("--preset", default="16gb")
@@ -243,8 +252,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="app mode: profile one more warm clip")
     parser.add_argument("--reload", action="store_true", help="app mode: free the model, then one more clip")
     parser.add_argument("--kernel-cache", type=Path, help="app mode: the remembered kernel choice (as the app keeps)")
+    parser.add_argument("--previews", action="store_true", help="app mode: live previews on for the plain clips")
+    parser.add_argument("--variants", default="", help="app mode, after --clips: base,linear,tiny,lora (bench/cost.py)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of --variants")
+    parser.add_argument("--lora-file", type=Path, help="the lora variant's file (bench/synth_extras.py --lora)")
     parser.add_argument("--weights", type=Path, required=True)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     process_start = time.time()
     import logging
 

@@ -3,6 +3,7 @@ only; the product can never select it."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import dataclass, field
@@ -129,6 +130,7 @@ class CpuTestEngine:
         self._emit(on_event, StageEvent("denoising", 0, INFER_STEPS))
         scheduler = CpuScheduler(request)
         last = extras.stop_after_step or INFER_STEPS
+        ends = [t_enc]
         for step in range(last):
             cancel.raise_if_cancelled()  # checked before each step, like LightX2V's stop_signal
             self._wait(cancel, self.step_delay)
@@ -139,6 +141,7 @@ class CpuTestEngine:
                 x0 = np.array(x0_after_step(scheduler), dtype=np.float32)
                 extras.previews.offer(step + 1, INFER_STEPS, partial(np.asarray, x0))
             self._emit(on_event, StageEvent("denoising", step + 1, INFER_STEPS))
+            ends.append(time.monotonic())
         t_steps = time.monotonic()
         if extras.stop_after_step is not None:
             return RenderedVideo(np.zeros((0, request.height, request.width, 3), np.uint8), FPS,
@@ -152,6 +155,7 @@ class CpuTestEngine:
             engine_config=tuple(config.preset.engine_config(config.low_ram).items()),
             kernels=Kernels("cpu", "cpu", ""),
             timings=StageTimings(load_s=t_load - started, encode_s=t_enc - t_load, denoise_s=t_steps - t_enc,
-                                 decode_s=done - t_steps),
+                                 decode_s=done - t_steps, step_s=(t_steps - t_enc) / last,
+                                 steps_s=tuple(b - a for a, b in itertools.pairwise(ends))),
             peaks=Peaks(vram_mib=0.0), loras=loras.describe() if loras else (),
             lora_layers=loras.layers_applied if loras else 0))
