@@ -3,6 +3,7 @@ KEY=VALUE lines the launch scripts read."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,22 @@ def test_the_module_runs_with_the_standard_library_alone(tmp_path: Path) -> None
                            "--root", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.splitlines() == plan(tmp_path, "575.51.03").lines()
     assert done.stderr == ""
+
+
+def test_the_readme_requirement_tables_give_the_plans_driver_numbers() -> None:
+    """README's requirement table (and the Chinese one) name each build's driver as the table here does."""
+    wanted = {build.cuda: build.linux_driver[0] for build in install_plan.BUILDS}
+    assert all(build.windows_driver[0] == build.linux_driver[0] for build in install_plan.BUILDS)
+    compat = install_plan.CUDA12_COMPAT
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (row,) = [line for line in readme.splitlines() if line.startswith("| software |")]
+    assert dict((cuda, int(driver)) for cuda, driver in re.findall(r"CUDA (\d+\.\d)[^,]*? from (?:driver )?(\d+)",
+                                                                     row)) == wanted
+    assert f"from {compat.linux_driver[0]} the {compat.cuda} build through CUDA's minor-version compatibility" in row
+    newest, rtx50 = install_plan.BUILDS[0], next(b for b in install_plan.BUILDS if b.tag == "cu128")
+    assert (f"NVIDIA driver {newest.linux_driver[0]}+ recommended, {rtx50.linux_driver[0]}+ for RTX 50, "
+            f"{compat.linux_driver[0]}+ at least") in row
+    chinese = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+    (row,) = [line for line in chinese.splitlines() if line.startswith("| 软件 |")]
+    assert {cuda: int(driver) for driver, cuda in re.findall(r"(\d+) 起用 CUDA (\d+\.\d)", row)} == wanted
+    assert f"最低 {compat.linux_driver[0]}+" in row
