@@ -154,6 +154,14 @@ class BatSandbox(Sandbox):
         shebang = f"#!C:\\windows\\system32\\cscript.exe //nologo {windows_path(self.stubs / 'launch_stub.js')}\r\n"
         self.stub_exe = distlib_launcher() + shebang.encode() + archive.getvalue()
 
+    def finish_install(self, machine: Machine) -> None:
+        """Leave the app folder as a finished first launch on `machine` does (.venv with its python.exe, the
+        install stamp), so that a scenario about arguments runs the launch alone: no Python search, no pip."""
+        scripts = self.app / ".venv" / "Scripts"
+        scripts.mkdir(parents=True, exist_ok=True)
+        (scripts / "python.exe").write_bytes(self.stub_exe)
+        (self.app / ".venv" / plan(self.app, machine.driver, "Windows").stamp).touch()
+
     def _install_stubs(self, machine: Machine) -> list[Path]:
         on_path = []
         store = self.stubs / "Microsoft" / "WindowsApps"  # where the Store's python.exe shortcut lives
