@@ -63,7 +63,7 @@ def make_studio(paths: Paths, preload: bool = True, lock: DataFolderLock | None 
 COMMANDS = ("serve", "generate", "weights", "doctor")
 AUTH_ENV = "WAN_STUDIO_AUTH"
 """--auth's value when it is left out. A variable reaches app.py as it was set, through any launcher, and keeps
-the password out of the process list (Wine's cmd rewrites a % sign in launch.bat's arguments; cmd.exe does not)."""
+the password out of the process list (Wine 8's cmd drops a % sign from launch.bat's arguments; cmd.exe does not)."""
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

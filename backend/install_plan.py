@@ -152,7 +152,8 @@ class InstallPlan:
 
 
 def requirements_key(root: Path) -> str:
-    """A hash of the requirement files (line endings ignored: a ZIP download and a git checkout differ)."""
+    """A hash of the requirement files (line endings ignored: a ZIP download and a git checkout differ), the
+    engine's archive and the torch pins."""
     digest = hashlib.sha256()
     for name in REQUIREMENT_FILES:
         try:
@@ -160,7 +161,7 @@ def requirements_key(root: Path) -> str:
         except OSError:
             data = b"<missing>"
         digest.update(name.encode() + b"\0" + data.replace(b"\r\n", b"\n") + b"\0")
-    digest.update(PINNED_ARCHIVE.encode())
+    digest.update(PINNED_ARCHIVE.encode() + b"\0" + " ".join(torch_requirements()).encode())
     return digest.hexdigest()[:16]
 
 

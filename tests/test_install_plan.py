@@ -80,7 +80,8 @@ def copy_requirements(root: Path) -> None:
         (root / name).write_bytes((ROOT / name).read_bytes())
 
 
-def test_the_stamp_changes_with_the_requirements_and_the_cuda_level_only(tmp_path: Path) -> None:
+def test_the_stamp_changes_with_the_requirements_the_torch_pins_and_the_cuda_level_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     copy_requirements(tmp_path)
     first = plan(tmp_path, "575.51.03", "Linux")
     assert first.stamp.startswith(".installed-") and first.stamp.endswith("-cu128")
@@ -92,7 +93,11 @@ def test_the_stamp_changes_with_the_requirements_and_the_cuda_level_only(tmp_pat
     assert plan(tmp_path, "575.51.03", "Linux").stamp == first.stamp, "line endings do not matter"
     with (tmp_path / "requirements-lightx2v.txt").open("a", encoding="utf-8") as extra:
         extra.write("einops>=0.8\n")
-    assert plan(tmp_path, "575.51.03", "Linux").stamp != first.stamp
+    changed = plan(tmp_path, "575.51.03", "Linux").stamp
+    assert changed != first.stamp
+    family = {(2, 11): (("torch", "2.11.1"), ("torchvision", "0.26.1"), ("torchaudio", "2.11.1"))}
+    monkeypatch.setattr(install_plan, "TORCH_FAMILY", family)
+    assert plan(tmp_path, "575.51.03", "Linux").stamp not in (changed, first.stamp), "new torch pins: install again"
 
 
 def test_a_torch_built_for_another_cuda_is_swapped(tmp_path: Path) -> None:
