@@ -5,7 +5,7 @@ from __future__ import annotations
 from backend.access import OWNER, Viewer
 from backend.studio import Studio
 from tests.conftest import SMALL
-from ui.areas.preview import EMPTY, refresh
+from ui.areas.preview import empty, refresh
 
 
 def test_a_guest_sees_no_preview_or_clip_of_the_owners_job(studio: Studio) -> None:
@@ -15,7 +15,7 @@ def test_a_guest_sees_no_preview_or_clip_of_the_owners_job(studio: Studio) -> No
     guest = Viewer.guest("g1")
 
     html, _ = refresh(studio, "", guest)
-    assert html == EMPTY
+    assert html == empty("en")
     owner_html, _ = refresh(studio, "", OWNER)
     assert isinstance(owner_html, str) and "/gradio_api/file=" in owner_html
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast
 
 import gradio as gr
+from gradio.context import LocalContext
 
 from backend.access import Viewer
 from backend.i18n import Lang
@@ -56,6 +57,16 @@ class ServerInfo:
         return self.listen or self.share_requested
 
 
+@dataclass(frozen=True)
+class Redraw:
+    """What to draw again after a language switch (ui/areas/language.py runs them)."""
+
+    api_name: str
+    fn: Callable[..., Any]
+    outputs: list[gr.components.Component]
+    inputs: list[gr.components.Component]
+
+
 class UiContext:
     """What every area gets: the Studio (all state comes from it), shared widgets and server facts."""
 
@@ -66,7 +77,7 @@ class UiContext:
         self._widgets: dict[WidgetName, gr.components.Component] = {}
         self._areas: dict[type, Any] = {}
         self._owner_only: list[gr.components.Component] = []
-        self._redraws: list[tuple[Callable[..., Any], list[gr.components.Component]]] = []
+        self._redraws: list[Redraw] = []
         self.languages = PageLanguages()
         self.demo: gr.Blocks | None = None
 
@@ -113,15 +124,18 @@ class UiContext:
         return require_viewer(request, self.blocks().app)
 
     # ---- the page's language -------------------------------------------------------------------------
-    def lang(self, request: gr.Request | None) -> Lang:
-        """The language to word this event's run-time text in (the browser's choice, ui/language.py)."""
-        return self.languages.lang(request)
+    def lang(self, request: gr.Request | None = None) -> Lang:
+        """The language to word this event's run-time text in (the browser's choice, ui/language.py). Without
+        `request`, the request of the event being handled (for handlers that take *values)."""
+        return self.languages.lang(request if request is not None else LocalContext.request.get(None))
 
-    def on_language(self, redraw: Callable[..., Any], outputs: list[gr.components.Component]) -> None:
-        """Redraw text that is not on a timer after a language switch (`redraw` takes a gr.Request)."""
-        self._redraws.append((redraw, outputs))
+    def on_language(self, api_name: str, redraw: Callable[..., Any], outputs: list[gr.components.Component],
+                    inputs: list[gr.components.Component] | None = None) -> None:
+        """Redraw text that is not on a timer after a language switch (`redraw` may take a gr.Request);
+        `api_name` needs its role in ui/roles.py like any event."""
+        self._redraws.append(Redraw(api_name, redraw, outputs, inputs or []))
 
-    def language_redraws(self) -> list[tuple[Callable[..., Any], list[gr.components.Component]]]:
+    def language_redraws(self) -> list[Redraw]:
         return list(self._redraws)
 
     # ---- server facts --------------------------------------------------------------------------------

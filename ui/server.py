@@ -48,6 +48,7 @@ MIN_PASSWORD = 8
 MAX_UPLOAD = "1mb"
 """The page takes no uploads; anything sent to the upload route is refused beyond this."""
 CSS_FILE = Path(__file__).with_name("page.css")
+LANG_CSS_FILE = Path(__file__).with_name("lang.css")
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def launch_kwargs(options: LaunchOptions, access: Access, clips_dir: Path,
         "enable_monitoring": False,
         "run_history": False,
         "footer_links": ["api"],  # Gradio's own "Settings" panel is for developers, not the app's settings
-        "css_paths": [CSS_FILE],
+        "css_paths": [CSS_FILE, LANG_CSS_FILE],
         "i18n": translations(),  # static labels in the browser's language (ui/labels.py)
         # Gradio leaves some of its routes open even with a login; the gate closes them (ui/login_gate.py).
         "app_kwargs": {"middleware": [Middleware(LoginGate, policy=policy or GatePolicy())],

@@ -38,6 +38,6 @@ def listen(ctx: UiContext) -> None:
                       api_name="page_language", api_visibility="private", queue=False)
     switched = w.choice.input(choose, inputs=[w.choice], outputs=[w.choice], js=CHANGE_JS, show_progress="hidden",
                               api_name="choose_language", api_visibility="private", queue=False)
-    for redraw, outputs in ctx.language_redraws():
-        switched = switched.then(redraw, outputs=outputs, show_progress="hidden", api_visibility="private",
-                                 queue=False)
+    for redraw in ctx.language_redraws():
+        switched = switched.then(redraw.fn, inputs=redraw.inputs, outputs=redraw.outputs, show_progress="hidden",
+                                 api_name=redraw.api_name, api_visibility="private", queue=False)

@@ -12,6 +12,8 @@ import gradio as gr
 
 from ui.context import ServerInfo, UiContext
 from ui.formatting import attr, esc
+from ui.labels import label
+from ui.words import fill, say
 
 
 @dataclass(frozen=True)
@@ -23,31 +25,31 @@ class NoticeWidgets:
 def render(ctx: UiContext) -> NoticeWidgets:
     with gr.Row(elem_id="wan-notices-row"):
         banner = gr.HTML("", elem_id="wan-notices")  # filled per viewer at load
-        dismiss = gr.Button("Dismiss", size="sm", scale=0, min_width=90, elem_id="wan-dismiss")
+        dismiss = gr.Button(label("notices.dismiss"), size="sm", scale=0, min_width=90, elem_id="wan-dismiss")
     return ctx.keep(NoticeWidgets(banner, dismiss))
 
 
-def access_lines(server: ServerInfo) -> list[str]:
+def access_lines(server: ServerInfo, lang: str = "en") -> list[str]:
     """What someone sharing the page needs to know: where it is reachable and how to log in."""
     lines = []
     if server.share_url:
-        lines.append(f'🌐 Temporary public link: <a href="{attr(server.share_url)}" target="_blank">'
-                     f"{esc(server.share_url)}</a>")
+        link = f'<a href="{attr(server.share_url)}" target="_blank">{esc(server.share_url)}</a>'
+        lines.append("🌐 " + fill(lang, "page.notice.public", link=link))
     elif server.share_requested and server.local_url:
-        lines.append("🌐 The public link could not be made (no internet connection, or the tunnel program was "
-                     f"blocked). The page still works here at {esc(server.local_url)}.")
+        lines.append("🌐 " + say(lang, "page.notice.no_public", url=server.local_url))
     if server.listen:
-        lines.append(f"📡 Open to your local network on port {server.port}.")
+        lines.append("📡 " + say(lang, "page.notice.network", port=server.port))
+    user = f"<code>{esc(server.user)}</code>"
     if server.user and server.generated_password:
-        lines.append(f"🔑 Login: user <code>{esc(server.user)}</code>, password "
-                     f"<code>{esc(server.generated_password)}</code>.")
+        lines.append("🔑 " + fill(lang, "page.notice.login_generated", user=user,
+                                  password=f"<code>{esc(server.generated_password)}</code>"))
     elif server.user:
-        lines.append(f"🔑 Login: user <code>{esc(server.user)}</code> with the password given by --auth.")
+        lines.append("🔑 " + fill(lang, "page.notice.login_given", user=user))
     return lines
 
 
-def notices_html(notes: list[str], server: ServerInfo) -> str:
-    items = [f"<li>⚠️ {esc(n)}</li>" for n in notes] + [f"<li>{line}</li>" for line in access_lines(server)]
+def notices_html(notes: list[str], server: ServerInfo, lang: str = "en") -> str:
+    items = [f"<li>⚠️ {esc(n)}</li>" for n in notes] + [f"<li>{line}</li>" for line in access_lines(server, lang)]
     return f'<ul class="wan-notices">{"".join(items)}</ul>' if items else ""
 
 
@@ -57,9 +59,10 @@ def listen(ctx: UiContext) -> None:
     def current(request: gr.Request) -> tuple[str, dict]:
         # Start-up notes are about the owner's files; a guest needs only how the page is shared.
         notes = ctx.studio.notes if ctx.viewer(request).is_owner else []
-        html = notices_html(notes, ctx.server)
+        html = notices_html(notes, ctx.server, ctx.lang(request))
         return html, gr.update(visible=bool(html))
 
     ctx.blocks().load(current, outputs=[w.banner, w.dismiss], show_progress="hidden", api_name="notices")
+    ctx.on_language("language_notices", current, outputs=[w.banner, w.dismiss])
     w.dismiss.click(lambda: ("", gr.update(visible=False)), outputs=[w.banner, w.dismiss], show_progress="hidden",
                     api_name="dismiss_notices", api_visibility="private")

@@ -18,10 +18,11 @@ from backend.access import OWNER, Viewer
 from backend.jobs.job import Job
 from backend.studio import Studio
 from ui.context import UiContext
-from ui.formatting import attr, esc
+from ui.formatting import attr
+from ui.labels import label
+from ui.words import say, word
 
 logger = logging.getLogger(__name__)
-EMPTY = '<div class="wan-preview wan-dim" data-state="empty">The preview of the next clip appears here.</div>'
 TICK_S = 0.5
 """How often the page asks for a newer preview: a step's preview is on the page at most this long after its
 file is in place (unchanged answers carry no data)."""
@@ -40,14 +41,17 @@ class PreviewSettingWidgets:
     enabled: gr.Checkbox
 
 
+def empty(lang: str | None) -> str:
+    return f'<div class="wan-preview wan-dim" data-state="empty">{word(lang, "page.preview.empty")}</div>'
+
+
 def render(ctx: UiContext) -> PreviewWidgets:
-    return ctx.keep(PreviewWidgets(gr.HTML(EMPTY, elem_id="wan-preview"), gr.State(""), gr.Timer(TICK_S)))
+    return ctx.keep(PreviewWidgets(gr.HTML(empty(None), elem_id="wan-preview"), gr.State(""), gr.Timer(TICK_S)))
 
 
 def render_setting(ctx: UiContext) -> PreviewSettingWidgets:
-    enabled = gr.Checkbox(value=ctx.studio.settings.previews, label="Preview after every step",
-                          info="Shows what the clip will look like while it renders. Drafts always have theirs.",
-                          elem_id="wan-previews-on")
+    enabled = gr.Checkbox(value=ctx.studio.settings.previews, label=label("preview.setting"),
+                          info=label("preview.setting_info"), elem_id="wan-previews-on")
     return ctx.keep(PreviewSettingWidgets(enabled))
 
 
@@ -69,45 +73,45 @@ def view_key(job: Job | None) -> str:
     return f"{job.id}:{job.status}:{step}:{job.clip_id or ''}"
 
 
-def preview_html(studio: Studio, job: Job | None, viewer: Viewer = OWNER) -> str:
+def preview_html(studio: Studio, job: Job | None, viewer: Viewer = OWNER, lang: str = "en") -> str:
     if job is None:
-        return EMPTY
+        return empty(lang)
     if job.status == "done" and job.clip_id and not viewer.is_owner:
         # A guest plays their clips in the player; the file's address here would name the owner's folders.
         return (f'<div class="wan-preview wan-dim" data-state="clip" data-job="{attr(job.id)}">'
-                "The finished clip is in the player and the gallery.</div>")
+                f'{say(lang, "page.preview.in_player")}</div>')
     if job.status == "done" and job.clip_id:
         try:
             path = studio.clip(job.clip_id).path
         except Exception:  # deleted from the gallery meanwhile
-            return EMPTY
+            return empty(lang)
         return (f'<div class="wan-preview" data-state="clip" data-job="{attr(job.id)}"><video src="/gradio_api/file='
                 f'{attr(quote(str(path)))}" style="{IMG_STYLE}" autoplay loop muted playsinline controls></video>'
-                '<div class="wan-dim">The finished clip.</div></div>')
+                f'<div class="wan-dim">{say(lang, "page.preview.finished")}</div></div>')
     p = job.preview
     if p is None:
-        words = "waiting for the first step…" if job.status in ("queued", "running") else "no preview"
-        return f'<div class="wan-preview wan-dim" data-state="waiting" data-job="{attr(job.id)}">Preview: {words}</div>'
+        key = "page.preview.waiting" if job.status in ("queued", "running") else "page.preview.none"
+        return f'<div class="wan-preview wan-dim" data-state="waiting" data-job="{attr(job.id)}">{say(lang, key)}</div>'
     try:
         data = base64.b64encode(p.read()).decode("ascii")
     except OSError:  # replaced by the next step's file between the two reads: the next tick shows that
         return ""
-    what = "draft, " if job.kind == "draft" else ""
-    note = " (cancelled)" if job.status == "cancelled" else ""
+    caption = "page.preview.caption_draft" if job.kind == "draft" else "page.preview.caption"
+    note = say(lang, "page.preview.cancelled") if job.status == "cancelled" else ""
     return (f'<div class="wan-preview" data-state="preview" data-job="{attr(job.id)}" data-step="{p.step}">'
-            f'<img alt="Preview after step {p.step}" src="data:image/webp;base64,{data}" style="{IMG_STYLE}">'
-            f'<div class="wan-dim">Preview after step {p.step} of {p.total_steps} ({what}seed {job.request.seed})'
-            f"{esc(note)}: a rough look at the finished clip.</div></div>")
+            f'<img alt="{attr(say(lang, "page.preview.alt", step=p.step))}" src="data:image/webp;base64,{data}" '
+            f'style="{IMG_STYLE}"><div class="wan-dim">'
+            f"{say(lang, caption, step=p.step, total=p.total_steps, seed=job.request.seed, note=note)}</div></div>")
 
 
-def refresh(studio: Studio, shown: str, viewer: Viewer = OWNER) -> tuple[object, str]:
+def refresh(studio: Studio, shown: str, viewer: Viewer = OWNER, lang: str = "en") -> tuple[object, str]:
     """The preview of the job this viewer may see: a guest sees only jobs whose prompt they may read."""
     allowed = studio.guest_permissions
     job = shown_job([j for j in studio.jobs() if viewer.sees_prompt(j, allowed)])
-    key = view_key(job)
+    key = f"{lang}:{view_key(job)}"  # drawn again when the job or the page's language changes
     if key == shown:
         return gr.skip(), shown
-    html = preview_html(studio, job, viewer)
+    html = preview_html(studio, job, viewer, lang)
     if not html:
         return gr.skip(), shown
     return html, key
@@ -117,7 +121,7 @@ def listen(ctx: UiContext) -> None:
     w = ctx.area(PreviewWidgets)
     studio = ctx.studio
     def on_tick(shown: str, request: gr.Request) -> tuple[object, str]:
-        return refresh(studio, shown, ctx.viewer(request))
+        return refresh(studio, shown, ctx.viewer(request), ctx.lang(request))
 
     w.timer.tick(on_tick, inputs=[w.shown], outputs=[w.view, w.shown],
                  show_progress="hidden", api_name="preview", concurrency_limit=None)
