@@ -31,24 +31,27 @@ DTYPES = {"F8_E4M3": np.dtype("uint8"), "I8": np.dtype("int8"), "BF16": np.dtype
 
 
 class FakeTensor:
-    """Just enough of torch.Tensor for `video.mul_(255).clamp_(0, 255).to(torch.uint8).numpy()`."""
+    """Just enough of torch.Tensor for `video.mul_(255).clamp_(0, 255).to(torch.uint8).numpy()`. The fake's
+    video has one value everywhere, so it is held as that value and the shape (a real 81-frame 480p result is
+    400 MB; building and scaling it took seconds a test) and numpy() expands it as a read-only view."""
 
-    def __init__(self, array: np.ndarray) -> None:
-        self.array = array
+    def __init__(self, value: np.ndarray, shape: tuple[int, ...]) -> None:
+        self.value = value
+        self.shape = shape
 
     def mul_(self, k: float) -> FakeTensor:
-        self.array *= k
+        self.value *= k
         return self
 
     def clamp_(self, lo: float, hi: float) -> FakeTensor:
-        np.clip(self.array, lo, hi, out=self.array)
+        np.clip(self.value, lo, hi, out=self.value)
         return self
 
     def to(self, dtype: Any) -> FakeTensor:
-        return FakeTensor(self.array.astype(np.uint8))
+        return FakeTensor(self.value.astype(np.uint8), self.shape)
 
     def numpy(self) -> np.ndarray:
-        return self.array
+        return np.broadcast_to(self.value, self.shape)
 
 
 class HostArray(np.ndarray):
@@ -353,13 +356,13 @@ class FakeRunner:
                 self.progress_callback((step + 1) / 4 * 100, 100)
         self.run_vae_decoder("latents")
         frames = self.config["target_video_length"]
-        video = np.full((frames, h, w, 3), 0.5, dtype=np.float32)
+        video = FakeTensor(np.full((1, 1, 1, 1), 0.5, dtype=np.float32), (frames, h, w, 3))
         self.end_run()
         if self.rec.freeze_gc:  # upstream's BaseRunner gc.freeze()s the object graph after the first run
             self.cycle = self  # and the real runner's graph has cycles
             gc.collect()
             gc.freeze()
-        return {"video": FakeTensor(video) if input_info["return_result_tensor"] else None}
+        return {"video": video if input_info["return_result_tensor"] else None}
 
 
 LORA_KINDS = (*(f"self_attn.{p}" for p in "qkvo"), *(f"cross_attn.{p}" for p in "qkvo"), "ffn.0", "ffn.2")
