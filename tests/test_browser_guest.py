@@ -13,7 +13,7 @@ from tests.conftest import SMALL
 from tests.support.ui_app import running_app
 from ui.server import LaunchOptions
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

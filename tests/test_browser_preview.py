@@ -17,7 +17,7 @@ from tests.support.ui_app import running_app
 from tests.test_browser import CHROMIUM as CHROMIUM_PATH
 from tests.test_browser import CHROMIUM_ARGS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 sync_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM_PATH.exists():
     pytest.skip("Debian's Chromium is not installed (tests/run.sh installs it)", allow_module_level=True)

@@ -71,6 +71,7 @@ def test_doctor_report_frame_in_chinese(paths, capsys: pytest.CaptureFixture[str
     assert "正在检查 GPU" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_real_command_with_lang_zh_prints_chinese(tmp_path: Path) -> None:
     if NvmlSource().read().ok:
         pytest.skip("this machine has an NVIDIA GPU")

@@ -134,6 +134,7 @@ def test_generate_names_a_bad_frame_count_before_looking_for_a_gpu(paths: Paths)
     assert studio.jobs() == []
 
 
+@pytest.mark.slow
 def test_real_weights_command_exit_codes(tmp_path: Path, hub: FakeHub) -> None:
     """The real process: HF_ENDPOINT points the downloader at the fake Hub."""
     env = {"HF_ENDPOINT": hub.url, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}

@@ -121,6 +121,7 @@ def test_generate_console_output_survives_any_console_encoding(paths: Paths, tmp
     assert [j.request.prompt for j in studio.jobs()] == PROMPTS  # the text itself is intact
 
 
+@pytest.mark.slow
 def test_the_real_command_on_a_cp1252_console_prints_and_never_raises(tmp_path: Path) -> None:
     home = tmp_path / "Größe-日本-Русский"
     for env in REAL_CONSOLES:

@@ -33,6 +33,7 @@ CANCEL_REPLIES = ("✅ Cancel", "⚠️ This job is already", "ℹ️ Nothing is
 """Every answer a cancel may get; anything else (such as 'Something went wrong') fails the test."""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", list(CANCEL_POINTS))
 def test_cancel_at_each_stage_twice_then_after_the_end(paths: Paths, monkeypatch, point: str) -> None:
     hold_at = CANCEL_POINTS[point]

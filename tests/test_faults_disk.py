@@ -63,6 +63,7 @@ def fill(folder: Path) -> Path:
     return filler
 
 
+@pytest.mark.slow
 def test_full_disk_fails_the_job_clearly_and_the_next_job_runs(paths: Paths) -> None:
     with tiny_disk(paths.clips_dir), running_app(paths, CpuTestEngine()) as app:
         client = app.client()
@@ -89,6 +90,7 @@ def test_full_disk_fails_the_job_clearly_and_the_next_job_runs(paths: Paths) -> 
         assert_gallery_whole(app.studio)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE is POSIX")
 def test_file_size_limit_fails_the_save_cleanly(tmp_path: Path) -> None:
     """RLIMIT_FSIZE in a real Studio process: the encoder's writes past the cap fail (EFBIG / SIGXFSZ)."""

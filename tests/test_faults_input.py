@@ -116,6 +116,7 @@ def tree(root: Path) -> dict[str, tuple[int, int]]:
     return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
 
 
+@pytest.mark.slow
 def test_page_refuses_each_bad_form_value_with_a_message(paths: Paths) -> None:
     with running_app(paths) as app:
         results = predict_all(app, [("/generate", form_args(field, value)) for field, value in BAD_FORM])
@@ -128,6 +129,7 @@ def test_page_refuses_each_bad_form_value_with_a_message(paths: Paths) -> None:
         assert app.studio.jobs() == []
 
 
+@pytest.mark.slow
 def test_odd_prompts_are_cleaned_and_make_a_clip(paths: Paths) -> None:
     with running_app(paths) as app:
         client = app.client()
@@ -158,6 +160,7 @@ def test_backend_refuses_each_bad_value(studio: Studio, field: str, value: Any) 
     assert studio.jobs() == []
 
 
+@pytest.mark.slow
 def test_path_traversal_touches_nothing(paths: Paths, tmp_path: Path) -> None:
     canary = tmp_path / "canary.txt"
     canary.write_text("must survive")

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import html
 
+import pytest
+
 from backend.settings import Paths
 from tests.support.cpu_engine import CpuTestEngine
 from tests.support.integrity import assert_accounted, assert_gallery_whole
 from tests.support.stage_hold import HoldingEngine
 from tests.support.ui_app import running_app
 from tests.test_ui_client import generate
+
+pytestmark = pytest.mark.slow  # each test serves the page on a port
 
 OOM_FAULTS = ("the chosen preset", "the chosen preset and the one below it")
 """Where out-of-VRAM is injected, one test each."""

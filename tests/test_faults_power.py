@@ -87,6 +87,7 @@ def test_mp4_and_sidecar_reach_the_disk_before_the_clip_is_published(paths: Path
     assert events[published + 1] == ("fsync", "clips")  # and the rename itself
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="the harness uses SIGKILL")
 @pytest.mark.parametrize("point", PUBLISH_KILLS)
 def test_kill_right_after_publishing_brings_the_job_back_done(tmp_path: Path, point: str) -> None:

@@ -105,6 +105,7 @@ def shared_app(paths: Paths, mode: str, monkeypatch: pytest.MonkeyPatch) -> Iter
         studio.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", SHARING)
 def test_no_route_answers_without_login(paths: Paths, mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
     with shared_app(paths, mode, monkeypatch) as app:

@@ -19,6 +19,8 @@ from tests.support.cpu_engine import CpuTestEngine
 from tests.support.integrity import assert_gallery_whole
 from tests.support.ui_app import running_app
 
+pytestmark = pytest.mark.slow  # each case serves the page on a port
+
 
 def truncate(path: Path) -> bytes:
     data = path.read_bytes()

@@ -43,6 +43,7 @@ def session_cookies(http: httpx.Client) -> dict[str, str]:
     return {name: value for name, value in http.cookies.items() if name.startswith("access-token")}
 
 
+@pytest.mark.slow
 def test_forged_expired_and_logged_out_cookies_get_nothing(paths: Paths) -> None:
     with running_app(paths, options=LISTEN) as app:
         (job,) = app.studio.submit("private", seed=1, **SMALL)
@@ -66,6 +67,7 @@ def test_forged_expired_and_logged_out_cookies_get_nothing(paths: Paths) -> None
         assert guest_session(app).get(f"{app.url}config").status_code == 200  # logging in again works
 
 
+@pytest.mark.slow
 def test_uploads_are_refused_to_everyone(paths: Paths) -> None:
     with running_app(paths, options=LISTEN) as app:
         files = {"files": ("a.txt", b"x" * 1000, "text/plain")}
@@ -74,6 +76,7 @@ def test_uploads_are_refused_to_everyone(paths: Paths) -> None:
         assert not any(Path(app.demo.GRADIO_CACHE).rglob("a.txt"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", [LaunchOptions(), LISTEN])
 def test_other_web_sites_cannot_drive_or_read_the_page(paths: Paths, options: LaunchOptions) -> None:
     with running_app(paths, options=options) as app:
@@ -93,6 +96,7 @@ def test_other_web_sites_cannot_drive_or_read_the_page(paths: Paths, options: La
         assert "access-control-allow-origin" not in pre.headers
 
 
+@pytest.mark.slow
 def test_without_a_login_only_this_computers_own_name_is_answered(paths: Paths) -> None:
     with running_app(paths) as app:
         assert httpx.get(f"{app.url}config").status_code == 200
@@ -101,6 +105,7 @@ def test_without_a_login_only_this_computers_own_name_is_answered(paths: Paths) 
         assert rebound.status_code == 403
 
 
+@pytest.mark.slow
 def test_logins_slow_down_after_five_wrong_passwords(paths: Paths) -> None:
     now = [1000.0]
     with running_app(paths, options=LISTEN) as app:
@@ -128,6 +133,7 @@ def test_logins_slow_down_after_five_wrong_passwords(paths: Paths) -> None:
         assert attempt("wrong").status_code == 400  # a right password cleared the count
 
 
+@pytest.mark.slow
 def test_a_deleted_clip_is_gone_from_gradios_cache_too(paths: Paths) -> None:
     with running_app(paths) as app:
         (job,) = app.studio.submit("to forget", seed=4, **SMALL)

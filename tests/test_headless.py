@@ -64,6 +64,7 @@ def test_generate_engine_failure_exit_1(paths) -> None:
     assert code == 1 and "error: The computer ran out of system memory" in out.getvalue()
 
 
+@pytest.mark.slow
 def test_real_command_without_gpu_says_why(tmp_path: Path) -> None:
     """On a machine without an NVIDIA GPU (CI), the real command exits 1 with the reason in one line."""
     if NvmlSource().read().ok:

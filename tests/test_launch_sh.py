@@ -13,6 +13,7 @@ import pytest
 from backend.install_plan import plan
 from tests.support.launch_sandbox import CORE_INSTALLS, TORCH_UNINSTALL, Launch, Machine, ShSandbox, gpu_installs
 
+pytestmark = pytest.mark.slow  # each test runs launch.sh (and its stub programs) as processes
 FOLDER = "Jo!e & Ann's (x86) 100% Wän^Studio $HOME `x`"
 """Spaces, ! & ' ( ) % ^ $ and backquotes, and a non-ASCII letter."""
 NO_GPU = Machine(driver="")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from backend.lora import parse
 from backend.settings import Paths
 from backend.studio import Studio
@@ -77,6 +79,7 @@ def test_generate_sends_the_picked_loras(studio: Studio) -> None:
     assert "strength of style.safetensors is 9" in message and len(studio.jobs()) == 1
 
 
+@pytest.mark.slow
 def test_lora_endpoints_on_the_served_page(paths: Paths) -> None:
     with running_app(paths) as app:
         add(app.studio)

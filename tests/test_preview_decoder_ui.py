@@ -6,12 +6,16 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
 from backend.models import PREVIEW_DECODER_FILE, PREVIEW_DECODER_REPO_ID
 from backend.settings import Paths
 from tests.conftest import FakeGpu
 from tests.support.fake_hub import FakeHub
 from tests.support.sessions import call_event, guest_session, outputs, owner_session, refused
 from tests.support.ui_app import LaunchOptions, eventually, running_app
+
+pytestmark = pytest.mark.slow  # each test serves the page on a port
 
 
 def test_models_tab_offers_the_decoder_and_says_what_previews_use(paths: Paths, tmp_path: Path,

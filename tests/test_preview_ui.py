@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from backend.settings import Paths
 from tests.support.cpu_engine import CpuTestEngine
 from tests.support.ui_app import eventually, running_app
 from tests.test_ui_client import generate
+
+pytestmark = pytest.mark.slow  # each test serves the page on a port
 
 STEP = re.compile(r'data-state="preview" data-job="(\w+)" data-step="(\d)"')
 

@@ -27,6 +27,7 @@ LISTEN = LaunchOptions(listen=True)
 
 
 # ---- the registry ---------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_every_endpoint_of_the_app_declares_a_role(paths: Paths) -> None:
     with running_app(paths, options=LISTEN) as app:
         info = owner_session(app).get(f"{app.url}gradio_api/info").json()  # the app's own API info
@@ -51,6 +52,7 @@ def test_an_event_without_a_role_stops_the_page_from_being_served(paths: Paths, 
 
 
 # ---- the owner link ----------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_owner_link_gives_an_owner_session_and_the_password_only_a_guest_one(paths: Paths) -> None:
     with running_app(paths, options=LISTEN) as app:
         key = read_owner_key(paths)
@@ -79,6 +81,7 @@ def test_owner_link_gives_an_owner_session_and_the_password_only_a_guest_one(pat
 
 
 # ---- every owner-only endpoint, called directly ------------------------------------------------------------
+@pytest.mark.slow
 def test_guest_is_refused_every_owner_endpoint_and_nothing_changes(paths: Paths, tmp_path: Path) -> None:
     with running_app(paths, options=LISTEN) as app:
         (job,) = app.studio.submit("the owner's secret prompt", seed=5, **SMALL)
@@ -123,6 +126,7 @@ def _index(app: object, name: str) -> int:
 
 
 # ---- what a guest can do --------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_guests_queue_up_to_their_cap_cancel_their_own_and_see_their_own(paths: Paths) -> None:
     engine = CpuTestEngine(gate=threading.Event())  # rendering held until the gate is set: jobs stay queued
     with running_app(paths, engine=engine, options=LISTEN) as app:
@@ -177,6 +181,7 @@ def test_guests_queue_up_to_their_cap_cancel_their_own_and_see_their_own(paths: 
         assert {row[-1] for row in table["value"]["data"]} == {c.id for c in app.studio.clips()}
 
 
+@pytest.mark.slow
 def test_a_guest_page_holds_no_owner_data(paths: Paths) -> None:
     with running_app(paths, options=LISTEN) as app:
         (job,) = app.studio.submit("owner prompt in the config", seed=2, **SMALL)
@@ -192,6 +197,7 @@ def test_a_guest_page_holds_no_owner_data(paths: Paths) -> None:
         assert all(update.get("visible") is True for update in shown)
 
 
+@pytest.mark.slow
 def test_gradio_client_as_guest_and_as_owner(paths: Paths) -> None:
     with running_app(paths, options=LISTEN) as app:
         guest: Client = app.client()

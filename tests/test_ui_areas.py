@@ -10,6 +10,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from backend.checks import Check
 from backend.gpu import GpuReading
 from backend.models import check_weights
@@ -21,6 +23,8 @@ from tests.support.fake_hub import FakeHub, write_set
 from tests.support.ui_app import eventually, running_app
 from ui.context import UiContext
 from ui.layout import build
+
+pytestmark = pytest.mark.slow  # each test serves or builds the whole page
 
 T5 = "distill_fp8/models_t5_umt5-xxl-enc-fp8.pth"
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 import threading
 
+import pytest
+
 from backend.settings import Paths
 from tests.support.cpu_engine import CpuTestEngine
 from tests.support.stage_hold import HoldingEngine
 from tests.support.ui_app import eventually, running_app
 from ui.areas.generate import status
+
+pytestmark = pytest.mark.slow  # each test serves the page on a port (the quick loop leaves them out)
 
 FORM = {"size": "832x480", "frames": 5, "seed": 0, "seed_lock": False, "count": 1, "preset": "auto"}
 STAGE = re.compile(r'class="wan-stage">([^<]+)<')

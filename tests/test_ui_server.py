@@ -77,6 +77,7 @@ def test_launch_kwargs_serve_only_the_clips_folder(tmp_path: Path) -> None:
 
 
 # ---- the running server ----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_listen_refuses_requests_without_login(paths: Paths) -> None:
     with running_app(paths, options=LaunchOptions(listen=True)) as app:
         clip = make_clip(app.studio)
@@ -100,6 +101,7 @@ def test_listen_refuses_requests_without_login(paths: Paths) -> None:
         assert "Nothing is running" in app.client().predict(api_name="/progress")[0]
 
 
+@pytest.mark.slow
 def test_file_route_serves_clips_and_nothing_else(paths: Paths, tmp_path: Path) -> None:
     outside = tmp_path / "secret.txt"
     outside.write_text("not for the page")
@@ -135,6 +137,7 @@ def serve_args(**changes: object) -> argparse.Namespace:
     return argparse.Namespace(**values)
 
 
+@pytest.mark.slow
 def test_serve_shares_behind_a_login_and_survives_a_failed_tunnel(paths: Paths, monkeypatch, capsys, caplog) -> None:
     def no_tunnel(*_args: object, **_kwargs: object) -> str:
         raise OSError("no network (test)")
@@ -162,6 +165,7 @@ def test_serve_shares_behind_a_login_and_survives_a_failed_tunnel(paths: Paths, 
     assert password not in caplog.text  # printed for the person, never logged
 
 
+@pytest.mark.slow
 def test_serve_reports_a_busy_port_and_a_bad_login(paths: Paths, caplog) -> None:
     studio = Studio(paths, CpuTestEngine(), gpu=FakeGpu(), host_ram=64.0, preload=False)
     assert serve(studio, serve_args(listen=True, auth="nocolon")) == 2
