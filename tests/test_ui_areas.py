@@ -30,7 +30,7 @@ T5 = "distill_fp8/models_t5_umt5-xxl-enc-fp8.pth"
 
 
 def test_models_area_checks_chooses_and_downloads(paths: Paths, tmp_path: Path, monkeypatch) -> None:
-    with FakeHub(slow={T5: 0.02}) as hub:
+    with FakeHub(hold_after={T5: 8_000}) as hub:  # the download stands still in T5 until the test releases it
         monkeypatch.setenv("HF_ENDPOINT", hub.url)
         with running_app(paths, gpu=FakeGpu()) as app:  # capability 8.9: the FP8 set by default
             client = app.client()
@@ -57,21 +57,23 @@ def test_models_area_checks_chooses_and_downloads(paths: Paths, tmp_path: Path, 
             assert "Download started" in client.predict("fp8", "", api_name="/download_weights")
             assert "already running" in client.predict("fp8", "", api_name="/download_weights")
 
-            def midway() -> str | None:
+            assert hub.held.wait(60), "the download never reached T5"
+
+            def midway() -> str | None:  # the page catches up with the held download
                 html = client.predict("fp8", api_name="/download_view")[0]
                 return html if "downloading" in html and T5 in html else None
 
-            html = eventually(midway, timeout=20)
+            html = eventually(midway, timeout=60)
             assert " of " in html and "files ready" in html and "left" in html
             assert "Cancelling" in client.predict(api_name="/cancel_download")
+            hub.release.set()  # the next bytes arrive and the download stops there
             cancelled = eventually(lambda: (h := client.predict("fp8", api_name="/download_view")[0])
-                                   and "cancelled" in h and h, timeout=20)
+                                   and "cancelled" in h and h, timeout=60)
             assert "resumes" in cancelled
 
-            hub.slow.clear()
             client.predict("fp8", "", api_name="/download_weights")
             final = eventually(lambda: (r := client.predict("fp8", api_name="/download_view")) and
-                               "wan-download-done" in r[0] and r, timeout=30)
+                               "wan-download-done" in r[0] and r, timeout=60)
             assert final[1].startswith("✅") and check_weights(target, "fp8").complete
 
 

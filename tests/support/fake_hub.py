@@ -1,5 +1,5 @@
 """A local stand-in for the Hugging Face Hub: the model-info API and file downloads of a tiny repository
-with the real file names, with Range support and injectable faults (cut, corrupt, 401, slow)."""
+with the real file names, with Range support and injectable faults (cut, corrupt, 401, a pause mid-file)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import json
 import random
 import socket
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -119,8 +118,6 @@ class FakeHub:
     """path -> bytes: that file's next response stops after this many body bytes (once)."""
     corrupt: set[str] = field(default_factory=set)
     """Paths served with flipped bytes (the advertised size and checksum stay the true ones)."""
-    slow: dict[str, float] = field(default_factory=dict)
-    """path -> seconds to sleep per 2 KiB sent."""
     hold_after: dict[str, int] = field(default_factory=dict)
     """path -> bytes: that file's next response sends this many body bytes, sets `held` and waits for `release`
     (once): a download stands still mid-file for as long as the test needs, however slow the machine."""
@@ -270,7 +267,6 @@ class _Handler(BaseHTTPRequestHandler):
             gate.wait(30)
         cut = hub.cut_after.pop(rel, None)
         hold = hub.hold_after.pop(rel, None)
-        delay = hub.slow.get(rel, 0.0)
         sent = 0
         try:
             while sent < len(data):
@@ -287,9 +283,6 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 self.wfile.write(piece)
                 sent += len(piece)
-                if delay:
-                    self.wfile.flush()
-                    time.sleep(delay)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
