@@ -5,6 +5,38 @@ doctor's frame on the page, the gauge, previews, drafts and LoRA lines. Part of 
 from __future__ import annotations
 
 PAGE: dict[str, dict[str, str]] = {
+    # The fit badge and the presets (backend/presets.py)
+    "fit.above_limit": {"en": "Above this preset's limit ({frames} frames, {pixels} pixels): {then}.",
+                        "zh": "超出此预设的上限（{frames} 帧，{pixels} 像素）：{then}。"},
+    "fit.not_measured": {"en": "Not measured yet for this preset.", "zh": "此预设尚未实测。"},
+    "fit.peak": {"en": "Predicted peak {need} GiB of a {budget} GiB budget.{loras}",
+                 "zh": "预计峰值 {need} GiB，预算 {budget} GiB。{loras}"},
+    "fit.loras": {"en": " (LoRAs add {extra} GiB.)", "zh": "（LoRA 增加 {extra} GiB。）"},
+    "fit.tight": {"en": "{peak} Tight: close other GPU programs.", "zh": "{peak}比较紧张：请关闭其他占用 GPU 的程序。"},
+    "fit.too_big": {"en": "{peak} Likely out of memory: {then}.", "zh": "{peak}很可能显存不足：{then}。"},
+    "fit.smaller_or_bigger": {"en": "choose fewer frames, a smaller size or a bigger preset",
+                              "zh": "请减少帧数、缩小尺寸或选择更大的预设"},
+    "fit.smaller": {"en": "choose fewer frames or a smaller size", "zh": "请减少帧数或缩小尺寸"},
+    "fit.no_gpu": {"en": "No NVIDIA GPU found, so whether this fits cannot be known here.",
+                   "zh": "未找到 NVIDIA GPU，因此无法判断是否放得下。"},
+    "preset.about.8gb": {"en": "Streams the DiT block by block and keeps the text encoder and VAE in system RAM; the "
+                               "model stays warm between clips.",
+                         "zh": "逐块加载 DiT，文本编码器和 VAE 放在系统内存中；模型在两个视频之间保持加载。"},
+    "preset.about.12gb": {"en": "Streams the DiT block by block, text encoder in system RAM (its embedding stays on "
+                                "the GPU), VAE on the GPU; 832×480 only (720p ran out of memory at 12 GB).",
+                          "zh": "逐块加载 DiT，文本编码器在系统内存中（其嵌入层留在 GPU 上），VAE 在 GPU 上；仅支持 "
+                                "832×480（720p 在 12 GB 上显存不足）。"},
+    "preset.about.16gb": {"en": "Streams the DiT block by block with the VAE on the GPU; 720p uses a tiled VAE decode.",
+                          "zh": "逐块加载 DiT，VAE 在 GPU 上；720p 使用分块 VAE 解码。"},
+    "preset.about.24gb": {"en": "Keeps the whole DiT and the VAE on the GPU; only the text encoder waits in system "
+                                "RAM.",
+                          "zh": "整个 DiT 和 VAE 都留在 GPU 上；只有文本编码器放在系统内存中。"},
+    # The engine's state (backend/jobs/worker.py)
+    "engine.loading": {"en": "Loading the model for the {preset} preset…", "zh": "正在为 {preset} 预设加载模型…"},
+    "engine.loaded": {"en": "Model loaded ({preset} preset).", "zh": "模型已加载（{preset} 预设）。"},
+    "engine.load_failed": {"en": "Loading the model failed: {error}", "zh": "加载模型失败：{error}"},
+    "engine.unloaded": {"en": "Model unloaded: its GPU memory and RAM are free. The next Generate loads it again.",
+                        "zh": "模型已卸载：其显存和内存已释放。下次生成时会重新加载。"},
     # Outcomes (ui/messages.py)
     "page.unexpected": {"en": "Something went wrong while {doing} ({kind}). The log file has the details.",
                         "zh": "{doing}时出现了问题（{kind}）。详情见日志文件。"},

@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from backend.errors import BadRequest, PresetError
-from backend.i18n import Message
+from backend.i18n import Message, text
 from backend.request import latent_tokens
 
 logger = logging.getLogger(__name__)
+ABOUT_KEYS = {"8gb": "preset.about.8gb", "12gb": "preset.about.12gb", "16gb": "preset.about.16gb",
+              "24gb": "preset.about.24gb"}
+"""The shipped presets' descriptions in the catalog (the English one is the preset file's own)."""
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 DESKTOP_HEADROOM_GIB = 0.5
@@ -98,6 +101,11 @@ class Preset:
     max_pixels: int
     max_frames: int
     measured: tuple[Measurement, ...] = field(default_factory=tuple)
+
+    def description_in(self, lang: str) -> str:
+        """What the preset does, in `lang` (the catalog has the shipped presets'; any other stays as written)."""
+        key = ABOUT_KEYS.get(self.name)
+        return text(key, lang) if key and lang != "en" else self.description
 
     def engine_config(self, low_ram: bool) -> dict[str, Any]:
         """The LightX2V keys for this preset; `low_ram` adds the lazy-load overrides."""
@@ -220,6 +228,13 @@ def limit_problem(preset: Preset, width: int, height: int, frames: int, *,
 
 def predict_fit(preset: Preset, width: int, height: int, frames: int, extra_gib: float = 0.0, *,
                 has_bigger: bool = True) -> tuple[Fit, str]:
+    """`fit_message`, its words in English."""
+    fit, said = fit_message(preset, width, height, frames, extra_gib, has_bigger=has_bigger)
+    return fit, said.text()
+
+
+def fit_message(preset: Preset, width: int, height: int, frames: int, extra_gib: float = 0.0, *,
+                has_bigger: bool = True) -> tuple[Fit, Message]:
     """Predict from measured peaks whether a size fits the preset's budget, before anything runs.
 
     Memory beyond the weights grows with the token count, so the need is interpolated linearly in
@@ -229,26 +244,24 @@ def predict_fit(preset: Preset, width: int, height: int, frames: int, extra_gib:
     """
     tokens = latent_tokens(width, height, frames)
     if limit_problem(preset, width, height, frames):
-        return "red", (f"Above this preset's limit ({preset.max_frames} frames, {preset.max_pixels:,} pixels): "
-                       f"{_smaller(has_bigger)}.")
+        return "red", Message.of("fit.above_limit", frames=preset.max_frames, pixels=f"{preset.max_pixels:,}",
+                                 then=_smaller(has_bigger))
     points = sorted(preset.measured, key=lambda m: m.tokens)
     if not points:
-        return "unknown", "Not measured yet for this preset."
+        return "unknown", Message.of("fit.not_measured")
     need = _interpolate(points, tokens) + extra_gib
     limit = preset.vram_budget_gib - DESKTOP_HEADROOM_GIB
-    text = f"Predicted peak {need:.1f} GiB of a {preset.vram_budget_gib:g} GiB budget."
-    if extra_gib:
-        text += f" (LoRAs add {extra_gib:.1f} GiB.)"
+    peak = Message.of("fit.peak", need=f"{need:.1f}", budget=f"{preset.vram_budget_gib:g}",
+                      loras=Message.of("fit.loras", extra=f"{extra_gib:.1f}") if extra_gib else "")
     if need <= limit:
-        return "green", text
+        return "green", peak
     if need <= preset.vram_budget_gib:
-        return "amber", text + " Tight: close other GPU programs."
-    return "red", text + f" Likely out of memory: {_smaller(has_bigger)}."
+        return "amber", Message.of("fit.tight", peak=peak)
+    return "red", Message.of("fit.too_big", peak=peak, then=_smaller(has_bigger))
 
 
-def _smaller(has_bigger: bool) -> str:
-    return "choose fewer frames, a smaller size or a bigger preset" if has_bigger else \
-        "choose fewer frames or a smaller size"
+def _smaller(has_bigger: bool) -> Message:
+    return Message.of("fit.smaller_or_bigger" if has_bigger else "fit.smaller")
 
 
 def has_bigger_preset(presets: dict[str, Preset], preset: Preset) -> bool:

@@ -24,7 +24,7 @@ from backend.request import check_seed, prompt_warning, snap_frames
 from backend.settings import Paths, UserSettings
 from backend.weights_folder import check_weights_folder
 
-NO_GPU_FIT = "No NVIDIA GPU found, so whether this fits cannot be known here."
+NO_GPU_FIT = Message.of("fit.no_gpu").text()
 
 
 class MachineDesk:
@@ -164,9 +164,9 @@ class MachineDesk:
     def prompt_warning(prompt: str) -> str | None:
         return prompt_warning(prompt)
 
-    def _known_fit(self, fit: Fit, text: str) -> tuple[Fit, str]:
+    def _known_fit(self, fit: Fit, said: Message) -> tuple[Fit, Message]:
         """Without a GPU reading a fit cannot be known (a prediction is about a card); a preset's own limits
         (frames, pixels) still hold on any card."""
         if self.card_vram_gib is None and fit != "red":
-            return "unknown", NO_GPU_FIT
-        return fit, text
+            return "unknown", Message.of("fit.no_gpu")
+        return fit, said

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from backend.errors import BadRequest, LoraError
 from backend.gallery import Clip
+from backend.i18n import Message
 from backend.lora.folders import LoraEntry, LoraLibrary
 from backend.lora.parse import LoraReport, inspect
 from backend.lora.vram import lora_vram_gib, refuse_lazy_load
-from backend.presets import Fit, Preset, has_bigger_preset, predict_fit
+from backend.presets import Fit, Preset, fit_message, has_bigger_preset
 from backend.request import LoraUse, check_lora_strength, check_loras, latent_tokens
 from backend.settings import Paths, UserSettings
 
@@ -30,7 +31,7 @@ class LoraDesk:
         def low_ram_for(self, preset: Preset) -> bool: ...
         def clip(self, clip_id: str) -> Clip: ...
         def update_settings(self, **changes: Any) -> UserSettings: ...
-        def _known_fit(self, fit: Fit, text: str) -> tuple[Fit, str]: ...
+        def _known_fit(self, fit: Fit, said: Message) -> tuple[Fit, Message]: ...
 
     def lora_folders(self) -> list[Path]:
         """The data folder's LoRA folder, then those the owner added."""
@@ -77,10 +78,11 @@ class LoraDesk:
         return self.lora_folders()
 
     def predict_fit(self, preset: Preset, width: int, height: int, frames: int,
-                    lora_names: Sequence[str] = ()) -> tuple[Fit, str]:
-        """The fit badge: measured peaks, plus what the chosen LoRAs add."""
+                    lora_names: Sequence[str] = (), lang: str = "en") -> tuple[Fit, str]:
+        """The fit badge in `lang`: measured peaks, plus what the chosen LoRAs add."""
         reports = [e.report for e in self.lora_entries() if e.name in lora_names and e.report is not None]
         tokens = latent_tokens(width, height, frames)
         extra = lora_vram_gib(reports, self.loras.layout, tokens, bool(preset.engine.get("cpu_offload")))
-        return self._known_fit(*predict_fit(preset, width, height, frames, extra,
-                                            has_bigger=has_bigger_preset(self.presets, preset)))
+        fit, said = self._known_fit(*fit_message(preset, width, height, frames, extra,
+                                                 has_bigger=has_bigger_preset(self.presets, preset)))
+        return fit, said.text(lang)

@@ -82,3 +82,26 @@ def test_labels_have_both_languages_and_the_same_fields() -> None:
     for key, entry in LABELS.items():
         names = [{n for _, n, _, _ in string.Formatter().parse(entry[lang]) if n} for lang in ("en", "zh")]
         assert names[0] == names[1], key
+
+
+def test_fit_badge_preset_description_and_engine_state_in_chinese(paths) -> None:
+    from backend.jobs.worker import EngineState
+    from backend.presets import fit_message, load_presets
+    from backend.studio import Studio
+    from tests.conftest import FakeGpu
+    from tests.support.cpu_engine import CpuTestEngine
+
+    presets = load_presets()
+    fit, said = fit_message(presets["12gb"], 1280, 720, 81, 0.5)
+    zh = said.text("zh")
+    assert fit == "red" and zh.startswith("超出此预设的上限（") and "请减少帧数、缩小尺寸或选择更大的预设" in zh
+    fit, said = fit_message(presets["16gb"], 832, 480, 81, 0.5)
+    assert fit == "green" and said.text("zh").endswith("GiB。（LoRA 增加 0.5 GiB。）")
+    assert said.text().endswith("GiB budget. (LoRAs add 0.5 GiB.)")
+    assert presets["8gb"].description_in("zh").startswith("逐块加载 DiT") and \
+        presets["8gb"].description_in("en") == presets["8gb"].description
+    studio = Studio(paths, CpuTestEngine(), gpu=FakeGpu(total_mib=None), host_ram=64.0, preload=False)
+    unknown = studio.predict_fit(presets["12gb"], 832, 480, 49, lang="zh")
+    assert unknown == ("unknown", "未找到 NVIDIA GPU，因此无法判断是否放得下。")
+    state = EngineState("ready", "Model loaded (8gb preset).", 0.0, Message.of("engine.loaded", preset="8gb"))
+    assert state.detail_in("zh") == "模型已加载（8gb 预设）。" and EngineState("idle", "x").detail_in("zh") == "x"

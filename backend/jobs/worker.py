@@ -53,6 +53,11 @@ class EngineState:
     state: EngineStatus = "idle"
     detail: str = ""
     since: float = 0.0
+    said: Message | None = None
+    """`detail` as the catalog's message, for the page's language (None: the system's own words)."""
+
+    def detail_in(self, lang: str) -> str:
+        return self.said.text(lang) if self.said is not None else self.detail
 
 
 def first_line(err: BaseException, limit: int = 200) -> str:
@@ -111,9 +116,10 @@ class Worker:
         with self._state_lock:
             return self._state
 
-    def _set_state(self, state: EngineStatus, detail: str = "") -> None:
+    def _set_state(self, state: EngineStatus, detail: Message | str = "") -> None:
+        said = detail if isinstance(detail, Message) else None
         with self._state_lock:
-            self._state = EngineState(state, detail, time.time())
+            self._state = EngineState(state, str(detail), time.time(), said)
 
     def _run(self) -> None:
         if self._preload is not None:
@@ -134,16 +140,16 @@ class Worker:
         logger.info("Worker stopped")
 
     def _do_preload(self, config: EngineConfig) -> None:
-        self._set_state("loading", f"Loading the model for the {config.preset.name} preset…")
+        self._set_state("loading", Message.of("engine.loading", preset=config.preset.name))
         try:
             self._engine.load(config, lambda _e: None)
-            self._set_state("ready", f"Model loaded ({config.preset.name} preset).")
+            self._set_state("ready", Message.of("engine.loaded", preset=config.preset.name))
         except StudioError as err:
             logger.warning("Preload failed: %s", err.user_text())
-            self._set_state("error", err.user_text())
+            self._set_state("error", err.said() or err.user_text())
         except Exception as err:
             logger.exception("Preload crashed")
-            self._set_state("error", f"Loading the model failed: {err}")
+            self._set_state("error", Message.of("engine.load_failed", error=str(err)))
 
     def _unload(self) -> None:
         self._unload_wanted.clear()
@@ -152,8 +158,7 @@ class Worker:
         except Exception:  # a failed release must not stop the worker; the next load rebuilds anyway
             logger.exception("Unloading the model failed")
         logger.info("Model unloaded on request")
-        self._set_state("idle", "Model unloaded: its GPU memory and RAM are free. The next Generate loads it "
-                                "again.")
+        self._set_state("idle", Message.of("engine.unloaded"))
 
     # ---- one job ---------------------------------------------------------------------------------
     def _run_job(self, job: Job, token: CancelToken) -> None:
@@ -189,7 +194,7 @@ class Worker:
             return
         except StudioError as err:
             if isinstance(err, EngineUnusable):
-                self._set_state("error", err.user_text())
+                self._set_state("error", err.said() or err.user_text())
             self._queue.finish(job.id, status="failed", error=err.user_text(), error_kind=err.kind,
                                error_said=err.said(), notes=tuple(notes))
             return
@@ -200,7 +205,7 @@ class Worker:
             self._queue.finish(job.id, status="failed", error=failure.user_text(), error_kind=failure.kind,
                                error_said=failure.said(), notes=tuple(notes))
             return
-        self._set_state("ready", f"Model loaded ({config.preset.name} preset).")
+        self._set_state("ready", Message.of("engine.loaded", preset=config.preset.name))
         info = rendered.info
         notes += info.notes  # the engine's own (previews that fell back to the colour map)
         timings = replace(info.timings, render_s=round(time.monotonic() - started, 3))
@@ -235,7 +240,7 @@ class Worker:
             if event.stage != current:
                 current, stage_started = event.stage, now
             if event.stage == "loading":
-                self._set_state("loading", f"Loading the model for the {config.preset.name} preset…")
+                self._set_state("loading", Message.of("engine.loading", preset=config.preset.name))
             elif work_started is None:
                 work_started = now
             progress = self._progress(job, config, event.stage, event.step, event.total_steps,

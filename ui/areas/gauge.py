@@ -46,7 +46,7 @@ def sparkline(history: Sequence[GpuReading], total_mib: float, lang: str = "en")
 
 
 def gauge_html(reading: GpuReading, history: Sequence[GpuReading], job_peak_mib: float | None,
-               lang: str | None = None) -> str:
+               lang: str | None = "en") -> str:
     """The gauge for one reading in `lang` (both languages when not known yet). Pure, so tests can feed any
     reading (including none)."""
     if not reading.ok:

@@ -26,6 +26,7 @@ from ui.labels import label
 from ui.messages import note
 from ui.words import both, say
 
+INTRO = text("page.system.intro")
 ICONS = {"ok": "✅", "warn": "⚠️", "fail": "❌", "skip": "⏭️"}
 
 
