@@ -27,6 +27,11 @@ NEARLY_FULL_BYTES = 64 * 2**20
 stderr, not to us)."""
 
 
+ENCODER_NICENESS = 10
+"""ffmpeg encodes a clip while the GPU worker starts the next one: on every core, at normal priority, it took
+CPU from the thread that feeds the GPU (bench/queue_gap.py). Below normal priority it uses what is idle."""
+
+
 def write_mp4(frames: np.ndarray, path: Path, fps: int, comment: dict[str, Any]) -> None:
     """Encode uint8 frames [T, H, W, 3] as H.264 (yuv420p, faststart) with `comment` as JSON metadata.
 
@@ -86,11 +91,15 @@ def _start_encoder(path: Path, w: int, h: int, fps: int, comment: dict[str, Any]
                "-v", "error", "-movflags", "+faststart",
                "-metadata", "comment=" + json.dumps(comment, ensure_ascii=False, separators=(",", ":")), str(path)]
     if sys.platform == "win32":
-        flags = subprocess.CREATE_NO_WINDOW | subprocess.CREATE_NEW_PROCESS_GROUP
+        flags = (subprocess.CREATE_NO_WINDOW | subprocess.CREATE_NEW_PROCESS_GROUP
+                 | subprocess.BELOW_NORMAL_PRIORITY_CLASS)
         return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors,
                                 creationflags=flags)
-    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors,
-                            start_new_session=True)
+    encoder = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors,
+                               start_new_session=True)
+    with contextlib.suppress(OSError):  # before its encoding threads exist (they wait for the first frame)
+        os.setpriority(os.PRIO_PROCESS, encoder.pid, ENCODER_NICENESS)
+    return encoder
 
 
 def _tail(errors: Any) -> str:

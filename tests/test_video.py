@@ -62,6 +62,42 @@ def test_encoder_starts_without_a_pre_exec_hook_in_its_own_session(tmp_path: Pat
     assert kwargs.get("preexec_fn") is None and kwargs.get("start_new_session") is True
 
 
+@pytest.mark.skipif(os.name != "posix", reason="niceness is POSIX")
+def test_the_encoder_runs_below_the_gpu_workers_priority(tmp_path: Path, monkeypatch) -> None:
+    """ffmpeg encodes one clip while the worker starts the next: it must not take the CPU from the thread
+    that feeds the GPU (bench/queue_gap.py shows the cost on a busy machine)."""
+    niceness: list[int] = []
+    real = subprocess.Popen
+
+    def watching(*args: Any, **kwargs: Any) -> subprocess.Popen:
+        proc = real(*args, **kwargs)
+        original_write = proc.stdin.write  # type: ignore[union-attr]
+
+        def write(data: Any) -> int:
+            niceness.append(os.getpriority(os.PRIO_PROCESS, proc.pid))  # while it encodes
+            return original_write(data)
+
+        proc.stdin.write = write  # type: ignore[method-assign,union-attr]
+        return proc
+
+    monkeypatch.setattr(video.subprocess, "Popen", watching)
+    video.write_mp4(frames(), tmp_path / "clip.mp4", 16, {})
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert niceness and set(niceness) == {min(19, mine + video.ENCODER_NICENESS)}
+
+
+def test_on_windows_the_encoder_starts_below_normal_priority(tmp_path: Path, monkeypatch) -> None:
+    seen: list[dict[str, Any]] = []
+    flags = {"CREATE_NO_WINDOW": 0x08000000, "CREATE_NEW_PROCESS_GROUP": 0x200, "BELOW_NORMAL_PRIORITY_CLASS": 0x4000}
+    for name, value in flags.items():
+        monkeypatch.setattr(video.subprocess, name, value, raising=False)
+    monkeypatch.setattr(video.sys, "platform", "win32")
+    monkeypatch.setattr(video.subprocess, "Popen", lambda *a, **kw: seen.append(kw))
+    video._start_encoder(tmp_path / "clip.mp4", 64, 48, 16, {}, None)
+    (kwargs,) = seen
+    assert kwargs["creationflags"] == sum(flags.values()) and "preexec_fn" not in kwargs
+
+
 def test_ffmpegs_own_reason_reaches_the_message(tmp_path: Path) -> None:
     out = tmp_path / "no such folder" / "clip.mp4"
     with pytest.raises(SaveFailed) as failed:
