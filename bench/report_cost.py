@@ -139,17 +139,25 @@ def gap_parts(jobs: list[dict[str, Any]]) -> dict[str, list[float]]:
 
 
 def idle_lines(run: dict[str, Any]) -> list[str]:
-    queued = run.get("queued") or {}
-    gpu = queued.get("gpu") or {}
-    if not gpu:
-        return ["- GPU idle across queued clips: not measured"]
-    lines = [f"- GPU idle across {queued['count']} queued clips, previews on (NVML utilisation at 10 Hz, "
-             f"{gpu['samples']} samples over {queued['wall_s']} s): **{gpu['idle_fraction']:.1%}** "
-             f"({_verdict(gpu['idle_fraction'], IDLE_TARGET)}); samples at 0 %: {gpu['zero_samples']}"]
-    for part, values in gap_parts(queued.get("jobs", [])).items():
-        if values:
-            lines.append(f"  - {part}: median {statistics.median(values):.3f} s per clip (max {max(values):.3f})")
-    return lines
+    lines: list[str] = []
+    for key, what in (("queued", "previews on"), ("queued_keep_cache", "previews on, LightX2V's mid-clip cache "
+                                                                      "emptying off")):
+        queued = run.get(key) or {}
+        gpu = queued.get("gpu") or {}
+        if not gpu:
+            continue
+        lines.append(f"- GPU idle across {queued['count']} queued clips, {what} (NVML utilisation at 10 Hz, "
+                     f"{gpu['samples']} samples over {queued['wall_s']} s, first start to last render's end): "
+                     f"**{gpu['idle_fraction']:.1%}** ({_verdict(gpu['idle_fraction'], IDLE_TARGET)}); samples at "
+                     f"0 %: {gpu['zero_samples']}")
+        trailing = queued.get("gpu_with_last_save") or {}
+        if trailing:
+            lines.append(f"  - with the last clip's save counted, as the 2026-12-01 run did: "
+                         f"{trailing['idle_fraction']:.1%} over {queued.get('wall_with_last_save_s')} s")
+        for part, values in gap_parts(queued.get("jobs", [])).items():
+            if values:
+                lines.append(f"  - {part}: median {statistics.median(values):.3f} s per clip (max {max(values):.3f})")
+    return lines or ["- GPU idle across queued clips: not measured"]
 
 
 def render(runs: dict[str, dict[str, Any]], notes: list[str]) -> str:

@@ -153,14 +153,18 @@ def run_app(args: argparse.Namespace, partial: Any, sampler: PeakSampler) -> dic
         out["variants"] = run_variants(studio, args.weights, parse_variants(args.variants), args.repeat, one_clip,
                                        lambda records: partial({**out, "variants": records}), args.lora_file)
         partial(out)
-    if args.queue:
-        jobs = studio.submit(PROMPT, seed=100, preset=args.preset, count=args.queue, **size)
-        done = [studio.queue.wait_for(j.id, ("done", "failed", "cancelled"), 3600) for j in jobs]
-        start, end = min(j.started_at or 0 for j in done), max(j.finished_at or 0 for j in done)
-        out["queued"] = {"count": args.queue, "statuses": [j.status for j in done], "wall_s": round(end - start, 2),
-                         "gpu": sampler.idle(start, end), "jobs": [job_record(studio, j) for j in done],
-                         "util": [(round(t - start, 2), u) for t, u in sampler.util if start <= t <= end]}
+    if args.queue:  # item 8: the GPU's idle share across queued clips (bench/gap.py)
+        from bench.gap import keep_cache, queue_batch
+
+        def batch() -> dict[str, Any]:
+            return queue_batch(studio, lambda: studio.submit(PROMPT, seed=100, preset=args.preset, count=args.queue,
+                                                             **size), sampler, lambda j: job_record(studio, j))
+
+        out["queued"] = batch()
         partial(out)
+        if args.keep_cache:
+            out["queued_keep_cache"] = {"applied": keep_cache(studio), **batch()}
+            partial(out)
     if args.reload:  # "Free GPU memory" on the page, then the next clip loads the model again
         asked, _ = studio.free_engine()
         deadline = time.monotonic() + 120
@@ -252,6 +256,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="app mode: profile one more warm clip")
     parser.add_argument("--reload", action="store_true", help="app mode: free the model, then one more clip")
     parser.add_argument("--kernel-cache", type=Path, help="app mode: the remembered kernel choice (as the app keeps)")
+    parser.add_argument("--keep-cache", action="store_true",
+                        help="with --queue: the batch again with LightX2V's mid-clip cache emptying off")
     parser.add_argument("--previews", action="store_true", help="app mode: live previews on for the plain clips")
     parser.add_argument("--variants", default="", help="app mode, after --clips: base,linear,tiny,lora (bench/cost.py)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of --variants")

@@ -79,6 +79,9 @@ def test_gap_plan_queues_five_with_previews_then_reloads(weights: Path, monkeypa
     queued = result["queued"]
     assert queued["statuses"] == ["done"] * 5 and len(queued["jobs"]) == 5
     assert all(j["timings"]["render_s"] for j in queued["jobs"])
+    assert queued["wall_s"] <= queued["wall_with_last_save_s"]  # the GPU's last work ends before the last save
+    again = result["queued_keep_cache"]
+    assert again["applied"] is False and again["statuses"] == ["done"] * 5  # no LightX2V pipeline on the CPU
     assert result["reload"]["asked"] and result["reload"]["clip"]["status"] == "done"
     assert result["reload"]["after_free"]["pipeline"] == {"alive": []}
     assert len(result["clips"]) == 3

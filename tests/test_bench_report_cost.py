@@ -26,6 +26,10 @@ def test_targets_ratios_memory_and_holders() -> None:
     assert "still alive after the free: WanDistillRunner, WanModel (2 objects)" in text
     assert "dict keys=['runner'] <- module triton.runtime.autotuner" in text and "1 reference(s) held outside" in text
     assert "**3.1%** (target ≤ 0.02: NOT met); samples at 0 %: 12" in text
+    assert "with the last clip's save counted, as the 2026-12-01 run did: 4.8% over 74.6 s" in text
+    assert ("cache emptying off (NVML utilisation at 10 Hz, 720 samples over 72.8 s, first start to last render's "
+            "end): **1.2%** (target ≤ 0.02: met)") in text
+    assert "LightX2V outside stages: median 0.200 s" in text
     assert "worker hand-off: median 0.200 s per clip" in text
     assert "app around generate: median 0.300 s" in text and "LightX2V outside stages: median 0.550 s" in text
     assert "\none note" in text and "Failed runs" not in text
