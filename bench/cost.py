@@ -63,7 +63,8 @@ def run_variants(studio: Any, weights: Path, variants: tuple[str, ...], repeat: 
                  one_clip: Callable[..., dict[str, Any]], partial: Callable[[list[dict[str, Any]]], None],
                  lora_file: Path | None = None) -> list[dict[str, Any]]:
     """`repeat` rounds of one clip per variant; each record carries its variant and round. The decoder's
-    folder is back in place afterwards, whatever happened."""
+    folder is back in place afterwards, whatever happened (and first, after a run cut off mid-way)."""
+    decoder_present(weights, True)
     if "tiny" in variants and not PREVIEW_DECODER.root(weights).exists():
         raise FileNotFoundError(f"no preview decoder in {PREVIEW_DECODER.root(weights)} (bench.synth_extras --taehv)")
     if "lora" in variants:

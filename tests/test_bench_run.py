@@ -31,3 +31,31 @@ def test_every_next_plan_runs_fp8_under_a_real_limit() -> None:
         argv = run.PLANS[name]
         assert "--free-gib" in argv and "--cap-gib" not in argv and argv[argv.index("--quant") + 1] == "fp8-triton"
         assert name in run.EXPECTED_S
+
+
+def test_variants_park_the_preview_decoder_only_for_their_clips_and_always_put_it_back(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from backend.models import PREVIEW_DECODER
+    from bench import cost
+
+    folder = PREVIEW_DECODER.root(tmp_path)
+    folder.mkdir()
+    cost.decoder_present(tmp_path, False)  # as a run cut off during a colour-map clip leaves it
+    assert not folder.exists()
+    settings: list[dict] = []
+    seen: list[tuple[str, bool, dict]] = []
+    studio = SimpleNamespace(update_settings=lambda **kw: settings.append(kw), paths=SimpleNamespace(lora_dir=tmp_path))
+
+    def one_clip(seed: int, **extra: object) -> dict:
+        seen.append((settings[-1]["previews"], folder.exists(), extra))
+        if len(seen) == 3:
+            raise RuntimeError("out of memory")
+        return {"status": "done"}
+
+    with pytest.raises(RuntimeError):
+        cost.run_variants(studio, tmp_path, ("base", "linear", "tiny"), 2, one_clip, lambda records: None)
+    assert seen == [(False, False, {}), (True, False, {}), (True, True, {})]
+    assert folder.is_dir()
+    with pytest.raises(FileNotFoundError, match=r"bench\.synth_extras --lora"):
+        cost.run_variants(studio, tmp_path, ("lora",), 1, one_clip, lambda records: None)
