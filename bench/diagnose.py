@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 import types
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ def _describe(obj: Any) -> str:
     return f"{type(obj).__module__}.{type(obj).__qualname__}"
 
 
-def holder_chains(target: Any, depth: int = 6, limit: int = 8, ignore: tuple[Any, ...] = ()) -> list[str]:
+def holder_chains(target: Any, depth: int = 6, limit: int = 8, ignore: tuple[Any, ...] = (),
+                  budget_s: float = 20.0) -> list[str]:
     """Who keeps `target` alive: chains of referrers ("X <- held by Y <- ..."), each ending at something
     that nothing tracked refers to (a module's globals, a running thread's frame, a C-level owner) or at
     `depth`. Only the garbage collector's view: a reference held in C (a CUDA callback, a C++ hook) shows
@@ -42,11 +44,12 @@ def holder_chains(target: Any, depth: int = 6, limit: int = 8, ignore: tuple[Any
     import gc
 
     chains: list[str] = []
+    deadline = time.monotonic() + budget_s  # each look walks the whole heap (millions of objects with torch)
     seen = {id(target)}
     mine: set[int] = {id(o) for o in ignore}
 
     def walk(obj: Any, path: list[str], left: int) -> None:
-        if len(chains) >= limit:
+        if len(chains) >= limit or time.monotonic() > deadline:
             return
         mine.add(id(sys._getframe()))
         refs = [r for r in gc.get_referrers(obj) if id(r) not in seen and id(r) not in mine
