@@ -15,7 +15,10 @@ left() { echo $((deadline - (SECONDS - began))); }
 source bench/setup_box.sh "$carry"
 if [ "$(findmnt -n -o FSTYPE --target /var/tmp 2>/dev/null)" = tmpfs ]; then W=/tmp/w; else W=/var/tmp/w; fi
 work=/var/tmp/bench-work
-mkdir -p "$work" "$out"
+mkdir -p "$work/runs" "$out"
+if [ -d "$carry/prev" ]; then  # an earlier call's box.tgz, unpacked there: its finished steps are not run again
+  cp -n "$carry"/prev/runs/*.json "$work/runs/" 2>/dev/null; cp -n "$carry/prev/gputest.log" "$work/" 2>/dev/null
+fi
 export BENCH_COMMIT=$(cat COMMIT 2>/dev/null || echo unknown)
 log() { echo "$(date +%T) box [$(left) s left]: $*" | tee -a "$work/box.log"; }
 synth() {  # $1 = fp8|int8
