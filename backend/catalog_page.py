@@ -37,6 +37,8 @@ PAGE: dict[str, dict[str, str]] = {
     "engine.load_failed": {"en": "Loading the model failed: {error}", "zh": "加载模型失败：{error}"},
     "engine.unloaded": {"en": "Model unloaded: its GPU memory and RAM are free. The next Generate loads it again.",
                         "zh": "模型已卸载：其显存和内存已释放。下次生成时会重新加载。"},
+    "page.clip_length": {"en": "{frames} frames = {seconds} s at {fps} fps",
+                         "zh": "{frames} 帧 = {seconds} 秒（{fps} fps）"},
     # Outcomes (ui/messages.py)
     "page.unexpected": {"en": "Something went wrong while {doing} ({kind}). The log file has the details.",
                         "zh": "{doing}时出现了问题（{kind}）。详情见日志文件。"},

@@ -1,8 +1,10 @@
 """A Chinese browser (zh-CN locale) against the real page: Gradio's translation shows the Chinese labels,
-and the Chinese text fits the phone layout (390×844). Screenshots go to test-artifacts/."""
+the Studio tab has no English word left (names such as Wan, LoRA, GPU, MiB aside), and the Chinese text fits
+the desktop (1440×900) and phone (390×844) layouts. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from backend.settings import Paths
 from tests.support.cpu_engine import CpuTestEngine
 from tests.support.ui_app import RunningApp, running_app
+from ui.areas.prompt import EXAMPLE_PROMPTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,6 +37,25 @@ OVERFLOW = """() => {
   if (document.documentElement.scrollWidth > width + 1) out.push(`page ${document.documentElement.scrollWidth} wide`);
   return out;
 }"""
+
+ENGLISH_WORDS = """() => {
+  const studio = document.getElementById('studio') || document.querySelector('[role=tabpanel]');
+  const roots = [document.querySelector('.wan-header')?.parentElement, studio].filter(Boolean);
+  const words = new Set();
+  for (const root of roots) {
+    for (const word of (root.innerText || '').match(/[A-Za-z][A-Za-z'-]+/g) || []) words.add(word);
+    for (const el of root.querySelectorAll('textarea[placeholder], input[placeholder]'))
+      for (const word of el.placeholder.match(/[A-Za-z][A-Za-z'-]+/g) || []) words.add(word);
+  }
+  return [...words];
+}"""
+NAMES = {"Wan", "Studio", "Wan2", "LoRA", "LoRAs", "GPU", "VRAM", "RAM", "MiB", "GiB", "MB", "GB", "KB", "fps",
+         "FP8", "INT8", "NVIDIA", "GeForce", "RTX", "Ti", "Super", "DiT", "VAE", "T5", "CUDA", "driver", "API",
+         "English", "Auto", "x", "p", "s", "W", "C", "safetensors", "min", "h"}
+"""Names, units and the language menu's own entries, the same in both languages."""
+PROMPT_WORDS = {w for p in EXAMPLE_PROMPTS for w in re.findall(r"[A-Za-z][A-Za-z'-]+", p)} | {
+    p.split()[-1].rstrip(".…") for p in EXAMPLE_PROMPTS}
+"""The example prompts are prompts: never translated (the page shows them cut short)."""
 
 sync_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -80,5 +102,30 @@ def test_english_browser_keeps_english_labels(app: RunningApp) -> None:
             tab.goto(app.url)
             tab.wait_for_function("() => document.getElementById('wan-generate')?.innerText.trim() === 'Generate'")
             assert "Prompt" in tab.locator("#wan-prompt").inner_text()
+        finally:
+            browser.close()
+
+
+@pytest.mark.xfail(strict=True, reason="the Studio areas the page rewrite (#16) owns (prompt, video, preset, generate, "
+                   "queue, gallery, player, header, tab names) are not worded from the catalog yet")
+@pytest.mark.parametrize(("viewport", "name"), [({"width": 1440, "height": 900}, "desktop-1440"),
+                                                ({"width": 390, "height": 844}, "phone-390")])
+def test_studio_tab_in_chinese_has_no_english_word(app: RunningApp, viewport: dict[str, int], name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(locale="zh-CN", viewport=viewport,
+                                          is_mobile=name.startswith("phone"), has_touch=name.startswith("phone"))
+            tab = context.new_page()
+            tab.set_default_timeout(30_000)
+            tab.goto(app.url)
+            tab.wait_for_function("() => document.getElementById('wan-generate')?.innerText.trim() === '生成'")
+            # the run-time text is drawn by the page's timers in the page's language: wait for the gauge's
+            tab.wait_for_function("() => /本应用|没有 GPU 读数/.test(document.getElementById('wan-gauge')?.innerText)")
+            english = sorted(set(tab.evaluate(ENGLISH_WORDS)) - NAMES - PROMPT_WORDS)
+            tab.screenshot(path=str(ARTIFACTS / f"i18n-zh-CN-studio-{name}.png"), full_page=True)
+            assert english == [], f"English words on the Chinese Studio tab: {english}"
+            assert tab.evaluate(OVERFLOW) == []
         finally:
             browser.close()

@@ -17,13 +17,18 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def label_calls() -> set[str]:
-    """The keys of every `label("…")` call under ui/."""
+    """The keys of every `label("…")` call under ui/, and label keys the code names as strings (a choice's
+    words picked from a few keys: ui/choices.py)."""
     keys: set[str] = set()
     for path in (ROOT / "ui").rglob("*.py"):
+        if path.name == "labels.py":
+            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "label"
                     and node.args and isinstance(node.args[0], ast.Constant)):
                 keys.add(str(node.args[0].value))
+            elif isinstance(node, ast.Constant) and node.value in LABELS:
+                keys.add(str(node.value))
     return keys
 
 

@@ -27,6 +27,7 @@ from tests.support.cpu_engine import CpuTestEngine
 from ui import choices, folders
 from ui.areas import gauge, generate, models, preset, queue, settings, system, video
 from ui.formatting import clip_length, data_size, seconds, shorten
+from ui.labels import label
 from ui.messages import problem_text
 
 NOW = 1_800_000_000.0
@@ -42,9 +43,9 @@ def test_size_choices_come_from_the_supported_sizes() -> None:
     values = [v for _, v in choices.SIZE_CHOICES]
     assert values == ["832x480", "480x832", "1280x720", "720x1280"]
     assert len(values) == len(SUPPORTED_SIZES) and choices.DEFAULT_SIZE == "832x480"
-    assert choices.SIZE_CHOICES[1][0] == "480×832 · portrait 480p"
+    assert choices.SIZE_CHOICES[1][0] == "480×832 · " + label("size.portrait") + " 480p"  # worded by the browser
     assert choices.parse_size("1280×720") == (1280, 720)
-    assert choices.size_choices("512x512")[-1] == ("512×512 · from a clip", "512x512")
+    assert choices.size_choices("512x512")[-1] == ("512×512 · " + label("size.from_clip"), "512x512")
     assert choices.size_choices("832x480") == list(choices.SIZE_CHOICES)
     for bad in ("", None, "832", "axb", "832x"):
         with pytest.raises(BadRequest, match="not valid"):
@@ -53,10 +54,11 @@ def test_size_choices_come_from_the_supported_sizes() -> None:
 
 def test_preset_choices_say_what_auto_picks(studio: Studio, paths: Paths) -> None:
     labels = choices.preset_choices(studio)  # the conftest card: 12282 MiB
-    assert labels[0] == ("Auto: 12 GB (RTX 3060, 4070, 5070) (12 GB card)", "auto")
+    assert labels[0] == (label("preset.auto") + ": 12 GB (RTX 3060, 4070, 5070) (12 GB)", "auto")
     assert [v for _, v in labels[1:]] == list(studio.presets)
     no_gpu = Studio(paths, studio.engine, gpu=FakeGpu(total_mib=None), preload=False)
-    assert choices.preset_choices(no_gpu)[0][0] == f"Auto: {next(iter(studio.presets.values())).label} (no GPU found)"
+    first = next(iter(studio.presets.values())).label
+    assert choices.preset_choices(no_gpu)[0][0] == label("preset.auto_no_gpu") + f": {first}"
     assert [v for _, v in choices.LOW_RAM_CHOICES] == ["auto", "on", "off"]
 
 

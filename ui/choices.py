@@ -1,4 +1,5 @@
-"""Choices the page offers, derived from the backend's constants and Literals so each has one source."""
+"""Choices the page offers, derived from the backend's constants and Literals so each has one source.
+Their words are Gradio translation keys (ui/labels.py) inside the label, so the browser shows its language."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from backend.presets import Fit
 from backend.request import SUPPORTED_SIZES
 from backend.settings import LowRam
 from backend.studio import Studio
+from ui.labels import label
 
 SizeChoice = tuple[str, str]
 
@@ -19,8 +21,8 @@ def size_value(width: int, height: int) -> str:
 
 
 def _size_label(width: int, height: int) -> str:
-    shape = "landscape" if width > height else "portrait" if height > width else "square"
-    return f"{width}×{height} · {shape} {min(width, height)}p"
+    shape = "size.landscape" if width > height else "size.portrait" if height > width else "size.square"
+    return f"{width}×{height} · " + label(shape) + f" {min(width, height)}p"
 
 
 SIZE_CHOICES: tuple[SizeChoice, ...] = tuple(
@@ -35,7 +37,7 @@ def size_choices(current: str | None = None) -> list[SizeChoice]:
     choices = list(SIZE_CHOICES)
     if current and current not in {v for _, v in choices}:
         width, height = parse_size(current)
-        choices.append((f"{width}×{height} · from a clip", current))
+        choices.append((f"{width}×{height} · " + label("size.from_clip"), current))
     return choices
 
 
@@ -51,8 +53,10 @@ def parse_size(value: object) -> tuple[int, int]:
 def preset_choices(studio: Studio) -> list[tuple[str, str]]:
     """'auto' first (saying what it picks for this card), then each preset by its label."""
     picked, card_vram_gib = studio.preset_for("auto"), studio.card_vram_gib
-    card = f"{card_vram_gib:.0f} GB card" if card_vram_gib is not None else "no GPU found"
-    auto = (f"Auto: {picked.label} ({card})", "auto")
+    if card_vram_gib is not None:
+        auto = (label("preset.auto") + f": {picked.label} ({card_vram_gib:.0f} GB)", "auto")
+    else:
+        auto = (label("preset.auto_no_gpu") + f": {picked.label}", "auto")
     return [auto, *((p.label, p.name) for p in studio.presets.values())]
 
 
@@ -71,13 +75,8 @@ REQUEUEABLE: tuple[JobStatus, ...] = ("failed", "cancelled", "interrupted")
 FIT_WORDS: dict[Fit, str] = {"green": "fits", "amber": "tight", "red": "too big", "unknown": "not measured"}
 
 LOW_RAM_CHOICES: list[tuple[str, str]] = [
-    (label, value)
-    for value, label in zip(
-        get_args(LowRam),
-        ("Automatic (from this computer's RAM)", "On: read the model from disk (less RAM, slower)",
-         "Off: keep the model in RAM"),
-        strict=True,
-    )
+    (str(label(key)), value)
+    for value, key in zip(get_args(LowRam), ("low_ram.auto", "low_ram.on", "low_ram.off"), strict=True)
 ]
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import html
 import time
 
-from backend.i18n import data_size, mib, seconds  # one spelling of numbers for every language
+from backend.i18n import data_size, mib, seconds, text  # one spelling of numbers for every language
 from backend.request import FPS
 
 __all__ = ["attr", "clip_length", "data_size", "esc", "mib", "moment", "seconds", "shorten"]
 
 
-def clip_length(frames: int) -> str:
-    return f"{frames} frames = {frames / FPS:.2f} s at {FPS} fps"
+def clip_length(frames: int, lang: str = "en") -> str:
+    return text("page.clip_length", lang, frames=frames, seconds=f"{frames / FPS:.2f}", fps=FPS)
 
 
 def moment(timestamp: float | None) -> str:
