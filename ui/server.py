@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import inspect
 import io
 import logging
 import secrets
@@ -158,7 +159,17 @@ def launch_kwargs(options: LaunchOptions, access: Access, clips_dir: Path,
         # Gradio leaves some of its routes open even with a login; the gate closes them (ui/login_gate.py).
         "app_kwargs": {"middleware": [Middleware(LoginGate, policy=policy or GatePolicy())],
                        "routes": list(routes or [])},
+        **skip_hosted_notebook_probe(),
     }
+
+
+def skip_hosted_notebook_probe() -> dict[str, Any]:
+    """Gradio's launch asks its own page once (a 3 s timeout) and, for hosted notebooks, refuses to start
+    without a share link when that answer is late: on a busy computer (a model loading, a virus scan) the
+    studio would stop with "When localhost is not accessible…". The server is already up when launch asks
+    (Gradio waits for it), and this page is never in a hosted notebook, so the probe is turned off where
+    this Gradio has the switch."""
+    return {"_frontend": False} if "_frontend" in inspect.signature(gr.Blocks.launch).parameters else {}
 
 
 def build_app(studio: Studio, access: Access, share: bool = False) -> tuple[gr.Blocks, UiContext]:
