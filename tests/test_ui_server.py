@@ -78,7 +78,6 @@ def test_launch_kwargs_serve_only_the_clips_folder(tmp_path: Path) -> None:
 
 # ---- the running server ----------------------------------------------------------------------------------
 @pytest.mark.slow
-@pytest.mark.slow
 def test_page_starts_on_a_computer_too_busy_to_answer_gradios_own_probe(paths: Paths, monkeypatch) -> None:
     """Gradio asks its own page once with a 3 s timeout; a loaded computer answers late. The studio starts
     anyway (CI saw "When localhost is not accessible, a shareable link must be created")."""
@@ -89,6 +88,7 @@ def test_page_starts_on_a_computer_too_busy_to_answer_gradios_own_probe(paths: P
         assert httpx.get(app.url, cookies=app.owner_cookies()).status_code == 200
 
 
+@pytest.mark.slow
 def test_listen_refuses_requests_without_login(paths: Paths) -> None:
     with running_app(paths, options=LaunchOptions(listen=True)) as app:
         clip = make_clip(app.studio)
