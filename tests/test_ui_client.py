@@ -12,6 +12,7 @@ from tests.support.cpu_engine import CpuTestEngine
 from tests.support.stage_hold import HoldingEngine
 from tests.support.ui_app import eventually, running_app
 from ui.areas.generate import status
+from ui.labels import label
 
 pytestmark = pytest.mark.slow  # each test serves the page on a port (the quick loop leaves them out)
 
@@ -77,7 +78,7 @@ def test_reuse_settings_returns_the_clips_values(paths: Paths) -> None:
         app.studio.queue.wait_for(odd.id, ("done",), 60)
         small = next(c for c in app.studio.clips() if c.request and c.request.width == 256)
         size = app.client().predict(small.id, api_name="/reuse_settings")[1]
-        assert size["value"] == "256x256" and ["256×256 · from a clip", "256x256"] in size["choices"]
+        assert size["value"] == "256x256" and ["256×256 · " + label("size.from_clip"), "256x256"] in size["choices"]
         missing = app.client().predict("no-such-clip", api_name="/reuse_settings")[-1]
         assert "There is no clip named" in missing
 
