@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,11 @@ from backend.gpu import GpuReading
 from backend.settings import Paths
 from backend.studio import Studio
 from tests.support.cpu_engine import CpuTestEngine
+
+if "PYTEST_XDIST_WORKER" in os.environ:  # set before anything imports gradio, and inherited by the app processes
+    # Gradio caches files in one folder per content hash; two workers making the same clip at the same moment
+    # would write the same file. One cache per worker.
+    os.environ["GRADIO_TEMP_DIR"] = os.path.join(tempfile.gettempdir(), f"gradio-{os.environ['PYTEST_XDIST_WORKER']}")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

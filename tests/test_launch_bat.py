@@ -30,7 +30,9 @@ from tests.support.launch_sandbox import (
     windows_path,
 )
 
-pytestmark = pytest.mark.slow  # each launch under Wine takes a few seconds (tests/run.sh still runs them)
+# Each launch under Wine takes a few seconds (tests/run.sh still runs them); with pytest-xdist they all run on
+# one worker, so one Wine prefix serves them all.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wine")]
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = "Jo!e & Ann's (x86) Wän^Studio"
 """Spaces, an exclamation mark, an ampersand, an apostrophe, parentheses, a caret and a non-ASCII letter."""
