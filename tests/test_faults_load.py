@@ -52,7 +52,7 @@ def test_two_hundred_jobs_from_three_tabs(paths: Paths) -> None:
         for t in threads:
             t.start()
         for t in threads:
-            t.join(180)
+            t.join()  # however long a loaded machine takes (pytest-timeout ends a hang)
         assert len(app.studio.jobs()) == MAX_WAITING + 1 and len(refusals) == LOAD_JOBS - MAX_WAITING - 1
         assert set(refusals) == {f"⚠️ The queue is full: {MAX_WAITING} jobs are waiting and at most {MAX_WAITING} "
                                  "may wait; nothing was added. Wait for some to finish, or cancel the ones you no "
