@@ -13,7 +13,7 @@ from backend.lora import parse
 from backend.settings import Paths
 from tests.support.cpu_engine import CpuTestEngine
 from tests.support.lora_files import make_layers, write_lora
-from tests.support.ui_app import RunningApp, eventually, running_app
+from tests.support.ui_app import RunningApp, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -57,7 +57,7 @@ def test_pick_a_lora_generate_and_see_it_in_the_clip(app: RunningApp) -> None:
             page.wait_for_function("() => document.querySelector('#wan-message').innerText.includes('Queued 1 clip')")
             (job,) = app.studio.jobs()
             assert [(u.name, u.strength) for u in job.request.loras] == [("paper-cut.safetensors", 0.6)]
-            done = eventually(lambda: (j := app.studio.job(job.id)).status in ("done", "failed") and j, 60)
+            done = app.studio.wait_for_job(job.id, ("done", "failed"), 60)
             assert done.status == "done", done.error
             page.locator("#wan-gallery [role=gridcell]", has_text="A paper boat").first.click()
             page.wait_for_function("() => document.querySelector('#wan-clip-info').innerText"
