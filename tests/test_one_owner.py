@@ -87,7 +87,11 @@ def test_second_launch_shows_the_running_one_and_changes_nothing(tmp_path: Path)
         while not any(j["status"] == "running" for j in queued_jobs(home)):
             assert time.monotonic() < deadline, "the handed-over job never started"
             time.sleep(0.2)
-        time.sleep(1.0)  # the job reaches the hold
+        reached = hold.with_name(hold.name + ".reached")  # written by the first one's engine as it stops
+        deadline = time.monotonic() + 60
+        while not reached.exists():
+            assert time.monotonic() < deadline, "the handed-over job never reached the hold"
+            time.sleep(0.05)
         before = state(home)
 
         opened = tmp_path / "opened.txt"  # the browser the second launch opens: a command that notes the address

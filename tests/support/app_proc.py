@@ -2,7 +2,8 @@
 here): the real lock, port, page, owner record and hand-off, for tests of two processes on one folder.
 
 `python -m tests.support.app_proc [app.py arguments]`; WAN_TEST_STEP_DELAY sets seconds per denoising step;
-while the file named by WAN_TEST_HOLD_FILE exists, the engine holds its job at the next stage.
+while the file named by WAN_TEST_HOLD_FILE exists, the engine holds its job at the next stage, and writes
+`<that file>.reached` when it stops there.
 """
 
 from __future__ import annotations
@@ -33,8 +34,14 @@ def main() -> int:
     if hold:
         threading.Thread(target=follow_hold_file, args=(Path(hold), gate), daemon=True).start()
 
+    class HeldEngine(CpuTestEngine):
+        def _wait(self, cancel: Any, delay: float) -> None:
+            if hold and not gate.is_set():  # a test waits for this file, not for a guessed time
+                Path(hold + ".reached").touch()
+            super()._wait(cancel, delay)
+
     def make_studio(paths: Paths, preload: bool = True, lock: DataFolderLock | None = None) -> Studio:
-        engine = CpuTestEngine(step_delay=delay, gate=gate)
+        engine = HeldEngine(step_delay=delay, gate=gate)
         return Studio(paths, engine, gpu=FakeGpu(), host_ram=64.0, preload=False, lock=lock)
 
     app.make_studio = make_studio  # type: ignore[assignment]
