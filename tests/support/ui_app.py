@@ -91,10 +91,6 @@ def running_app(paths: Paths, engine: CpuTestEngine | None = None, gpu: GpuSourc
     policy = GatePolicy(owner_key=new_owner_key(paths), may_fetch=clip_fetch_rule(studio))
     kwargs = launch_kwargs(options, access, paths.clips_dir, policy)
     kwargs.update(server_port=free_port(), inbrowser=False, share=False)
-    # Gradio's own check that the page answers (networking.url_ok) gives up at its first 3 s timeout, which a
-    # loaded two-core machine can exceed; launch() has already waited for the server to start, and every test
-    # fails on its own if the page does not answer.
-    kwargs["_frontend"] = False
     try:
         demo.launch(prevent_thread_lock=True, **kwargs)
         drop_cross_site_headers(demo)
