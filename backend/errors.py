@@ -228,6 +228,16 @@ class FolderInUse(StudioError):
         self.owner = owner
 
 
+def reworded(sentence: str, lang: str) -> str:
+    """A sentence of the app's own that carries no values (an engine's "no GPU" reason, kept as text) in
+    `lang`; any other sentence as it is."""
+    if lang != "en":
+        for fixed in _fixed_errors():
+            if sentence == fixed.user_text():
+                return fixed.user_text(lang)
+    return sentence
+
+
 def _fixed_errors() -> tuple[StudioError, ...]:
     """The errors whose sentence has no values: recognised whole when another error carries it."""
     return NoGpu(), OutOfHostRam(), Cancelled(), GpuArchUnsupported()

@@ -206,3 +206,11 @@ def test_a_stored_message_from_another_version_falls_back_to_the_english_sentenc
     data["error_said"] = {"key": "error.from_the_future", "values": {}}
     job = Job.from_dict(data)
     assert job.error_said is None and job.error_text() == "Odd." and job.error_text("zh").endswith("详情：Odd.")
+
+
+def test_a_value_free_sentence_kept_as_text_is_reworded() -> None:
+    from backend.errors import reworded
+
+    assert reworded(NoGpu().user_text(), "zh") == NoGpu().user_text("zh")
+    assert reworded("Something else.", "zh") == "Something else."
+    assert reworded(NoGpu().user_text(), "en") == NoGpu().user_text()

@@ -16,7 +16,7 @@ UI_MAY_IMPORT: dict[str, frozenset[str]] = {
     "backend": frozenset({"APP_VERSION"}),
     "backend.studio": frozenset({"Studio", "MAX_BATCH"}),
     "backend.studio_drafts": frozenset({"DRAFTS_MIN", "DRAFTS_MAX"}),
-    "backend.errors": frozenset({"StudioError", "BadRequest"}),
+    "backend.errors": frozenset({"StudioError", "BadRequest", "reworded"}),
     "backend.jobs.job": frozenset({"Job", "JobStatus", "ACTIVE", "FINISHED"}),
     "backend.gallery": frozenset({"Clip"}),
     "backend.records": frozenset({"ClipRecord", "StageTimings", "LoraApplied"}),
