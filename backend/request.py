@@ -10,6 +10,18 @@ from pathlib import Path
 from typing import Any
 
 from backend.errors import BadRequest, LoraError
+from backend.i18n import Message
+
+M = Message.of
+FIELD_KEYS = {"prompt": "request.field.prompt", "negative prompt": "request.field.negative_prompt",
+              "width": "request.field.width", "height": "request.field.height",
+              "frame count": "request.field.frames", "seed": "request.field.seed"}
+"""The request's fields as the catalog words them (an error names the field in the page's language)."""
+
+
+def _field(name: str) -> Message | str:
+    key = FIELD_KEYS.get(name)
+    return M(key) if key else name
 
 FPS = 16
 INFER_STEPS = 4
@@ -87,17 +99,15 @@ def clean_prompt(value: object, field: str = "prompt", required: bool = True) ->
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise BadRequest(f"The {field} must be text, not {type(value).__name__}.")
+        raise BadRequest(M("request.not_text", field=_field(field), kind=type(value).__name__))
     kept = "".join(
         ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs", "Co")
     ).strip()
     if required and not kept:
-        raise BadRequest(f"The {field} is empty.", "Describe the video you want, in a sentence or two.")
+        raise BadRequest(M("request.empty", field=_field(field)), M("request.empty_hint"))
     if len(kept) > PROMPT_MAX_CHARS:
-        raise BadRequest(
-            f"The {field} is {len(kept)} characters long; at most {PROMPT_MAX_CHARS} are accepted.",
-            f"The text encoder reads only the first {TEXT_ENCODER_TOKENS} tokens (about 2,000 characters).",
-        )
+        raise BadRequest(M("request.too_long", field=_field(field), length=len(kept), max=PROMPT_MAX_CHARS),
+                         M("request.too_long_hint", tokens=TEXT_ENCODER_TOKENS))
     return kept
 
 
@@ -114,12 +124,12 @@ def prompt_warning(prompt: str) -> str | None:
 
 def _as_int(value: object, field: str) -> int:
     if isinstance(value, bool) or value is None:
-        raise BadRequest(f"The {field} must be a whole number, got {value!r}.")
+        raise BadRequest(M("request.whole_number", field=_field(field), value=repr(value)))
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if not math.isfinite(value) or value != int(value):
-            raise BadRequest(f"The {field} must be a whole number, got {value!r}.")
+            raise BadRequest(M("request.whole_number", field=_field(field), value=repr(value)))
         return int(value)
     if isinstance(value, str):
         text = value.strip()
@@ -129,9 +139,9 @@ def _as_int(value: object, field: str) -> int:
             try:
                 as_float = float(text)
             except ValueError:
-                raise BadRequest(f"The {field} must be a whole number, got {value!r}.") from None
+                raise BadRequest(M("request.whole_number", field=_field(field), value=repr(value))) from None
             return _as_int(as_float, field)
-    raise BadRequest(f"The {field} must be a whole number, got {type(value).__name__}.")
+    raise BadRequest(M("request.whole_number", field=_field(field), value=type(value).__name__))
 
 
 def check_size(width: object, height: object) -> tuple[int, int]:
@@ -139,25 +149,18 @@ def check_size(width: object, height: object) -> tuple[int, int]:
     w, h = _as_int(width, "width"), _as_int(height, "height")
     for name, v in (("width", w), ("height", h)):
         if not SIZE_MIN <= v <= SIZE_MAX or v % 16:
-            raise BadRequest(
-                f"The {name} {v} is not allowed: use a multiple of 16 from {SIZE_MIN} to {SIZE_MAX}.",
-                "The trained sizes are 832×480, 480×832, 1280×720 and 720×1280.",
-            )
+            raise BadRequest(M("request.size", name=_field(name), value=v, min=SIZE_MIN, max=SIZE_MAX),
+                             M("request.size_hint"))
     if w * h > MAX_PIXELS:
-        raise BadRequest(
-            f"{w}×{h} has {w * h:,} pixels; at most {MAX_PIXELS:,} (1280×720) are allowed.",
-        )
+        raise BadRequest(M("request.pixels", width=w, height=h, pixels=f"{w * h:,}", max=f"{MAX_PIXELS:,}"))
     return w, h
 
 
 def check_frames(frames: object) -> int:
     f = _as_int(frames, "frame count")
     if not FRAMES_MIN <= f <= FRAMES_MAX or (f - 1) % 4:
-        raise BadRequest(
-            f"The frame count {f} is not allowed: use 4k+1 from {FRAMES_MIN} to {FRAMES_MAX} "
-            f"(for example 49, 81 or 121).",
-            f"At {FPS} fps, 81 frames is about 5 seconds.",
-        )
+        raise BadRequest(M("request.frames", frames=f, min=FRAMES_MIN, max=FRAMES_MAX),
+                         M("request.frames_hint", fps=FPS))
     return f
 
 
@@ -175,16 +178,16 @@ def check_seed(seed: object) -> int:
     if s == -1:  # "-1.0" typed
         return secrets.randbelow(SEED_MAX + 1)
     if not 0 <= s <= SEED_MAX:
-        raise BadRequest(f"The seed {s} is out of range: use 0 to {SEED_MAX}, or leave it empty for random.")
+        raise BadRequest(M("request.seed", seed=s, max=SEED_MAX))
     return s
 
 
 def check_preset_name(preset: object) -> str:
     if not isinstance(preset, str) or not preset.strip():
-        raise BadRequest(f"The preset must be a name such as '8gb' or 'auto', got {preset!r}.")
+        raise BadRequest(M("request.preset_type", value=repr(preset)))
     name = preset.strip().lower()
     if len(name) > 32 or not all(c.isalnum() or c in "-_" for c in name):
-        raise BadRequest(f"The preset name {preset!r} is not valid.")
+        raise BadRequest(M("request.preset_name", value=repr(preset)))
     return name
 
 

@@ -30,6 +30,7 @@ from backend.errors import (
     stored_error_text,
 )
 from backend.i18n import LANGS, data_size, pick_language, progress_text, seconds, system_language, text
+from backend.request import check_frames, check_seed, check_size, clean_prompt
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -214,3 +215,21 @@ def test_a_value_free_sentence_kept_as_text_is_reworded() -> None:
     assert reworded(NoGpu().user_text(), "zh") == NoGpu().user_text("zh")
     assert reworded("Something else.", "zh") == "Something else."
     assert reworded(NoGpu().user_text(), "en") == NoGpu().user_text()
+
+
+@pytest.mark.parametrize(("call", "english", "chinese"), [
+    (lambda: check_size(840, 480),
+     "The width 840 is not allowed: use a multiple of 16", "宽度 840 不允许：请使用 256 到 1280 之间 16 的倍数。"),
+    (lambda: check_seed(-5), "The seed -5 is out of range",
+     "种子 -5 超出范围：请使用 0 到 4294967295，或留空以随机。"),
+    (lambda: clean_prompt("  "), "The prompt is empty.", "提示词是空的。"),
+    (lambda: check_frames("8.5"), "The frame count must be a whole number, "
+     "got 8.5.", "帧数必须是整数，收到的是 8.5。"),
+])
+def test_request_errors_keep_their_values_in_chinese(call, english: str, chinese: str) -> None:
+    from backend.errors import BadRequest
+
+    with pytest.raises(BadRequest) as raised:
+        call()
+    assert raised.value.user_text().startswith(english) and raised.value.user_text("zh").startswith(chinese)
+    assert not re.search(r"\b[a-z]{3,}\b", raised.value.user_text("zh").replace("fps", ""))
