@@ -209,6 +209,9 @@ CORE: dict[str, dict[str, str]] = {
     "error.line": {"en": "{text} {hint}", "zh": "{text} {hint}"},
     "error.engine_failed.detail": {"en": "The engine failed: {detail}.", "zh": "引擎运行失败：{detail}。"},
     "error.see_log": {"en": "See the log file for details.", "zh": "详情见日志文件。"},
+    "job.oom_retry": {"en": "Ran out of GPU memory on the {preset} preset while {stage}; retried once on {lower} with "
+                            "the same seed.",
+                      "zh": "{preset} 预设{stage}时显存不足；已用相同的种子在 {lower} 上重试一次。"},
     # A job's own endings
     "job.cancelled": {"en": "Cancelled.", "zh": "已取消。"},
     "job.cancelled_waiting": {"en": "Cancelled before it started.", "zh": "开始前已取消。"},

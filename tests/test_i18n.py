@@ -233,3 +233,25 @@ def test_request_errors_keep_their_values_in_chinese(call, english: str, chinese
         call()
     assert raised.value.user_text().startswith(english) and raised.value.user_text("zh").startswith(chinese)
     assert not re.search(r"\b[a-z]{3,}\b", raised.value.user_text("zh").replace("fps", ""))
+
+
+def test_the_retry_note_reads_in_chinese_with_its_presets_also_after_a_restart(paths) -> None:
+    from backend.jobs.queue import JobQueue
+    from backend.studio import Studio
+    from tests.conftest import FakeGpu
+    from tests.support.cpu_engine import CpuTestEngine
+
+    studio = Studio(paths, CpuTestEngine(oom_presets=("12gb",)), gpu=FakeGpu(), host_ram=64.0, preload=False)
+    studio.start()
+    try:
+        (job,) = studio.submit("a lake", width=256, height=256, frames=9, seed=3, preset="12gb")
+        done = studio.queue.wait_for(job.id, ("done", "failed"), 60)
+    finally:
+        studio.stop()
+    english = "Ran out of GPU memory on the 12gb preset while denoising; retried once on 8gb with the same seed."
+    assert done.status == "done" and done.notes == (english,) and done.notes_in() == (english,)
+    assert done.notes_in("zh") == ("12gb 预设正在去噪时显存不足；已用相同的种子在 8gb 上重试一次。",)
+    restored = JobQueue(paths.queue_file)
+    restored.restore()
+    (again,) = restored.snapshot()
+    assert again.notes_in("zh") == done.notes_in("zh")

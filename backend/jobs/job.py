@@ -65,6 +65,8 @@ class Job:
     error_said: Message | None = None
     """The error as the catalog's message with its values, so any language words it (None: a free sentence)."""
     notes: tuple[str, ...] = ()
+    notes_said: tuple[Message, ...] = ()
+    """The notes the app words itself, as messages (the engine's own notes stay as they are)."""
     timings: StageTimings = field(default_factory=StageTimings)
     peak_vram_mib: float | None = None
     kind: JobKind = "clip"
@@ -83,9 +85,15 @@ class Job:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["notes"] = list(self.notes)
+        data["notes_said"] = [m.to_json() for m in self.notes_said]
         data["timings"] = self.timings.to_json()
         data["error_said"] = self.error_said.to_json() if self.error_said else None
         return data
+
+    def notes_in(self, lang: str = "en") -> tuple[str, ...]:
+        """The notes in `lang`: one the app worded is worded again with its values, any other as it is."""
+        said = {m.text(): m for m in self.notes_said}
+        return tuple(said[n].text(lang) if n in said else n for n in self.notes)
 
     def error_text(self, lang: str = "en") -> str:
         """Why the job did not finish, in `lang`, with its values (preset, stage, sizes) kept."""
@@ -120,6 +128,7 @@ class Job:
             error_kind=data.get("error_kind"),
             error_said=Message.from_json(data.get("error_said")),
             notes=tuple(data.get("notes") or ()),
+            notes_said=tuple(m for m in map(Message.from_json, data.get("notes_said") or ()) if m is not None),
             timings=read_timings(data.get("timings") or {}, []),
             peak_vram_mib=data.get("peak_vram_mib"),
             kind=kind,

@@ -21,7 +21,7 @@ from backend.engine.base import (
 )
 from backend.errors import Cancelled, EngineFailed, EngineUnusable, LoraError, OutOfVram, StudioError
 from backend.gallery import Gallery
-from backend.i18n import Message
+from backend.i18n import Message, stage_message
 from backend.jobs.eta import EtaModel
 from backend.jobs.job import Job, Progress, said_error
 from backend.jobs.queue import JobQueue
@@ -174,11 +174,12 @@ class Worker:
                 lower = self._lower_of(config.preset)
                 if lower is None:
                     raise OutOfVram(err.stage, None) from err
-                note = (f"Ran out of GPU memory on the {config.preset.name} preset while {err.stage}; "
-                        f"retried once on {lower.name} with the same seed.")
+                said = Message.of("job.oom_retry", preset=config.preset.name, stage=stage_message(err.stage),
+                                  lower=lower.name)
+                note = said.text()
                 logger.warning("Job %s: %s", job.id, note)
                 notes.append(note)
-                self._queue.update(job.id, notes=tuple(notes))
+                self._queue.update(job.id, notes=tuple(notes), notes_said=(said,))
             if lower is not None:
                 # Retried outside the handler: the failed attempt's error holds its traceback, whose frames hold
                 # that attempt's GPU tensors (on an H200 under a 11.5 GiB limit the retry found 10.5 GiB taken).
