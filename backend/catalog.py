@@ -153,6 +153,10 @@ CORE: dict[str, dict[str, str]] = {
                      "zh": "种子 {seed} 超出范围：请使用 0 到 {max}，或留空以随机。"},
     "request.preset_type": {"en": "The preset must be a name such as '8gb' or 'auto', got {value}.",
                             "zh": "预设必须是名称，例如“8gb”或“auto”，收到的是 {value}。"},
+    "request.long_prompt": {"en": "This prompt is about {estimate} tokens; the text encoder reads only the first "
+                                  "{tokens}, so the end of it will be ignored.",
+                            "zh": "这段提示词约有 {estimate} 个词元；文本编码器只读取前 {tokens} 个，结尾部分会被忽略"
+                                  "。"},
     "request.preset_name": {"en": "The preset name {value} is not valid.", "zh": "预设名称 {value} 无效。"},
     # Errors: one per class (`error.<kind>`), then the sentences of the errors built from values
     "error.error": {"en": "Something went wrong.", "zh": "出现了问题。"},

@@ -111,14 +111,12 @@ def clean_prompt(value: object, field: str = "prompt", required: bool = True) ->
     return kept
 
 
-def prompt_warning(prompt: str) -> str | None:
-    """Say so when the prompt is probably longer than the text encoder reads (~4 characters a token)."""
+def prompt_warning(prompt: str, lang: str = "en") -> str | None:
+    """Say so (in `lang`) when the prompt is probably longer than the text encoder reads (~4 characters a
+    token)."""
     estimate = math.ceil(len(prompt.encode("utf-8")) / 4)
     if estimate > TEXT_ENCODER_TOKENS:
-        return (
-            f"This prompt is about {estimate} tokens; the text encoder reads only the first "
-            f"{TEXT_ENCODER_TOKENS}, so the end of it will be ignored."
-        )
+        return M("request.long_prompt", estimate=estimate, tokens=TEXT_ENCODER_TOKENS).text(lang)
     return None
 
 

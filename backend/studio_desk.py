@@ -161,8 +161,8 @@ class MachineDesk:
         return snap_frames(frames)
 
     @staticmethod
-    def prompt_warning(prompt: str) -> str | None:
-        return prompt_warning(prompt)
+    def prompt_warning(prompt: str, lang: str = "en") -> str | None:
+        return prompt_warning(prompt, lang)
 
     def _known_fit(self, fit: Fit, said: Message) -> tuple[Fit, Message]:
         """Without a GPU reading a fit cannot be known (a prediction is about a card); a preset's own limits

@@ -41,6 +41,7 @@ def test_control_characters_dropped_unicode_kept() -> None:
 def test_long_prompt_warning_names_the_512_token_limit() -> None:
     assert prompt_warning("short") is None
     assert "512" in (prompt_warning("word " * 600) or "")
+    assert (prompt_warning("word " * 600, "zh") or "").startswith("这段提示词约有 750 个词元；")
 
 
 @pytest.mark.parametrize(
