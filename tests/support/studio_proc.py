@@ -67,6 +67,10 @@ class Child:
             return {"ids": [j.id for j in jobs]}
         if name == "wait":
             job = studio.queue.wait_for(args["id"], tuple(args["statuses"]), args.get("timeout", 20.0))
+            # A step's preview is made off the render's path and may land just after the job is done (the
+            # clip replaces it on the page); a caller comparing the folder's bytes needs it settled.
+            if not studio.previews.wait_idle(args.get("timeout", 20.0)):
+                return {"error": "the job's last preview was never written"}
             return {"status": job.status, "job_error": job.error, "clip_id": job.clip_id}
         if name == "hold_render":
             self.gate.clear()
