@@ -27,6 +27,7 @@ from backend.jobs.job import FINISHED, Job, JobKind, JobStatus
 from backend.jobs.queue import JobQueue
 from backend.jobs.worker import EngineState, Worker
 from backend.lora.folders import LoraLibrary
+from backend.posters import PosterMaker, remove_poster
 from backend.presets import (
     Preset,
     has_bigger_preset,
@@ -73,6 +74,7 @@ class Studio(LoraDesk, MachineDesk, PreviewDesk, GuestDesk, OwnerDesk):
         self.host_ram_gib = host_ram if host_ram is not None else host_ram_gib()
         self.queue = JobQueue(paths.queue_file)
         self.gallery = Gallery(paths.clips_dir)
+        self.posters = PosterMaker()
         self.settings, settings_note = load_user_settings(paths.settings_file)
         self._settings_lock = threading.Lock()
         self._submit_lock = threading.Lock()  # a guest's cap is checked and used in one step
@@ -245,7 +247,13 @@ class Studio(LoraDesk, MachineDesk, PreviewDesk, GuestDesk, OwnerDesk):
         return self.gallery.get(clip_id)
 
     def delete_clip(self, clip_id: str) -> None:
+        clip = self.gallery.get(clip_id)
         self.gallery.delete(clip_id)
+        remove_poster(clip.path)
+
+    def poster(self, clip: Clip) -> Path | None:
+        """The clip's poster image if it is made; otherwise it is made in the background and this is None."""
+        return self.posters.poster(clip.path)
 
     # ---- settings --------------------------------------------------------------------------------
     def update_settings(self, **changes: Any) -> UserSettings:

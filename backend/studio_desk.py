@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from backend import doctor
 from backend.background import BackgroundRun, RunState
 from backend.checks import run_checks
+from backend.checks.base import WEIGHTS_DOWNLOAD_GB
 from backend.doctor import DoctorReport
-from backend.download import DownloadProgress, WeightsDownloader
+from backend.download import DownloadProgress, WeightsDownloader, free_disk_bytes
 from backend.errors import BadRequest, PresetError
 from backend.gpu import GpuReading, VramMonitor
 from backend.i18n import Message
@@ -41,6 +42,7 @@ class MachineDesk:
         settings: UserSettings
         monitor: VramMonitor
         host_ram_gib: float | None
+        presets: dict[str, Preset]
         _downloader: WeightsDownloader
         _doctor: BackgroundRun[DoctorReport]
 
@@ -98,6 +100,14 @@ class MachineDesk:
         if Path(str(text or "").strip()).expanduser() == self.paths.weights_dir:  # the default is ours to make
             self.paths.weights_dir.mkdir(parents=True, exist_ok=True)
         return check_weights_folder(str(text or ""), confirmed=True)
+
+    def weights_space(self) -> tuple[float, int | None]:
+        """(about how many GB a weight set takes, free bytes on the disk of the weights folder or None)."""
+        try:
+            free: int | None = free_disk_bytes(self.weights_dir())
+        except OSError:
+            free = None
+        return WEIGHTS_DOWNLOAD_GB, free
 
     def start_download(self, weight_set: object = None, token: str | None = None) -> None:
         """Start (or resume) downloading a weight set into the weights folder on a background thread;

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from backend import owner_key
-from backend.access import GuestPermissions, Viewer, visible_clip_ids
+from backend.access import GuestPermissions, NotAllowed, Viewer, visible_clip_ids
 
 if TYPE_CHECKING:
     from backend.gallery import Clip, Gallery
@@ -36,6 +36,13 @@ class GuestDesk:
             return clips
         visible = visible_clip_ids(viewer, self.queue.snapshot(), (c.id for c in clips), self.guest_permissions)
         return [c for c in clips if c.id in visible]
+
+    def visible_clip(self, clip_id: str, viewer: Viewer) -> Clip:
+        """The clip, if this viewer may see it: NotFound when there is none, NotAllowed when it is another's."""
+        clip = self.gallery.get(clip_id)
+        if not viewer.is_owner and clip.id not in {c.id for c in self.clips_for(viewer)}:
+            raise NotAllowed("Someone else's clip")
+        return clip
 
     def new_owner_key(self) -> str:
         """A fresh owner key for the page about to be served (backend/owner_key.py)."""

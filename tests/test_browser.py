@@ -1,10 +1,10 @@
-"""One real-browser journey: Debian's Chromium driven by Playwright against the app on the CPU test engine."""
+"""Real-browser journeys: Debian's Chromium driven by Playwright against the app on the CPU test engine, at a
+laptop size (1440×900) and a phone size (390×844). One server for the module; screenshots of both sizes
+(idle, generating, finished) go to test-artifacts/."""
 
 from __future__ import annotations
 
-import re
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import pytest
 from backend.request import FPS
 from backend.settings import Paths
 from tests.support.cpu_engine import CpuTestEngine
-from tests.support.ui_app import RunningApp, running_app
+from tests.support.ui_app import RunningApp, eventually, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -21,122 +21,212 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
 FRAMES = 17
 PROMPT = "A red fox trots through fresh snow at dawn, slow tracking shot."
 VIDEO_READY = """() => { const v = document.querySelector('#wan-video video');
   return v !== null && v.readyState >= 1 && isFinite(v.duration) && v.duration > 0; }"""
+VIDEO_PLAYS = """() => { const v = document.querySelector('#wan-video video');
+  if (!v) return false; if (v.paused) { v.play().catch(() => {}); } return v.currentTime > 0; }"""
+OVERFLOW = """() => {
+  const vw = document.documentElement.clientWidth, wide = [];
+  const page = [document.documentElement.scrollWidth, document.body.scrollWidth];
+  const clippedInside = (e) => {  // a parent that clips sideways, itself inside the viewport, hides the rest
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (['hidden', 'clip'].includes(getComputedStyle(p).overflowX)) {
+        const q = p.getBoundingClientRect();
+        return q.right <= vw + 1 && q.left >= -1;
+      }
+    }
+    return false;
+  };
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect(), style = getComputedStyle(e);
+    if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;
+    if (e.closest('[aria-hidden=true], input, textarea')) continue;
+    const outside = (r.right > vw + 1 || r.left < -1) && !clippedInside(e);
+    const scrolls = ['auto', 'scroll'].includes(style.overflowX) && e.scrollWidth > e.clientWidth + 1;
+    if (outside || scrolls) {
+      const where = `${Math.round(r.left)}..${Math.round(r.right)} sw${e.scrollWidth}`;
+      wide.push(`${e.tagName}#${e.id}.${String(e.className).slice(0, 40)} ${where}`);
+    }
+  }
+  return {vw, page, wide: wide.slice(0, 20)};
+}"""
 
 sync_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
     pytest.skip("Debian's Chromium is not installed (tests/run.sh installs it)", allow_module_level=True)
 
 
-@pytest.fixture
-def app(paths: Paths) -> Iterator[RunningApp]:
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    paths = Paths.default(tmp_path_factory.mktemp("browser") / "home")
+    paths.create()
     gate = threading.Event()
-    gate.set()  # open; the queued-job step closes it to hold the engine
-    with running_app(paths, CpuTestEngine(step_delay=0.7, gate=gate)) as running:
+    gate.set()  # open; a test closes it to hold a job on the engine
+    with running_app(paths, CpuTestEngine(step_delay=0.5, gate=gate)) as running:
         # The page restores the last-used form when it loads; with the same values stored, a restore that
-        # lands after the test has typed cannot undo the typing (a race seen on a loaded 2-core machine).
+        # lands after a test has typed cannot undo the typing (a race seen on a loaded 2-core machine).
         running.studio.update_settings(prompt=PROMPT, frames=FRAMES)
         yield running
 
 
-@pytest.fixture
-def page(app: RunningApp):
+@pytest.fixture(scope="module")
+def browser(app: RunningApp):
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            tab = browser.new_page(viewport={"width": 1400, "height": 1300})
-            tab.set_default_timeout(20_000)
-            tab.goto(app.url)
-            tab.wait_for_selector("#wan-generate")
-            yield tab
+            yield chromium
         finally:
-            browser.close()
+            chromium.close()
 
 
-def text_of(page, selector: str) -> str:
-    return page.locator(selector).inner_text()
+def open_page(browser, app: RunningApp, viewport: dict[str, int], outside: list[str] | None = None):
+    """A fresh tab at `viewport`; requests to any other host are refused and recorded in `outside`."""
+    tab = browser.new_page(viewport=viewport)
+    tab.set_default_timeout(20_000)
+    if outside is not None:
+        def route(r) -> None:
+            if r.request.url.startswith(app.url):
+                r.continue_()
+            else:
+                outside.append(r.request.url)
+                r.abort()
+        tab.route("**/*", route)
+    tab.goto(app.url)
+    tab.wait_for_selector("#wan-generate")
+    tab.wait_for_function("() => document.querySelector('#wan-progress').innerText.length > 0")
+    return tab
 
 
-def set_number(page, selector: str, value: int) -> None:
-    box = page.locator(f"{selector} input[type=number]")
-    box.fill(str(value))
-    box.press("Enter")
-
-
-def test_generate_watch_play_reuse_and_cancel(app: RunningApp, page) -> None:
-    page.locator("#wan-prompt textarea").fill(PROMPT)
-    set_number(page, "#wan-frames", FRAMES)
-    page.wait_for_function("() => document.querySelector('#wan-length').innerText.includes('17 frames = 1.06 s')")
-
-    # Generate, and watch the progress text change while the job runs.
-    page.click("#wan-generate")
-    page.wait_for_function("() => document.querySelector('#wan-message').innerText.includes('Queued 1 clip')")
-    (job,) = app.studio.jobs()
-    seen: list[str] = []
-    deadline = time.monotonic() + 60
-    while app.studio.queue.get(job.id).status != "done" and time.monotonic() < deadline:
-        text = text_of(page, "#wan-progress .wan-stage")  # not the status tracker's timer
-        if not seen or seen[-1] != text:
-            seen.append(text)
-        time.sleep(0.1)
-    assert app.studio.queue.get(job.id).status == "done"
-    assert len(set(seen)) >= 3, seen  # the progress text changed at least twice
-    assert any(re.match(r"Step \d of 4 · \d+%", s) for s in seen), seen
-
-    # The clip appears in the gallery; picking it plays it for frames/16 seconds.
-    gallery_cell = page.locator("#wan-gallery [role=gridcell]", has_text=PROMPT[:40])
-    gallery_cell.first.click()
-    page.wait_for_function(VIDEO_READY)
-    duration = page.evaluate("() => document.querySelector('#wan-video video').duration")
-    assert abs(duration - FRAMES / FPS) < 0.2, duration
-    # Ask again while paused: the player may still be swapping sources when the first play() lands.
-    page.wait_for_function("""() => { const v = document.querySelector('#wan-video video');
-      if (v.paused) { v.play().catch(() => {}); } return v.currentTime > 0; }""", polling=200)
-    page.wait_for_function("() => document.querySelector('#wan-clip-info').innerText.includes('seed')")
+def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "browser-finished-clip.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
-    # Reuse settings puts the clip's values back into a changed form.
-    clip = app.studio.clips()[0]
-    page.locator("#wan-prompt textarea").fill("something else entirely")
-    set_number(page, "#wan-frames", 33)
-    page.click("#wan-reuse")
-    page.wait_for_function(f"() => document.querySelector('#wan-prompt textarea').value === {PROMPT!r}")
-    assert page.locator("#wan-frames input[type=number]").input_value() == str(FRAMES)
-    assert page.locator("#wan-seed input").input_value() == str(clip.record.seed)
-    assert page.locator("#wan-seed-lock input[type=checkbox]").is_checked()
 
-    # Bad input: a clear message; the form keeps its values and the queue is unchanged.
-    page.locator("#wan-prompt textarea").fill("   ")
-    page.click("#wan-generate")
-    page.wait_for_function("() => document.querySelector('#wan-message').innerText.includes('The prompt is empty')")
-    assert "Describe the video" in text_of(page, "#wan-message")
-    assert page.locator("#wan-frames input[type=number]").input_value() == str(FRAMES)
-    assert page.locator("#wan-seed input").input_value() == str(clip.record.seed)
-    assert len(app.studio.jobs()) == 1
+def wait_done(app: RunningApp, job_id: str) -> None:
+    assert app.studio.queue.wait_for(job_id, ("done", "failed", "cancelled"), 90).status == "done"
 
-    # Hold the engine, queue two clips, and cancel the one still waiting from the queue view.
-    app.engine.gate.clear()
-    page.locator("#wan-prompt textarea").fill("held in the queue")
-    set_number(page, "#wan-count", 2)
-    page.click("#wan-generate")
-    page.wait_for_function("() => document.querySelector('#wan-message').innerText.includes('Queued 2 clips')")
-    held, waiting = [j for j in app.studio.jobs() if j.request.prompt == "held in the queue"]
-    app.studio.queue.wait_for(held.id, ("running",), 20)
-    # The picker's choices arrive with the queue table they belong to: wait for both jobs in the table.
-    page.wait_for_function("() => (document.querySelector('#wan-queue').innerText"
-                           ".match(/held in the queue/g) || []).length === 2")
-    picker = page.locator("#wan-job input")
-    picker.click()
-    picker.fill(waiting.id)
-    page.get_by_role("option", name=re.compile(waiting.id)).first.click()
-    page.click("#wan-cancel-job")
-    page.wait_for_function("() => document.querySelector('#wan-queue-message').innerText.includes('Cancelled')")
-    assert app.studio.queue.get(waiting.id).status == "cancelled"
-    assert app.studio.queue.get(held.id).status == "running"
-    page.wait_for_function("() => document.querySelector('#wan-queue').innerText.includes('cancelled')")
-    app.engine.gate.set()
-    assert app.studio.queue.wait_for(held.id, ("done", "failed"), 60).status == "done"
+
+def test_desktop_first_screen_ctrl_enter_and_the_clip_up_front(app: RunningApp, browser) -> None:
+    page = open_page(browser, app, DESKTOP)
+    try:
+        box = page.locator("#wan-generate").bounding_box()
+        assert box is not None and box["y"] + box["height"] <= DESKTOP["height"], box  # no scrolling to Generate
+        for selector in ("#wan-prompt", "#wan-size", "#wan-frames", "#wan-seed", "#wan-preset",
+                         "#wan-preset-summary", "#wan-progress", "#wan-video"):
+            top = page.locator(selector).bounding_box()
+            assert top is not None and top["y"] < DESKTOP["height"], selector
+        assert "No clips yet" in page.locator("#wan-gallery").inner_text()
+        shot(page, "desktop-idle")
+
+        before = {j.id for j in app.studio.jobs()}
+        page.locator("#wan-prompt textarea").fill(PROMPT)
+        page.locator("#wan-prompt textarea").press("Control+Enter")
+        page.wait_for_function("() => document.querySelector('#wan-message').innerText.includes('Queued 1 clip')")
+        (job,) = [j for j in app.studio.jobs() if j.id not in before]
+        assert job.request.prompt == PROMPT and job.request.frames == FRAMES
+        page.wait_for_function("() => /Step \\d of 4/.test(document.querySelector('#wan-progress').innerText)")
+        shot(page, "desktop-generating")
+        wait_done(app, job.id)
+
+        clip = eventually(lambda: next((c for c in app.studio.clips() if c.record.job_id == job.id), None))
+        card = page.locator(f'#wan-gallery .wan-card[data-clip="{clip.id}"] img')
+        card.wait_for(timeout=30_000)  # the poster is made in the background, then the grid is redrawn
+        page.wait_for_function("(id) => { const i = document.querySelector(`[data-clip='${id}'] img`);"
+                               " return i && i.complete && i.naturalWidth > 0; }", arg=clip.id)
+        page.wait_for_function(VIDEO_READY)  # the newest clip plays beside the form without a click
+        duration = page.evaluate("() => document.querySelector('#wan-video video').duration")
+        assert abs(duration - FRAMES / FPS) < 0.2, duration
+        page.wait_for_function(VIDEO_PLAYS, polling=200)
+        assert page.locator("#wan-video").bounding_box()["y"] < DESKTOP["height"]  # type: ignore[index]
+        page.wait_for_function("() => document.querySelector('#wan-message').innerText.trim() === ''")
+        shot(page, "desktop-finished")
+
+        # Reuse settings puts the clip's values back into a changed form.
+        page.locator("#wan-prompt textarea").fill("something else entirely")
+        page.click("#wan-reuse")
+        page.wait_for_function(f"() => document.querySelector('#wan-prompt textarea').value === {PROMPT!r}")
+        assert page.locator("#wan-seed textarea, #wan-seed input").first.input_value() == str(clip.record.seed)
+        assert page.locator("#wan-seed-lock input[type=checkbox]").is_checked()
+    finally:
+        page.close()
+
+
+def test_queue_list_cancels_a_waiting_job(app: RunningApp, browser) -> None:
+    page = open_page(browser, app, DESKTOP)
+    try:
+        app.engine.gate.clear()
+        held, waiting = app.studio.submit("held in the queue", 256, 256, 5, None, "auto", count=2)
+        app.studio.queue.wait_for(held.id, ("running",), 20)
+        button = page.locator(f'#wan-queue [data-act="cancel"][data-job="{waiting.id}"]')
+        button.click()
+        page.wait_for_function("() => document.querySelector('#wan-queue-message').innerText.includes('Cancelled')")
+        assert app.studio.queue.get(waiting.id).status == "cancelled"
+        assert app.studio.queue.get(held.id).status == "running"
+        page.locator(f'#wan-queue [data-act="requeue"][data-job="{waiting.id}"]').wait_for()
+    finally:
+        app.engine.gate.set()
+        page.close()
+    wait_done(app, held.id)
+
+
+def test_phone_nothing_scrolls_sideways(app: RunningApp, browser) -> None:
+    page = open_page(browser, app, PHONE)
+    try:
+        app.engine.gate.clear()
+        (job,) = app.studio.submit(PROMPT + " " + "verylongwordwithoutanyspaces" * 4, 480, 832, 5, None, "auto")
+        app.studio.queue.wait_for(job.id, ("running",), 20)
+        page.wait_for_function("() => document.querySelectorAll('#wan-gallery .wan-card').length >= 1")
+        page.wait_for_function("() => /running/.test(document.querySelector('#wan-queue').innerText)")
+        found = page.evaluate(OVERFLOW)
+        assert found["page"][0] <= found["vw"] and found["page"][1] <= found["vw"], found
+        assert found["wide"] == [], found
+        generate_top = page.locator("#wan-generate").bounding_box()["y"]  # type: ignore[index]
+        assert generate_top + 50 <= 2 * PHONE["height"], generate_top  # within the first two screens
+        shot(page, "phone-generating")
+        app.engine.gate.set()
+        wait_done(app, job.id)
+        page.wait_for_function("() => document.querySelectorAll('#wan-gallery .wan-card').length >= 2")
+        lefts = page.evaluate("() => [...document.querySelectorAll('#wan-gallery .wan-card')].slice(0, 2)"
+                              ".map(c => c.getBoundingClientRect()).map(r => [Math.round(r.left), Math.round(r.top)])")
+        assert lefts[0][0] < lefts[1][0] and lefts[0][1] == lefts[1][1], lefts  # two columns side by side
+        page.evaluate("() => window.scrollTo(0, 0)")
+        shot(page, "phone-finished")
+        page.get_by_role("tab", name="System").click()
+        page.click("#wan-doctor-run")
+        page.wait_for_function("() => document.querySelectorAll('#wan-doctor-checks li').length > 3", timeout=60_000)
+        found = page.evaluate(OVERFLOW)
+        assert found["page"][0] <= found["vw"] and found["wide"] == [], found
+        page.get_by_role("tab", name="Studio").click()
+    finally:
+        app.engine.gate.set()
+        page.close()
+    idle = open_page(browser, app, PHONE)
+    try:
+        shot(idle, "phone-idle")
+    finally:
+        idle.close()
+
+
+def test_markdown_and_html_in_a_prompt_show_as_plain_text_and_fetch_nothing(app: RunningApp, browser) -> None:
+    outside: list[str] = []
+    prompt = ("*slow* **bold** <img src='http://203.0.113.7/x.png'> ![pic](http://203.0.113.7/y.png) "
+              "<script>window.wanPwned = 1</script> [link](http://203.0.113.7/)")
+    (job,) = app.studio.submit(prompt, 256, 256, 5, 7, "auto")
+    wait_done(app, job.id)
+    page = open_page(browser, app, DESKTOP, outside)
+    try:
+        page.wait_for_function("() => document.querySelector('#wan-clip-info').innerText.includes('*slow*')")
+        for selector in ("#wan-clip-info", "#wan-gallery", "#wan-queue"):
+            page.wait_for_function("(s) => document.querySelector(s).innerText.includes('<img')", arg=selector)
+            assert page.locator(f"{selector} em, {selector} strong, {selector} a, {selector} script").count() == 0
+            assert page.locator(f"{selector} img[src*='203.0.113']").count() == 0
+        details = page.locator("#wan-clip-info").inner_text()
+        assert "**bold**" in details and "![pic](http://203.0.113.7/y.png)" in details
+        assert page.evaluate("() => window.wanPwned") is None
+        assert outside == []
+    finally:
+        page.close()

@@ -19,6 +19,7 @@ from backend.download import DownloadProgress, FileProgress
 from backend.errors import BadRequest, OutOfVram
 from backend.gpu import GpuReading
 from backend.jobs.job import Job, Progress
+from backend.records import StageTimings
 from backend.request import FRAMES_MAX, SUPPORTED_SIZES, GenerationRequest
 from backend.settings import Paths
 from backend.studio import Studio
@@ -94,7 +95,7 @@ def test_progress_when_idle_shows_the_last_outcome() -> None:
     failed = job("failed", finished_at=NOW, error="The GPU ran out of memory while decoding. Try fewer frames.")
     html = generate.progress_html([job("done", started_at=NOW - 100, finished_at=NOW - 80), failed], None, now=NOW)
     assert "Nothing is running" in html and "The last job failed: The GPU ran out of memory" in html
-    assert "Last clip finished in 20 s" in generate.progress_html([job("done", started_at=NOW - 20,
+    assert "Last clip made in 20 s" in generate.progress_html([job("done", started_at=NOW - 20,
                                                                         finished_at=NOW)], None, now=NOW)
     assert "Waiting for the engine" in generate.progress_html([job("queued")], None, now=NOW)
 
@@ -112,21 +113,30 @@ def test_saving_job_counts_as_active_when_nothing_runs(paths: Paths) -> None:
     assert studio.active_job() is None and done.status == "queued"
 
 
-def test_queue_orders_and_labels_jobs() -> None:
-    old = job("done", prompt="old", finished_at=NOW - 50, started_at=NOW - 60)
+def test_queue_lists_one_line_per_job_with_its_action(studio: Studio) -> None:
+    old = job("done", prompt="old", finished_at=NOW - 50, started_at=NOW - 60, timings=StageTimings(render_s=7.0))
     new = job("failed", prompt="<b>new</b>", finished_at=NOW, error="It broke.")
-    waiting, running = job("queued", prompt="waiting"), job("running", prompt="running")
-    jobs = [old, new, waiting, running]
-    assert queue.ordered(jobs) == [running, waiting, new, old]
-    html = queue.queue_html(jobs)
+    waiting, running = job("queued", prompt="waiting"), job("running", prompt="running", preset_used="12gb")
+    html = queue.queue_html(studio, [old, new, waiting, running])
+    order = [html.index(f'data-job="{j.id}"') for j in (running, waiting, new, old)]
+    assert order == sorted(order)  # running, waiting, then finished newest first
     assert "&lt;b&gt;new&lt;/b&gt;" in html and "<b>new</b>" not in html  # prompts are escaped
-    assert "It broke." in html and "in 10 s" in html
-    picker = queue.job_choices(jobs)
-    assert [v for _, v in picker] == [running.id, waiting.id, new.id]  # a done job has nothing to do
-    assert picker[1][0].startswith("⏳ queued · waiting · seed 5")
-    assert "The queue is empty" in queue.queue_html([])
-    many = [job("done", finished_at=NOW - i) for i in range(queue.FINISHED_SHOWN + 5)]
-    assert len(queue.ordered(many)) == queue.FINISHED_SHOWN
+    assert "It broke." in html and "· 7 s" in html  # the clip's own time, as its details say
+    assert f'data-act="cancel" data-job="{waiting.id}"' in html and f'data-act="requeue" data-job="{new.id}"' in html
+    assert f'data-act="cancel" data-job="{running.id}"' in html and 'data-job="' + old.id + '" title' not in html
+    assert "· auto" not in html and "· 12gb" in html  # a waiting job names the preset auto resolves to
+    assert "The queue is empty" in queue.queue_html(studio, [])
+    many = [job("queued") for _ in range(queue.WAITING_SHOWN + 5)]
+    summary = queue.queue_html(studio, many)
+    assert summary.count('class="wan-job ') == queue.WAITING_SHOWN and "and 5 more waiting" in summary
+    assert "0 running · 13 waiting · 0 finished" in summary
+
+
+def test_queue_is_sent_only_when_it_changed(studio: Studio) -> None:
+    html, key = queue.refresh(studio, None)
+    assert isinstance(html, str) and key == html
+    again, same = queue.refresh(studio, key)
+    assert again == {"__type__": "update"} and same == key
 
 
 # ---- the gauge -----------------------------------------------------------------------------------------
@@ -157,10 +167,9 @@ def test_gauge_without_gpu_and_sparkline_scale() -> None:
 
 # ---- the form ------------------------------------------------------------------------------------------
 def test_frames_snap_to_4k_plus_1() -> None:
-    assert video.snapped(80) == (81, clip_length(81))
-    assert video.snapped(17)[1] == "17 frames = 1.06 s at 16 fps"
-    assert video.snapped(17)[0] == {"__type__": "update"}  # already valid: left alone
-    assert video.snapped(1000)[0] == FRAMES_MAX and video.snapped(None)[0] == 81
+    assert video.snapped(80, FRAMES_MAX) == (81, clip_length(81))
+    assert video.snapped(17, FRAMES_MAX) == (17, "17 frames = 1.06 s at 16 fps")
+    assert video.snapped(1000, FRAMES_MAX)[0] == FRAMES_MAX and video.snapped(None, FRAMES_MAX)[0] == 81
 
 
 def test_preset_summary_and_fit_badge(studio: Studio) -> None:
@@ -193,11 +202,11 @@ def test_form_memory_saves_and_restores(studio: Studio) -> None:
     assert (studio.settings.width, studio.settings.seed, studio.settings.low_ram) == (480, 99, "on")
     prompt, size, frames, seed, lock, chosen, low_ram, see_prompts, see_clips = settings.restored(studio)
     assert (see_prompts, see_clips) == (False, False)
-    assert (prompt, size["value"], frames, seed, lock, chosen, low_ram) == ("kept", "480x832", 49, 99, True,
+    assert (prompt, size["value"], frames, seed, lock, chosen, low_ram) == ("kept", "480x832", 49, "99", True,
                                                                             "16gb", "on")
     studio.update_settings(preset="gone", seed=-1)
-    _, _, _, seed, _, chosen, *_ = settings.restored(studio)
-    assert chosen == "auto" and 0 <= seed < 2**32
+    _, _, _, seed, lock, chosen, *_ = settings.restored(studio)
+    assert chosen == "auto" and (seed, lock) == ("random", False)
 
 
 # ---- doctor and downloads ------------------------------------------------------------------------------
@@ -302,7 +311,7 @@ def test_unexpected_failure_is_a_short_sentence(caplog) -> None:
         def submit(self, *args: object, **kwargs: object) -> list[Job]:
             raise RuntimeError("disk on fire")
 
-    message, seed = generate.generate(Broken(), "a fox", "832x480", 81, 1, True, 1, "auto")  # type: ignore[arg-type]
+    message, seed, queued = generate.generate(Broken(), "a fox", "832x480", 81, 1, True, 1, "auto")  # type: ignore[arg-type]
     assert message == ("⚠️ Something went wrong while adding the job (RuntimeError). "
                        "The log file has the details.")
-    assert seed == {"__type__": "update"} and "disk on fire" in caplog.text
+    assert seed == {"__type__": "update"} and queued == () and "disk on fire" in caplog.text

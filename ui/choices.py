@@ -72,7 +72,7 @@ STATUS_WORDS: dict[JobStatus, str] = {
 CANCELLABLE: tuple[JobStatus, ...] = ("queued", "running", "saving")
 REQUEUEABLE: tuple[JobStatus, ...] = ("failed", "cancelled", "interrupted")
 
-FIT_WORDS: dict[Fit, str] = {"green": "fits", "amber": "tight", "red": "too big", "unknown": "not measured"}
+FIT_WORDS: dict[Fit, str] = {"green": "fits", "amber": "tight", "red": "too big", "unknown": "fit unknown"}
 
 LOW_RAM_CHOICES: list[tuple[str, str]] = [
     (str(label(key)), value)

@@ -33,7 +33,7 @@ WidgetName = Literal[
     "fast_timer",
     "slow_timer",
 ]
-"""Widgets one area creates and another reads or fills (the form, and the two refresh timers)."""
+"""Widgets one area creates and another reads or fills (the form, the clip shown, the two refresh timers)."""
 
 T = TypeVar("T")
 

@@ -1,5 +1,9 @@
 """The page layout: arranges the areas in tabs and columns.
 
+Studio tab, first screen: the form and Generate on the left; on the right the current job (with the live
+preview slot) above the latest clip playing, and a compact VRAM gauge. Below: the clips grid and the queue.
+On a phone the columns stack in that order, so Generate comes right after the form.
+
 Every render() runs before any listen(), so an area can wire itself to widgets published by areas
 placed after it.
 """
@@ -17,6 +21,7 @@ from ui.areas import (
     lora,
     models,
     notices,
+    player,
     preset,
     preview,
     prompt,
@@ -36,8 +41,8 @@ CACHE_CLEANUP = (3600, 6 * 3600)
 """Gradio keeps a copy of each clip played; drop copies older than six hours, checking hourly."""
 
 LISTENERS = (notices.listen, prompt.listen, video.listen, preset.listen, generate.listen, gauge.listen,
-             queue.listen, gallery.listen, models.listen, system.listen, settings.listen, preview.listen, drafts.listen,
-             lora.listen)
+             player.listen, queue.listen, gallery.listen, models.listen, system.listen, settings.listen,
+             preview.listen, drafts.listen, lora.listen)
 
 
 def build(ctx: UiContext) -> gr.Blocks:
@@ -52,19 +57,25 @@ def build(ctx: UiContext) -> gr.Blocks:
         notices.render(ctx)
         with gr.Tabs():
             with gr.Tab("Studio", id="studio"):
-                with gr.Row():
-                    with gr.Column(scale=5):
+                with gr.Row(elem_id="wan-first-screen"):
+                    with gr.Column(scale=5, min_width=300, elem_id="wan-form-col"):
                         prompt.render(ctx)
                         video.render(ctx)
                         preset.render(ctx)
                         lora.render(ctx)
                         generate.render(ctx)
-                        preview.render(ctx)
+                        prompt.render_examples(ctx)
                         drafts.render(ctx)
-                    with gr.Column(scale=4):
+                    with gr.Column(scale=4, min_width=300, elem_id="wan-side-col"):
+                        generate.render_job_panel(ctx)
+                        preview.render(ctx)  # the running job's latest step, while there is one
+                        player.render(ctx)
                         gauge.render(ctx)
+                with gr.Row(elem_id="wan-below"):
+                    with gr.Column(scale=5, min_width=300):
+                        gallery.render(ctx)
+                    with gr.Column(scale=3, min_width=300):
                         queue.render(ctx)
-                gallery.render(ctx)
             with gr.Tab("Models", id="models") as models_tab:
                 models.render(ctx)
             with gr.Tab("System", id="system") as system_tab:

@@ -27,15 +27,17 @@ OWNER_USER = "owner (this computer)"
 ENDPOINT_ROLES: Mapping[str, Role] = {
     # What anyone logged in may use: the form, queueing (capped), their own jobs, watching.
     "load_example": "guest", "notices": "guest", "dismiss_notices": "guest", "prompt_warning": "guest",
-    "snap_frames": "guest", "new_seed": "guest", "lock_seed": "guest", "preset_fit": "guest",
-    "preset_summary": "guest", "generate": "guest", "cancel_running": "guest", "progress": "guest",
-    "progress_on_load": "guest", "gauge": "guest", "cancel_job": "guest", "queue_view": "guest",
+    "snap_frames": "guest", "frame_limits": "guest", "new_seed": "guest", "lock_seed": "guest", "seed_shown": "guest",
+    "preset_fit": "guest", "preset_summary": "guest", "generate": "guest", "cancel_running": "guest",
+    "progress": "guest",
+    "progress_on_load": "guest", "gauge": "guest", "cancel_job": "guest", "queue_act": "guest", "queue_view": "guest",
     "queue_on_load": "guest", "pick_clip": "guest", "show_clip": "guest", "reuse_settings": "guest",
     "gallery_view": "guest", "gallery_on_load": "guest", "role_view": "guest",
     "page_language": "guest", "choose_language": "guest",  # a browser's own language: theirs to choose
     "language_notices": "guest", "language_doctor": "owner",  # what a switch draws again in the new language
     # Only the person at the computer: the GPU, files, folders, downloads, settings, the saved form, the doctor.
-    "free_gpu": "owner", "requeue_job": "owner", "delete_clip": "owner", "open_clips_folder": "owner",
+    "free_gpu": "owner", "requeue_job": "owner", "cancel_waiting": "owner", "clear_finished": "owner",
+    "delete_clip": "owner", "open_clips_folder": "owner",
     "use_weights_folder": "owner", "weights_folder_submit": "owner", "default_weights_folder": "owner",
     "weight_set_status": "owner", "download_weights": "owner", "download_preview_decoder": "owner",
     "decoder_status_view": "owner",

@@ -38,6 +38,7 @@ from ui.labels import translations
 from ui.layout import build
 from ui.login_gate import GatePolicy, LoginGate
 from ui.network import lan_addresses
+from ui.poster_route import poster_routes
 from ui.roles import OWNER_USER, guard_endpoints
 
 logger = logging.getLogger(__name__)
@@ -172,6 +173,11 @@ def skip_hosted_notebook_probe() -> dict[str, Any]:
     return {"_frontend": False} if "_frontend" in inspect.signature(gr.Blocks.launch).parameters else {}
 
 
+def page_routes(studio: Studio) -> list[BaseRoute]:
+    """Routes in front of Gradio's: clip posters for the page, and the local hand-off of `app.py generate`."""
+    return poster_routes(studio) + handoff_routes(studio)
+
+
 def build_app(studio: Studio, access: Access, share: bool = False) -> tuple[gr.Blocks, UiContext]:
     """The page for this Studio. Handlers return at once (jobs run on the Studio's worker), so no event
     needs to wait behind another: no default concurrency limit."""
@@ -260,7 +266,7 @@ def serve(studio: Studio, args: argparse.Namespace, reserved: socket.socket | No
         try:
             with contextlib.redirect_stdout(said):
                 demo.launch(prevent_thread_lock=True, **launch_kwargs(options, access, studio.paths.clips_dir,
-                                                                      policy, handoff_routes(studio)))
+                                                                      policy, page_routes(studio)))
         except OSError as err:
             logger.debug("Launch failed: %s", err)
             logger.error("%s", port_problem(options.port, err))

@@ -28,6 +28,7 @@ from ui.server import (
     clip_fetch_rule,
     drop_cross_site_headers,
     launch_kwargs,
+    page_routes,
     plan_access,
     record_launch,
 )
@@ -89,7 +90,7 @@ def running_app(paths: Paths, engine: CpuTestEngine | None = None, gpu: GpuSourc
     access = plan_access(options)
     demo, ctx = build_app(studio, access, share=False)
     policy = GatePolicy(owner_key=new_owner_key(paths), may_fetch=clip_fetch_rule(studio))
-    kwargs = launch_kwargs(options, access, paths.clips_dir, policy)
+    kwargs = launch_kwargs(options, access, paths.clips_dir, policy, page_routes(studio))
     kwargs.update(server_port=free_port(), inbrowser=False, share=False)
     try:
         demo.launch(prevent_thread_lock=True, **kwargs)

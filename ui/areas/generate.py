@@ -1,7 +1,7 @@
-"""The generate area: the Generate button (or why it is off), engine state, and live job progress.
+"""The generate area: the Generate button (Ctrl/Cmd+Enter in the prompt), and the current job beside the form.
 
-Progress is the running job's stage, percentage, elapsed time and ETA, with a Cancel button; a second
-button unloads the model so its GPU memory and RAM can be used by something else between sessions.
+The job panel holds the engine line, the running job's stage, percentage, elapsed time and ETA, a Cancel
+button, a button that unloads the model between sessions, and a slot where the live preview goes.
 """
 
 from __future__ import annotations
@@ -20,14 +20,34 @@ from ui.context import UiContext
 from ui.formatting import attr, esc, seconds, shorten
 from ui.labels import label
 from ui.messages import done, note, problem
+from ui.repeat import RepeatGuard
 
 logger = logging.getLogger(__name__)
+
+CTRL_ENTER_JS = """
+if (!window.wanCtrlEnter) {
+  window.wanCtrlEnter = true;
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey) || !e.target.closest || !e.target.closest('#wan-prompt')) return;
+    e.preventDefault();
+    const button = document.querySelector('#wan-generate');
+    if (button && !button.disabled) button.click();
+  }, true);
+}
+"""
+"""Ctrl+Enter (Cmd+Enter on a Mac) in the prompt presses Generate; one listener per page, however often the
+hint is drawn again."""
 
 
 @dataclass(frozen=True)
 class GenerateWidgets:
     button: gr.Button
     message: gr.Markdown
+    queued: gr.State
+
+
+@dataclass(frozen=True)
+class JobPanelWidgets:
     availability: gr.Markdown
     progress: gr.HTML
     cancel: gr.Button
@@ -35,26 +55,40 @@ class GenerateWidgets:
 
 
 def render(ctx: UiContext) -> GenerateWidgets:
+    """The button and its message, under the form."""
     reason = ctx.studio.unavailable_reason()
     button = gr.Button(label("generate.button"), variant="primary", size="lg", interactive=reason is None,
                        elem_id="wan-generate")
+    gr.HTML('<div class="wan-dim wan-hint">Ctrl+Enter (⌘+Enter) in the prompt also generates.</div>',
+            js_on_load=CTRL_ENTER_JS, elem_id="wan-generate-hint")
     message = gr.Markdown(elem_id="wan-message")
+    # The jobs the last message announced, so the message clears once they have all finished.
+    queued = gr.State(())
+    return ctx.keep(GenerateWidgets(button, message, queued))
+
+
+def render_job_panel(ctx: UiContext) -> JobPanelWidgets:
+    """The current job, beside the form: engine line, progress, Cancel and Free GPU memory."""
     availability = gr.Markdown(availability_text(ctx.studio), elem_id="wan-availability")
     progress = gr.HTML(progress_html([], None), elem_id="wan-progress")  # filled per viewer at load
-    with gr.Row():
+    with gr.Row(elem_classes="wan-wrap-row"):
         cancel = gr.Button("⏹ Cancel the running job", size="sm", variant="stop", elem_id="wan-cancel-running",
-                           interactive=False)
-        free = gr.Button("⏏ Free GPU memory", size="sm", elem_id="wan-free-gpu")
+                           interactive=False, min_width=120)
+        free = gr.Button("⏏ Free GPU memory", size="sm", elem_id="wan-free-gpu", min_width=120)
     ctx.owner_only(free)
-    return ctx.keep(GenerateWidgets(button, message, availability, progress, cancel, free))
+    return ctx.keep(JobPanelWidgets(availability, progress, cancel, free))
 
 
-def availability_text(studio: Studio) -> str:
-    """Why Generate is off, or the engine's state (loading in the background, ready, error)."""
+def availability_text(studio: Studio, job: Job | None = None) -> str:
+    """Why Generate is off, or the engine's state. A job past loading means the model is loaded, whatever
+    the engine line last said."""
     reason = studio.unavailable_reason()
     if reason:
         return f"🚫 **Generate is off:** {esc(reason)}"
     state = studio.engine_state
+    if job is not None and job.progress.stage not in ("queued", "loading"):
+        preset = job.preset_used or job.request.preset
+        return f"🟢 Engine working: model loaded ({esc(preset)} preset)."
     if state.state == "idle" and state.detail:  # unloaded on request: the detail says it all
         return f"⏏ {esc(state.detail)}"
     words = {
@@ -65,6 +99,25 @@ def availability_text(studio: Studio) -> str:
     }
     line = words.get(state.state, esc(state.state))
     return f"{line} {esc(state.detail)}" if state.detail else line
+
+
+def preset_shown(studio: Studio, job: Job) -> str:
+    """The preset that runs (or will run) the job: 'auto' is resolved, so queue and progress agree."""
+    if job.preset_used:
+        return job.preset_used
+    try:
+        return studio.preset_for(job.request.preset).name
+    except Exception:
+        return job.request.preset
+
+
+def job_seconds(job: Job) -> float | None:
+    """How long the job took to make, as its clip records it (render_s), else start to finish."""
+    if job.timings.render_s is not None:
+        return job.timings.render_s
+    if job.started_at and job.finished_at:
+        return job.finished_at - job.started_at
+    return None
 
 
 def progress_html(jobs: list[Job], job: Job | None, now: float | None = None, viewer: Viewer = OWNER,
@@ -80,8 +133,7 @@ def progress_html(jobs: list[Job], job: Job | None, now: float | None = None, vi
         if last is not None and last.status == "failed" and viewer.sees_prompt(last, allowed):
             head = f'<div class="wan-fail">The last job failed: {esc(last.error or "no reason recorded")}</div>'
         elif last is not None and last.status == "done":
-            took = seconds((last.finished_at or now) - (last.started_at or now))
-            head = f'<div class="wan-dim">Last clip finished in {took}.</div>'
+            head = f'<div class="wan-dim">Last clip made in {seconds(job_seconds(last))}.</div>'
         else:
             head = ""
         state = "Waiting for the engine…" if waiting else "Nothing is running."
@@ -109,27 +161,34 @@ def progress_html(jobs: list[Job], job: Job | None, now: float | None = None, vi
 
 
 def generate(studio: Studio, prompt: object, size: object, frames: object, seed: object, seed_lock: object,
-             count: object, preset: object, loras: object = (), viewer: Viewer = OWNER) -> tuple[str, object]:
-    """Queue the form as jobs and return (message, seed to show). Nothing is queued on a bad value.
+             count: object, preset: object, loras: object = (), guard: RepeatGuard | None = None,
+             viewer: Viewer = OWNER) -> tuple[str, object, tuple[str, ...]]:
+    """Queue the form as jobs: (message, seed to show, ids of the jobs queued). Nothing is queued on a bad value,
+    nor when the same form was just queued (a double click).
 
     The values arrive raw, as the page or an API caller sent them: the Studio checks every one."""
     reason = studio.unavailable_reason()
     if reason:
-        return f"🚫 {esc(reason)}", gr.skip()
+        return f"🚫 {esc(reason)}", gr.skip(), ()
+    form = (viewer, prompt, size, frames, seed if seed_lock else None, bool(seed_lock), count, preset, loras)
+    if guard is not None and guard.repeated(form):
+        return note("Already queued: the same settings were queued a moment ago."), gr.skip(), ()
     try:
         width, height = parse_size(size)
         chosen_seed = seed if seed_lock else None
         jobs = studio.submit(prompt, width, height, frames, chosen_seed, preset or "auto",
                              count=1 if count is None else count, loras=loras or (), viewer=viewer)
     except Exception as err:
-        return problem(err, "adding the job"), gr.skip()
+        if guard is not None:
+            guard.forget()
+        return problem(err, "adding the job"), gr.skip(), ()
     first = jobs[0].request
     if viewer.is_owner:  # the owner's form is remembered; a guest's never replaces it
         remember_form(studio, jobs[0], width, height, bool(seed_lock))
     seeds = ", ".join(str(j.request.seed) for j in jobs[:4]) + (", …" if len(jobs) > 4 else "")
     what = "1 clip" if len(jobs) == 1 else f"{len(jobs)} clips"
     text = f"Queued {what} (seed {seeds}). Jobs keep running if you close this tab."
-    return done(text), first.seed
+    return done(text), (str(first.seed) if seed_lock else gr.skip()), tuple(j.id for j in jobs)
 
 
 def remember_form(studio: Studio, job: Job, width: int, height: int, seed_lock: bool) -> None:
@@ -141,12 +200,25 @@ def remember_form(studio: Studio, job: Job, width: int, height: int, seed_lock: 
         logger.exception("Could not remember the form")
 
 
-def status(studio: Studio, viewer: Viewer = OWNER) -> tuple[str, str, dict, dict]:
-    """(progress, availability, Generate button, Cancel button) as the Studio stands now, for this viewer."""
+def message_after(jobs: list[Job], queued: tuple[str, ...]) -> object:
+    """Clear the "Queued …" message once every job it announced has finished; leave it alone otherwise."""
+    if not queued:
+        return gr.skip()
+    status = {j.id: j.status for j in jobs}
+    if all(status.get(job_id, "done") in FINISHED for job_id in queued):
+        return ""
+    return gr.skip()
+
+
+def status(studio: Studio, queued: tuple[str, ...] = (), viewer: Viewer = OWNER) -> tuple[object, ...]:
+    """(progress, engine line, Generate button, Cancel button, message, announced jobs) as the Studio stands,
+    for this viewer."""
     jobs, job = studio.jobs(), studio.active_job()
     available = studio.unavailable_reason() is None
-    return (progress_html(jobs, job, viewer=viewer, allowed=studio.guest_permissions), availability_text(studio),
-            gr.update(interactive=available), gr.update(interactive=job is not None and viewer.owns(job)))
+    message = message_after(jobs, queued)
+    return (progress_html(jobs, job, viewer=viewer, allowed=studio.guest_permissions),
+            availability_text(studio, job), gr.update(interactive=available),
+            gr.update(interactive=job is not None and viewer.owns(job)), message, () if message == "" else queued)
 
 
 def cancel_running(studio: Studio, viewer: Viewer = OWNER) -> str:
@@ -172,14 +244,18 @@ def free_gpu(studio: Studio) -> str:
 
 def listen(ctx: UiContext) -> None:
     w = ctx.area(GenerateWidgets)
+    panel = ctx.area(JobPanelWidgets)
     studio = ctx.studio
+    guard = RepeatGuard()
 
     def on_generate(prompt: object, size: object, frames: object, seed: object, seed_lock: object, count: object,
-                    preset: object, loras: object = (), request: gr.Request | None = None) -> tuple[str, object]:
-        return generate(studio, prompt, size, frames, seed, seed_lock, count, preset, loras, ctx.viewer(request))
+                    preset: object, loras: object = (), request: gr.Request | None = None,
+                    ) -> tuple[str, object, tuple[str, ...]]:
+        return generate(studio, prompt, size, frames, seed, seed_lock, count, preset, loras, guard,
+                        ctx.viewer(request))
 
-    def on_status(request: gr.Request) -> tuple[str, str, dict, dict]:
-        return status(studio, ctx.viewer(request))
+    def on_status(queued: tuple[str, ...] | None, request: gr.Request) -> tuple[object, ...]:
+        return status(studio, tuple(queued or ()), ctx.viewer(request))
 
     def on_cancel(request: gr.Request) -> str:
         return cancel_running(studio, ctx.viewer(request))
@@ -187,13 +263,12 @@ def listen(ctx: UiContext) -> None:
     # preprocess=False: the Studio validates the raw form values with messages that name the bad one;
     # Gradio's own slider/number preprocessing crashes on a non-number sent through the API.
     # The LoRA choice is session state: API callers do not see it, the page sends it.
-    w.button.click(on_generate, inputs=[*ctx.form(), ctx.widget("loras")], outputs=[w.message, ctx.widget("seed")],
-                   api_name="generate",
-                   preprocess=False)
-    w.cancel.click(on_cancel, outputs=[w.message], api_name="cancel_running")
-    w.free.click(lambda: free_gpu(studio), outputs=[w.message], api_name="free_gpu")
-    outputs = [w.progress, w.availability, w.button, w.cancel]
-    ctx.widget("fast_timer").tick(on_status, outputs=outputs, show_progress="hidden", api_name="progress",
-                                  concurrency_limit=None)
-    ctx.blocks().load(on_status, outputs=outputs, show_progress="hidden", api_name="progress_on_load",
-                      api_visibility="private")
+    w.button.click(on_generate, inputs=[*ctx.form(), ctx.widget("loras")],
+                   outputs=[w.message, ctx.widget("seed"), w.queued], api_name="generate", preprocess=False)
+    panel.cancel.click(on_cancel, outputs=[w.message], api_name="cancel_running")
+    panel.free.click(lambda: free_gpu(studio), outputs=[w.message], api_name="free_gpu")
+    outputs = [panel.progress, panel.availability, w.button, panel.cancel, w.message, w.queued]
+    ctx.widget("fast_timer").tick(on_status, inputs=[w.queued], outputs=outputs, show_progress="hidden",
+                                  api_name="progress", concurrency_limit=None)
+    ctx.blocks().load(on_status, inputs=[w.queued], outputs=outputs, show_progress="hidden",
+                      api_name="progress_on_load", api_visibility="private")

@@ -30,28 +30,30 @@ def render(ctx: UiContext) -> PresetWidgets:
     return ctx.keep(PresetWidgets(preset, summary))
 
 
-def describe(studio: Studio, name: str | None, size: str | None, frames: float | None,
-             loras: object = ()) -> str:
-    """One line on what the preset does and a fit badge for this size and frame count, before any run."""
+def describe(studio: Studio, name: str | None, size: str | None, frames: object, loras: object = ()) -> str:
+    """A fit badge for this size and frame count (before any run) and one line on what the preset does."""
     try:
         preset = studio.preset_for(name or "auto")
         width, height = parse_size(size)
+        count = int(float(str(frames))) if frames not in (None, "") else FRAMES_DEFAULT
     except StudioError as err:
         return f'<div class="wan-note">⚠️ {esc(err.user_text())}</div>'
-    count = int(frames or FRAMES_DEFAULT)
+    except ValueError:
+        count = FRAMES_DEFAULT
     names = [str(pair[0]) for pair in loras if isinstance(pair, (list, tuple)) and pair] \
         if isinstance(loras, (list, tuple)) else []
     fit, text = studio.predict_fit(preset, width, height, count, names)
-    picked = f"Auto picked <b>{esc(preset.label)}</b>. " if (name or "auto") == "auto" else ""
+    picked = f"Auto picked <b>{esc(preset.label)}</b>: " if (name or "auto") == "auto" else ""
     low_ram = ""
     if studio.low_ram_for(preset):
         ram = f"{studio.host_ram_gib:.0f} GiB" if studio.host_ram_gib else "little"
         low_ram = (f"<div class='wan-dim'>This computer has {ram} of RAM, so the model is read from disk "
                    "as it runs (slower, but it fits).</div>")
     return (
-        f'<div class="wan-preset">{picked}{esc(preset.description)}'
-        f'<div><span class="wan-fit wan-fit-{fit}" title="{attr(text)}">● {FIT_WORDS[fit]}</span> '
-        f"{esc(text)}</div>{low_ram}</div>"
+        f'<div class="wan-preset"><div><span class="wan-fit wan-fit-{fit}" title="{attr(text)}">● {FIT_WORDS[fit]}'
+        f"</span> {esc(text)}</div>"
+        f'<div class="wan-dim wan-preset-what" title="{attr(preset.description)}">{picked}'
+        f"{esc(preset.description)}</div>{low_ram}</div>"
     )
 
 
@@ -59,13 +61,14 @@ def listen(ctx: UiContext) -> None:
     w = ctx.area(PresetWidgets)
     size, frames, loras = ctx.widget("size"), ctx.widget("frames"), ctx.widget("loras")
 
-    def refresh(name: str | None, size_value: str | None, frame_count: float | None, chosen: object = ()) -> str:
+    def refresh(name: str | None, size_value: str | None, frame_count: object, chosen: object = ()) -> str:
         try:
             return describe(ctx.studio, name, size_value, frame_count, chosen)
         except Exception as err:  # a preview must never break the form
             return f'<div class="wan-note">⚠️ {esc(problem_text(err, "predicting the fit"))}</div>'
 
     gr.on([w.preset.change, size.change, frames.change, loras.change], refresh, inputs=[w.preset, size, frames, loras],
-          outputs=[w.summary], show_progress="hidden", api_name="preset_fit", api_visibility="private")
+          outputs=[w.summary], show_progress="hidden", api_name="preset_fit", api_visibility="private",
+          preprocess=False)
     ctx.blocks().load(refresh, inputs=[w.preset, size, frames], outputs=[w.summary], show_progress="hidden",
-                      api_name="preset_summary")
+                      api_name="preset_summary", preprocess=False)

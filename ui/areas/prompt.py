@@ -29,16 +29,21 @@ class PromptWidgets:
 def render(ctx: UiContext) -> PromptWidgets:
     prompt = gr.Textbox(
         label=label("prompt.label"),
-        lines=4,
-        max_lines=14,
+        lines=3,
+        max_lines=12,
         placeholder=label("prompt.placeholder"),
         elem_id="wan-prompt",
     )
     warning = gr.Markdown(elem_id="wan-prompt-warning")
-    gr.Examples(examples=[[p] for p in EXAMPLE_PROMPTS], inputs=[prompt], label=label("prompt.examples"),
-                examples_per_page=len(EXAMPLE_PROMPTS))
     ctx.publish("prompt", prompt)
     return ctx.keep(PromptWidgets(prompt, warning))
+
+
+def render_examples(ctx: UiContext) -> None:
+    """Example prompts, folded, under Generate: they fill the prompt box when clicked."""
+    with gr.Accordion(label("prompt.examples"), open=False, elem_id="wan-examples"):
+        gr.Examples(examples=[[p] for p in EXAMPLE_PROMPTS], inputs=[ctx.widget("prompt")], label=None,
+                    examples_per_page=len(EXAMPLE_PROMPTS))
 
 
 def warning_for(prompt: str | None) -> str:

@@ -1,4 +1,10 @@
-"""The queue area: every job with its status, and Cancel / Re-queue for the one picked."""
+"""The queue area: one line per job (status, prompt start, size, seed, preset, time) with its own action.
+
+Running and waiting jobs come first, then the latest finished; a long queue is summarised ("and 40 more
+waiting"). The list is sent only when it changed, not every second. Each viewer sees their own list: a
+guest reads someone else's prompt and seed only if the owner allows it, cancels only their own jobs, and
+has no Re-queue, Cancel all waiting or Clear finished (ui/roles.py refuses them anyway).
+"""
 
 from __future__ import annotations
 
@@ -6,99 +12,112 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from backend.access import OWN_ONLY, OWNER, GuestPermissions, Viewer
+from backend.access import OWN_ONLY, OWNER, GuestPermissions, NotAllowed, Viewer
 from backend.jobs.job import FINISHED, Job
 from backend.studio import Studio
+from ui.areas.generate import job_seconds, preset_shown
 from ui.choices import CANCELLABLE, REQUEUEABLE, STATUS_WORDS
 from ui.context import UiContext
 from ui.formatting import attr, esc, seconds, shorten
 from ui.messages import done, note, problem
 
-FINISHED_SHOWN = 20
+WAITING_SHOWN = 8
+"""Waiting jobs listed one per line; the rest are counted."""
+FINISHED_SHOWN = 8
 """Finished jobs listed under the active ones; the gallery is the long-term record."""
+ACT_JS = """
+element.addEventListener('click', (e) => {
+  const button = e.target.closest && e.target.closest('[data-act]');
+  if (!button) return;
+  button.disabled = true;
+  trigger('click', {job: button.dataset.job, act: button.dataset.act});
+});
+"""
+"""One listener on the list's root, which outlives every redraw of the lines inside it."""
 
 
 @dataclass(frozen=True)
 class QueueWidgets:
     table: gr.HTML
-    job: gr.Dropdown
-    cancel: gr.Button
-    requeue: gr.Button
+    cancel_waiting: gr.Button
+    clear_finished: gr.Button
     message: gr.Markdown
-    choices_key: gr.State
+    key: gr.State
 
 
 def render(ctx: UiContext) -> QueueWidgets:
-    table = gr.HTML(queue_html([]), elem_id="wan-queue")  # filled per viewer at load
-    # Custom values allowed: the picker's choices change per tab, and the Studio checks every id anyway.
-    job = gr.Dropdown(choices=[], value=None, label="Job", elem_id="wan-job", allow_custom_value=True,
-                      info="Pick a job to cancel (queued or running) or re-queue (failed, cancelled, interrupted).")
-    with gr.Row():
-        cancel = gr.Button("Cancel job", size="sm", elem_id="wan-cancel-job")
-        requeue = gr.Button("Re-queue", size="sm", elem_id="wan-requeue-job")
-    ctx.owner_only(requeue)
+    gr.Markdown("### Queue", elem_id="wan-queue-title")
+    table = gr.HTML(queue_html(ctx.studio, []), elem_id="wan-queue", js_on_load=ACT_JS)  # filled per viewer at load
+    with gr.Row(elem_classes="wan-wrap-row"):
+        cancel_waiting = gr.Button("Cancel all waiting", size="sm", elem_id="wan-cancel-waiting", min_width=120)
+        clear_finished = gr.Button("Clear finished", size="sm", elem_id="wan-clear-finished", min_width=120)
+    ctx.owner_only(cancel_waiting, clear_finished)
     message = gr.Markdown(elem_id="wan-queue-message")
-    # Only a change-detection key for the picker (so an open list is not reset every second); the
-    # jobs themselves always come from the Studio.
-    choices_key = gr.State(None)
-    return ctx.keep(QueueWidgets(table, job, cancel, requeue, message, choices_key))
+    # A change-detection key only; the jobs always come from the Studio.
+    key = gr.State(None)
+    return ctx.keep(QueueWidgets(table, cancel_waiting, clear_finished, message, key))
 
 
-def ordered(jobs: list[Job]) -> list[Job]:
-    """Active first, then queued in order, then the latest finished."""
-    active = [j for j in jobs if j.status in ("running", "saving")]
-    queued = [j for j in jobs if j.status == "queued"]
-    finished = sorted((j for j in jobs if j.status in FINISHED), key=lambda j: j.finished_at or 0, reverse=True)
-    return active + queued + finished[:FINISHED_SHOWN]
-
-
-def _outcome(job: Job) -> str:
+def _when(job: Job) -> str:
     if job.status in ("running", "saving"):
-        return f"{esc(job.progress.describe())} · {job.progress.fraction:.0%}"
-    if job.status == "done" and job.started_at and job.finished_at:
-        return f"in {seconds(job.finished_at - job.started_at)}"
-    if job.error and job.status != "done":
-        return esc(job.error)
+        return f"{job.progress.describe()} · {job.progress.fraction:.0%}"
+    if job.status == "done":
+        return seconds(job_seconds(job))
     return ""
 
 
-def _row(j: Job, shown: bool) -> str:
-    """One job; someone else's prompt, outcome text and notes are left out unless `shown`."""
-    prompt = esc(shorten(j.request.prompt, 48)) if shown else '<span class="wan-dim">(someone else\'s job)</span>'
-    outcome = _outcome(j) + "".join(f"<div class=wan-dim>{esc(n)}</div>" for n in j.notes) if shown else ""
-    return (f'<tr class="wan-job-{j.status}" data-job="{attr(j.id)}"><td>{STATUS_WORDS[j.status]}</td>'
-            f"<td>{prompt}</td><td>{j.request.width}×{j.request.height}</td><td>{j.request.frames}</td>"
-            f"<td>{j.request.seed if shown else '—'}</td><td>{esc(j.preset_used or j.request.preset)}</td>"
-            f"<td>{outcome}</td></tr>")
+def _action(job: Job, viewer: Viewer) -> str:
+    if job.status in CANCELLABLE and viewer.owns(job):
+        act, label = "cancel", "Cancel"
+    elif job.status in REQUEUEABLE and viewer.is_owner:
+        act, label = "requeue", "Re-queue"
+    else:
+        return ""
+    return (f'<button type="button" class="wan-job-act" data-act="{act}" data-job="{attr(job.id)}" '
+            f'title="{label} this job">{label}</button>')
 
 
-def queue_html(jobs: list[Job], viewer: Viewer = OWNER, allowed: GuestPermissions = OWN_ONLY) -> str:
-    rows = ordered(jobs)
-    if not rows:
+def job_line(studio: Studio, job: Job, viewer: Viewer = OWNER, allowed: GuestPermissions = OWN_ONLY) -> str:
+    """One job as one line; someone else's prompt, seed and outcome are left out unless the viewer may read them."""
+    r = job.request
+    shown = viewer.sees_prompt(job, allowed)
+    why = "".join(f'<div class="wan-job-why">{esc(n)}</div>' for n in
+                  ((job.error,) if job.error and job.status != "done" else ()) + job.notes) if shown else ""
+    prompt = esc(shorten(r.prompt, 48)) if shown else '<span class="wan-dim">(someone else\'s job)</span>'
+    draft = '<span class="wan-job-kind">draft</span>' if job.kind == "draft" else ""
+    seed = f" · seed {r.seed}" if shown else ""
+    when = _when(job)
+    return (
+        f'<li class="wan-job wan-job-{job.status}" data-job="{attr(job.id)}">'
+        f'<span class="wan-job-status">{STATUS_WORDS[job.status]}</span>{draft}'
+        f'<span class="wan-job-prompt">{prompt}</span>'
+        f'<span class="wan-job-meta">{r.width}×{r.height} · {r.frames} fr{seed} · '
+        f"{esc(preset_shown(studio, job))}{' · ' + esc(when) if when else ''}</span>"
+        f"{_action(job, viewer)}{why}</li>"
+    )
+
+
+def queue_html(studio: Studio, jobs: list[Job], viewer: Viewer = OWNER, allowed: GuestPermissions = OWN_ONLY) -> str:
+    """Active jobs, then the first waiting ones, then the latest finished; counts for the rest."""
+    if not jobs:
         return '<div class="wan-dim">The queue is empty. Generate adds jobs here.</div>'
-    body = "".join(_row(j, viewer.sees_prompt(j, allowed)) for j in rows)
-    head = "<tr><th>Status</th><th>Prompt</th><th>Size</th><th>Frames</th><th>Seed</th><th>Preset</th><th></th></tr>"
-    return f'<table class="wan-table">{head}{body}</table>'
+    active = [j for j in jobs if j.status in ("running", "saving")]
+    waiting = [j for j in jobs if j.status == "queued"]
+    finished = sorted((j for j in jobs if j.status in FINISHED), key=lambda j: j.finished_at or 0, reverse=True)
+    lines = [job_line(studio, j, viewer, allowed) for j in active + waiting[:WAITING_SHOWN]]
+    if len(waiting) > WAITING_SHOWN:
+        lines.append(f'<li class="wan-job-more">and {len(waiting) - WAITING_SHOWN} more waiting</li>')
+    lines += [job_line(studio, j, viewer, allowed) for j in finished[:FINISHED_SHOWN]]
+    if len(finished) > FINISHED_SHOWN:
+        lines.append(f'<li class="wan-job-more">and {len(finished) - FINISHED_SHOWN} more finished '
+                     "(Clear finished removes them; their clips stay)</li>")
+    head = f"{len(active)} running · {len(waiting)} waiting · {len(finished)} finished"
+    return f'<div class="wan-queue-head wan-dim">{head}</div><ul class="wan-jobs">{"".join(lines)}</ul>'
 
 
-def job_choices(jobs: list[Job], viewer: Viewer = OWNER) -> list[tuple[str, str]]:
-    """Jobs this viewer can do something to (a guest: cancel their own), labelled to tell them apart."""
-    actions = CANCELLABLE + REQUEUEABLE if viewer.is_owner else CANCELLABLE
-    acted = [j for j in ordered(jobs) if j.status in actions and viewer.owns(j)]
-    return [(f"{STATUS_WORDS[j.status]} · {shorten(j.request.prompt, 40)} · seed {j.request.seed} · {j.id}", j.id)
-            for j in acted]
-
-
-def refresh(studio: Studio, picked: str | None, key: str | None,
-            viewer: Viewer = OWNER) -> tuple[str, object, str | None]:
-    jobs = studio.jobs()
-    table = queue_html(jobs, viewer, studio.guest_permissions)
-    choices = job_choices(jobs, viewer)
-    new_key = "|".join(v for _, v in choices) + "#" + "|".join(label for label, _ in choices)
-    if new_key == key:
-        return table, gr.skip(), key
-    keep = picked if picked in {v for _, v in choices} else None
-    return table, gr.update(choices=choices, value=keep), new_key
+def refresh(studio: Studio, key: str | None, viewer: Viewer = OWNER) -> tuple[object, str]:
+    html = queue_html(studio, studio.jobs(), viewer, studio.guest_permissions)
+    return (gr.skip() if html == key else html), html
 
 
 def cancel_job(studio: Studio, job_id: str | None, viewer: Viewer = OWNER) -> str:
@@ -113,33 +132,68 @@ def cancel_job(studio: Studio, job_id: str | None, viewer: Viewer = OWNER) -> st
     return done("Cancelling: the job stops at its next step.")
 
 
-def requeue_job(studio: Studio, job_id: str | None) -> str:
+def requeue_job(studio: Studio, job_id: str | None, viewer: Viewer = OWNER) -> str:
     if not job_id:
         return note("Pick a job first.")
     try:
+        if not viewer.is_owner:
+            raise NotAllowed("Re-queueing a job")
         job = studio.requeue(job_id)
     except Exception as err:
         return problem(err, "re-queueing the job")
     return done(f"Queued again with seed {job.request.seed}.")
 
 
+def cancel_waiting(studio: Studio) -> str:
+    try:
+        count = studio.cancel_all_waiting()
+    except Exception as err:
+        return problem(err, "cancelling the waiting jobs")
+    return done(f"Cancelled {count} waiting job{'s' if count != 1 else ''}.") if count else note("Nothing is waiting.")
+
+
+def clear_finished(studio: Studio) -> str:
+    try:
+        count = studio.clear_finished()
+    except Exception as err:
+        return problem(err, "clearing the finished jobs")
+    if not count:
+        return note("No finished jobs to clear.")
+    return done(f"Cleared {count} finished job{'s' if count != 1 else ''}; their clips stay in the gallery.")
+
+
 def listen(ctx: UiContext) -> None:
     w = ctx.area(QueueWidgets)
     studio = ctx.studio
 
-    def on_refresh(picked: str | None, key: str | None, request: gr.Request) -> tuple[str, object, str | None]:
-        return refresh(studio, picked, key, ctx.viewer(request))
+    def on_act(key: str | None, evt: gr.EventData, request: gr.Request) -> tuple[str, object, str]:
+        """A line's own button: Cancel (the viewer's own job) or Re-queue (the owner's only)."""
+        viewer = ctx.viewer(request)
+        data = getattr(evt, "_data", None) or {}
+        job_id = str(data.get("job") or "") if isinstance(data, dict) else ""
+        act = data.get("act") if isinstance(data, dict) else None
+        message = requeue_job(studio, job_id, viewer) if act == "requeue" else cancel_job(studio, job_id, viewer)
+        return (message, *refresh(studio, None, viewer))
 
-    def on_cancel(job_id: str | None, request: gr.Request) -> str:
+    def api_cancel_job(job_id: str | None, request: gr.Request) -> str:
+        """Cancel one of your jobs by id (queued: at once; running: at its next step)."""
         return cancel_job(studio, job_id, ctx.viewer(request))
 
-    def on_requeue(job_id: str | None) -> str:
+    def api_requeue_job(job_id: str | None) -> str:
+        """Queue a failed, cancelled or interrupted job again, with its seed (the owner's only)."""
         return requeue_job(studio, job_id)
 
-    w.cancel.click(on_cancel, inputs=[w.job], outputs=[w.message], api_name="cancel_job")
-    w.requeue.click(on_requeue, inputs=[w.job], outputs=[w.message], api_name="requeue_job")
-    outputs = [w.table, w.job, w.choices_key]
-    ctx.widget("fast_timer").tick(on_refresh, inputs=[w.job, w.choices_key], outputs=outputs,
-                                  show_progress="hidden", api_name="queue_view", concurrency_limit=None)
-    ctx.blocks().load(on_refresh, inputs=[w.job, w.choices_key], outputs=outputs, show_progress="hidden",
+    def on_refresh(key: str | None, request: gr.Request) -> tuple[object, str]:
+        return refresh(studio, key, ctx.viewer(request))
+
+    w.table.click(on_act, inputs=[w.key], outputs=[w.message, w.table, w.key], show_progress="hidden",
+                  api_name="queue_act", api_visibility="private")
+    gr.api(api_cancel_job, api_name="cancel_job")
+    gr.api(api_requeue_job, api_name="requeue_job")
+    w.cancel_waiting.click(lambda: cancel_waiting(studio), outputs=[w.message], api_name="cancel_waiting")
+    w.clear_finished.click(lambda: clear_finished(studio), outputs=[w.message], api_name="clear_finished")
+    outputs = [w.table, w.key]
+    ctx.widget("fast_timer").tick(on_refresh, inputs=[w.key], outputs=outputs, show_progress="hidden",
+                                  api_name="queue_view", concurrency_limit=None)
+    ctx.blocks().load(on_refresh, inputs=[w.key], outputs=outputs, show_progress="hidden",
                       api_name="queue_on_load", api_visibility="private")

@@ -46,10 +46,10 @@ def restored(studio: Studio) -> tuple[object, ...]:
     """The form as last left: prompt, size, frames, seed, lock, preset, low-RAM choice, the two guest choices."""
     s = studio.settings
     size = size_value(s.width, s.height)
-    seed = s.seed if 0 <= s.seed <= SEED_MAX else studio.new_seed()
+    seed = str(s.seed) if s.seed_locked and 0 <= s.seed <= SEED_MAX else "random"
     preset = s.preset if s.preset == "auto" or s.preset in studio.presets else "auto"
     return (s.prompt, gr.update(choices=size_choices(size), value=size), studio.snap_frames(s.frames), seed,
-            s.seed_locked, preset, s.low_ram, s.guests_see_prompts, s.guests_see_all_clips)
+            s.seed_locked and seed != "random", preset, s.low_ram, s.guests_see_prompts, s.guests_see_all_clips)
 
 
 def _size_change(value: str | None) -> dict[str, Any]:
@@ -57,8 +57,10 @@ def _size_change(value: str | None) -> dict[str, Any]:
     return {"width": width, "height": height}
 
 
-def _seed_change(value: float | None) -> dict[str, Any]:
-    return {"seed": Studio.check_seed(int(value))} if value is not None and value >= 0 else {}
+def _seed_change(value: object) -> dict[str, Any]:
+    """A typed seed number is kept; 'random' (or half-typed text) keeps the last one."""
+    text = str(value if value is not None else "").strip()
+    return {"seed": Studio.check_seed(int(text))} if text.isdigit() else {}
 
 
 SAVERS: dict[str, Callable[[Any], dict[str, Any]]] = {
@@ -99,9 +101,10 @@ def listen(ctx: UiContext) -> None:
         def save(value: object, name: str = name) -> None:
             remember(studio, name, value)
 
-        # Text is saved when the box loses focus, not at every keystroke.
-        event = widget.blur if name == "prompt" else widget.change
-        event(save, inputs=[widget], show_progress="hidden", api_name=f"save_{name}", api_visibility="private",
-              concurrency_limit=None)
+        # Saved as typed (an example clicked, or a tab closed without leaving the box, keeps the text);
+        # always_last drops the keystrokes typed while a save was on its way. preprocess=False: a frame count
+        # out of the slider's range is snapped by the video area, not raised here as a second error.
+        widget.change(save, inputs=[widget], show_progress="hidden", api_name=f"save_{name}",
+                      api_visibility="private", concurrency_limit=None, trigger_mode="always_last", preprocess=False)
     ctx.blocks().load(lambda: restored(studio), outputs=list(widgets.values()), show_progress="hidden",
                       api_name="restore_form")

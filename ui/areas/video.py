@@ -1,16 +1,23 @@
-"""The video settings area: size, frame count (snapped to 4k+1, duration shown), seed and clip count."""
+"""The video settings area: size, frame count (snapped to 4k+1, within what the preset allows), seed and count.
+
+The seed box shows the seed that will be used: a number when locked, "random" when every clip draws its own.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import gradio as gr
 
+from backend.errors import StudioError
 from backend.request import FRAMES_DEFAULT, FRAMES_MAX, FRAMES_MIN, SEED_MAX
 from backend.studio import MAX_BATCH, Studio
-from ui.choices import DEFAULT_SIZE, size_choices
+from ui.choices import DEFAULT_SIZE, parse_size, size_choices
 from ui.context import UiContext
 from ui.formatting import clip_length
+
+RANDOM = "random"
 
 
 @dataclass(frozen=True)
@@ -18,7 +25,7 @@ class VideoWidgets:
     size: gr.Radio
     frames: gr.Slider
     length: gr.Markdown
-    seed: gr.Number
+    seed: gr.Textbox
     new_seed: gr.Button
     seed_lock: gr.Checkbox
     count: gr.Slider
@@ -26,19 +33,19 @@ class VideoWidgets:
 
 def render(ctx: UiContext) -> VideoWidgets:
     size = gr.Radio(choices=size_choices(), value=DEFAULT_SIZE, label="Size (width × height)", elem_id="wan-size")
-    with gr.Row(equal_height=True):
+    limit = frames_limit(ctx.studio, "auto", DEFAULT_SIZE)
+    with gr.Row(elem_classes="wan-wrap-row"):
         # step 4 from 5 makes every slider position a valid 4k+1 count.
-        frames = gr.Slider(FRAMES_MIN, FRAMES_MAX, value=FRAMES_DEFAULT, step=4, label="Frames",
-                           elem_id="wan-frames", scale=3)
-        length = gr.Markdown(clip_length(FRAMES_DEFAULT), elem_id="wan-length")
-    with gr.Row():
-        seed = gr.Number(value=Studio.new_seed(), label="Seed", precision=0, minimum=0, maximum=SEED_MAX,
-                         elem_id="wan-seed", scale=3)
-        new_seed = gr.Button("🎲 New seed", elem_id="wan-new-seed", scale=0, min_width=120, size="sm")
-        seed_lock = gr.Checkbox(value=False, label="Lock seed",
-                                info="Off: every clip gets a fresh random seed (shown here).",
-                                elem_id="wan-seed-lock", scale=2)
-    count = gr.Slider(1, MAX_BATCH, value=1, step=1, label="Clips (one seed each)", elem_id="wan-count")
+        frames = gr.Slider(FRAMES_MIN, limit, value=min(FRAMES_DEFAULT, limit), step=4, label="Frames",
+                           elem_id="wan-frames", scale=3, min_width=220)
+        count = gr.Slider(1, MAX_BATCH, value=1, step=1, label="Clips", elem_id="wan-count", scale=1, min_width=140)
+    length = gr.Markdown(clip_length(min(FRAMES_DEFAULT, limit)), elem_id="wan-length")
+    with gr.Row(equal_height=True, elem_classes="wan-wrap-row"):
+        seed = gr.Textbox(value=RANDOM, label="Seed", max_lines=1, elem_id="wan-seed", scale=2, min_width=140,
+                          placeholder="random, or a number")
+        new_seed = gr.Button("🎲 Pick a seed", elem_id="wan-new-seed", scale=0, min_width=110, size="sm")
+        seed_lock = gr.Checkbox(value=False, label="Lock seed (off: a new random seed each clip)",
+                                elem_id="wan-seed-lock", scale=2, min_width=140)
     ctx.publish("size", size)
     ctx.publish("frames", frames)
     ctx.publish("seed", seed)
@@ -47,21 +54,84 @@ def render(ctx: UiContext) -> VideoWidgets:
     return ctx.keep(VideoWidgets(size, frames, length, seed, new_seed, seed_lock, count))
 
 
-def snapped(frames: float | None) -> tuple[object, str]:
-    """Snap a typed frame count to the nearest 4k+1 and say how long the clip is."""
-    value = Studio.snap_frames(frames if frames is not None else FRAMES_DEFAULT)
-    return (gr.skip() if frames == value else value), clip_length(value)
+def frames_limit(studio: Studio, preset_name: object, size: object) -> int:
+    """The most frames the chosen preset allows at this size: its own limit, lowered to the last count the
+    fit prediction does not call too big. Unknown preset or size: the general limit."""
+    try:
+        preset = studio.preset_for(str(preset_name or "auto"))
+        width, height = parse_size(size)
+    except StudioError:
+        return FRAMES_MAX
+    top = max(FRAMES_MIN, min(FRAMES_MAX, preset.max_frames))
+    if width * height > preset.max_pixels:
+        return top  # every count is too big at this size; the fit badge says to choose a smaller size
+    for count in range(top, FRAMES_MIN - 1, -4):
+        if studio.predict_fit(preset, width, height, count)[0] != "red":
+            return count
+    return FRAMES_MIN
 
 
-def fresh_seed() -> int:
-    return Studio.new_seed()
+def snapped(raw: object, limit: int) -> tuple[int, str]:
+    """A typed or dragged frame count as the nearest allowed one, and the line under it.
+
+    Out of range (0, 10000, text) snaps to the nearest end and says so once, in the app's words."""
+    try:
+        value = float(str(raw).strip())
+        if not math.isfinite(value):
+            raise ValueError
+    except (TypeError, ValueError):
+        return min(FRAMES_DEFAULT, limit), (f"⚠️ Frames must be a number from {FRAMES_MIN} to {limit}; "
+                                            f"set to {min(FRAMES_DEFAULT, limit)}.  \n"
+                                            + clip_length(min(FRAMES_DEFAULT, limit)))
+    count = max(FRAMES_MIN, min(limit, Studio.snap_frames(value)))
+    if value < FRAMES_MIN or value > limit:
+        return count, f"⚠️ Frames go from {FRAMES_MIN} to {limit} here; set to {count}.  \n{clip_length(count)}"
+    return count, clip_length(count)
+
+
+def seed_shown(locked: object, current: object) -> str:
+    """What the seed box says: 'random' when unlocked; when locked, the seed typed (or a fresh one)."""
+    if not locked:
+        return RANDOM
+    text = str(current or "").strip()
+    if text.isdigit() and int(text) <= SEED_MAX:
+        return text
+    return str(Studio.new_seed())
+
+
+def typed_seed(text: object) -> tuple[object, bool]:
+    """Typing a number locks the seed (it is wanted); clearing it or typing 'random' unlocks."""
+    value = str(text or "").strip().lower()
+    if value in ("", RANDOM, "-1"):
+        return gr.skip(), False
+    return gr.skip(), True
 
 
 def listen(ctx: UiContext) -> None:
     w = ctx.area(VideoWidgets)
-    w.frames.change(snapped, inputs=[w.frames], outputs=[w.frames, w.length], show_progress="hidden",
-                    api_name="snap_frames", api_visibility="private")
-    w.new_seed.click(fresh_seed, outputs=[w.seed], show_progress="hidden", api_name="new_seed")
+    studio = ctx.studio
+    preset = ctx.widget("preset")
+
+    def on_frames(raw: object, preset_name: object, size: object) -> tuple[object, str]:
+        count, line = snapped(raw, frames_limit(studio, preset_name, size))
+        return (gr.skip() if raw == count else count), line
+
+    def on_limits(preset_name: object, size: object, raw: object) -> tuple[object, str]:
+        limit = frames_limit(studio, preset_name, size)
+        count, line = snapped(raw, limit)
+        return gr.update(maximum=limit, value=count), line
+
+    # preprocess=False: a value outside the slider's range must reach us (and be snapped with one message)
+    # instead of raising one Gradio error per listener.
+    w.frames.change(on_frames, inputs=[w.frames, preset, w.size], outputs=[w.frames, w.length],
+                    show_progress="hidden", api_name="snap_frames", api_visibility="private", preprocess=False,
+                    trigger_mode="always_last")
+    gr.on([preset.change, w.size.change], on_limits, inputs=[preset, w.size, w.frames], outputs=[w.frames, w.length],
+          show_progress="hidden", api_name="frame_limits", api_visibility="private", preprocess=False)
+    w.new_seed.click(lambda: (str(Studio.new_seed()), True), outputs=[w.seed, w.seed_lock], show_progress="hidden",
+                     api_name="new_seed")
     # Typing a seed means wanting that seed: lock it so Generate does not draw a new one.
-    w.seed.input(lambda: True, outputs=[w.seed_lock], show_progress="hidden", api_name="lock_seed",
-                 api_visibility="private")
+    w.seed.input(typed_seed, inputs=[w.seed], outputs=[w.seed, w.seed_lock], show_progress="hidden",
+                 api_name="lock_seed", api_visibility="private")
+    w.seed_lock.input(seed_shown, inputs=[w.seed_lock, w.seed], outputs=[w.seed], show_progress="hidden",
+                      api_name="seed_shown", api_visibility="private")
