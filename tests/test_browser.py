@@ -200,6 +200,10 @@ def test_phone_nothing_scrolls_sideways(app: RunningApp, browser) -> None:
         page.wait_for_function("() => document.querySelectorAll('#wan-doctor-checks li').length > 3", timeout=60_000)
         found = page.evaluate(OVERFLOW)
         assert found["page"][0] <= found["vw"] and found["wide"] == [], found
+        page.get_by_role("tab", name="Models").click()
+        page.wait_for_selector("#wan-weights-status")
+        found = page.evaluate(OVERFLOW)
+        assert found["page"][0] <= found["vw"] and found["wide"] == [], found
         page.get_by_role("tab", name="Studio").click()
     finally:
         app.engine.gate.set()

@@ -136,7 +136,7 @@ def test_odd_prompts_are_cleaned_and_make_a_clip(paths: Paths) -> None:
         for prompt in ODD_PROMPTS:  # one by one: the queue order is checked against this list
             message, _seed = client.predict(*form_args("prompt", prompt), api_name="/generate")
             assert message.startswith("✅ Queued 1 clip"), message
-        table = client.predict(None, api_name="/queue_view")[0]
+        table = client.predict(api_name="/queue_view")
         assert "<script>" not in table and "<img src=x" not in table  # shown as text, never as markup
         jobs = []
         for job, prompt in zip(app.studio.jobs(), ODD_PROMPTS, strict=True):
@@ -147,7 +147,7 @@ def test_odd_prompts_are_cleaned_and_make_a_clip(paths: Paths) -> None:
             assert clip.request is not None and clip.request.prompt == clean_prompt(prompt) == job.request.prompt
             assert (read_comment(clip.path) or {})["request"]["prompt"] == clean_prompt(prompt)
         assert "\x00" not in jobs[2].request.prompt and "\x1b" not in jobs[2].request.prompt
-        _video, info = client.predict(jobs[3].clip_id, api_name="/show_clip")
+        _video, info, _download = client.predict(jobs[3].clip_id, api_name="/show_clip")
         assert "<script>" not in info and "&lt;script&gt;" in info
 
 

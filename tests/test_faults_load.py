@@ -62,7 +62,7 @@ def test_two_hundred_jobs_from_three_tabs(paths: Paths) -> None:
         answers = 0
         while True:  # the page answers while the queue drains; each round waits for the next job to move
             for api in ("/progress", "/queue_view"):
-                watcher.predict(*([None] if api == "/queue_view" else []), api_name=api)
+                watcher.predict(api_name=api)
                 answers += 1
             waiting = [j for j in app.studio.jobs() if j.status not in FINISHED]
             if not waiting:

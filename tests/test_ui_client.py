@@ -37,9 +37,9 @@ def test_generate_progress_gallery_and_show(paths: Paths) -> None:
     with running_app(paths, engine) as app:
         client = app.client()
         message, seed = generate(client, "a red fox in snow")
-        assert "Queued 1 clip" in message and isinstance(seed, int)
         (job,) = app.studio.jobs()
-        assert job.request.seed == seed  # unlocked: the drawn seed is shown in the form
+        assert f"Queued 1 clip (seed {job.request.seed})" in message  # the drawn seed is named
+        assert seed == {"__type__": "update"}  # unlocked: the seed box keeps saying "random"
 
         seen: list[str] = []
         for next_hold in (("denoising", 3), None):  # the page at step 1, then at step 3, then after the end
@@ -55,13 +55,14 @@ def test_generate_progress_gallery_and_show(paths: Paths) -> None:
         assert percents[1] > percents[0] > 0
         assert "Nothing is running" in stage_of(client.predict(api_name="/progress")[0])
 
-        table, choices = client.predict(None, api_name="/gallery_view")
+        grid, shown = client.predict(None, api_name="/gallery_view")
         (clip,) = app.studio.clips()
-        assert table["value"]["data"][0][-1] == clip.id and "a red fox in snow" in table["value"]["data"][0][1]
-        assert [c[1] for c in choices["choices"]] == [clip.id]
-        video, info = client.predict(clip.id, api_name="/show_clip")
+        assert f'data-clip="{clip.id}"' in grid and "a red fox in snow" in grid
+        assert shown == clip.id  # the newest clip goes to the player by itself
+        video, info, download = client.predict(clip.id, api_name="/show_clip")
         assert video["path"].endswith(f"{clip.id}.mp4") and "/gradio_api/file=" in video["url"]
-        assert "a red fox in snow" in info and f"**seed:** {seed}" in info
+        assert "a red fox in snow" in info and f"seed {job.request.seed}" in info
+        assert download["value"]["path"].endswith(f"{clip.id}.mp4")
 
 
 def test_reuse_settings_returns_the_clips_values(paths: Paths) -> None:
@@ -71,7 +72,7 @@ def test_reuse_settings_returns_the_clips_values(paths: Paths) -> None:
         clip = app.studio.clips()[0]
         prompt, size, frames, seed, lock, preset, message = app.client().predict(clip.id, api_name="/reuse_settings")
         assert (prompt, size["value"], frames, seed, lock, preset) == (
-            "a hummingbird at a flower", "480x832", 9, 1234, True, "12gb")
+            "a hummingbird at a flower", "480x832", 9, "1234", True, "12gb")
         assert "seed locked" in message
         # A clip made elsewhere at an untrained size adds that size to the choices instead of losing it.
         (odd,) = app.studio.submit("small", 256, 256, 5, 7, "auto")
@@ -92,8 +93,8 @@ def test_cancel_running_and_queued_then_requeue(paths: Paths) -> None:
         first, second = app.studio.jobs()
         app.studio.queue.wait_for(first.id, ("running",), 10)
 
-        table, picker = client.predict(None, api_name="/queue_view")
-        assert {first.id, second.id} <= {value for _, value in picker["choices"]}
+        table = client.predict(api_name="/queue_view")
+        assert f'data-act="cancel" data-job="{first.id}"' in table and f'data-job="{second.id}"' in table
         assert "queued" in table and "running" in table
 
         assert "Cancelled before it started" in client.predict(second.id, api_name="/cancel_job")
@@ -137,8 +138,8 @@ def test_engine_unavailable_disables_generate_but_the_rest_works(paths: Paths) -
         message, _ = generate(client, "a fox")
         assert reason in message and app.studio.jobs() == []
         assert "Nothing is running" in progress
-        table, _choices = client.predict(None, api_name="/gallery_view")
-        assert table["value"]["data"] in ([], [[""] * 7])
+        grid, _ = client.predict(None, api_name="/gallery_view")
+        assert "No clips yet" in grid
 
 
 def test_second_tab_sees_the_same_queue_and_gallery(paths: Paths) -> None:
@@ -147,12 +148,12 @@ def test_second_tab_sees_the_same_queue_and_gallery(paths: Paths) -> None:
         first_tab, second_tab = app.client(), app.client()
         generate(first_tab, "shared job")
         (job,) = app.studio.jobs()
-        _, picker = second_tab.predict(None, api_name="/queue_view")
-        assert [value for _, value in picker["choices"]] == [job.id]
+        table = second_tab.predict(api_name="/queue_view")
+        assert f'data-act="cancel" data-job="{job.id}"' in table
         gate.set()
         app.studio.queue.wait_for(job.id, ("done",), 60)
-        table, _ = second_tab.predict(None, api_name="/gallery_view")
-        assert table["value"]["data"][0][-1] == app.studio.clips()[0].id
+        grid, _ = second_tab.predict(None, api_name="/gallery_view")
+        assert f'data-clip="{app.studio.clips()[0].id}"' in grid
 
 
 def test_form_and_gallery_survive_a_restart(paths: Paths) -> None:
@@ -164,14 +165,14 @@ def test_form_and_gallery_survive_a_restart(paths: Paths) -> None:
     with running_app(paths) as app:
         prompt, size, frames, seed, lock, preset, low_ram, *guests = app.client().predict(api_name="/restore_form")
         assert (prompt, size["value"], frames, seed, lock, preset, low_ram, guests) == (
-            "remember me", "1280x720", 9, 77, True, "16gb", "auto", [False, False])
-        table, _ = app.client().predict(None, api_name="/gallery_view")
-        assert table["value"]["data"][0][-1] == clip_id
+            "remember me", "1280x720", 9, "77", True, "16gb", "auto", [False, False])
+        grid, _ = app.client().predict(None, api_name="/gallery_view")
+        assert f'data-clip="{clip_id}"' in grid
 
 
 def test_delete_clip_and_open_folder(paths: Paths, monkeypatch) -> None:
     opened: list[str] = []
-    monkeypatch.setattr("ui.areas.gallery.open_folder", lambda folder: opened.append(str(folder)))
+    monkeypatch.setattr("ui.areas.player.open_folder", lambda folder: opened.append(str(folder)))
     with running_app(paths) as app:
         (job,) = app.studio.submit("to delete", 832, 480, 5, 3, "auto")
         app.studio.queue.wait_for(job.id, ("done",), 60)
@@ -179,10 +180,10 @@ def test_delete_clip_and_open_folder(paths: Paths, monkeypatch) -> None:
         client = app.client()
         assert "Opened" in client.predict(api_name="/open_clips_folder")
         assert opened == [str(paths.clips_dir)]
-        message, table, choices, *_ = client.predict(clip.id, api_name="/delete_clip")
-        assert "Deleted" in message and choices["choices"] == [] and app.studio.clips() == []
-        assert table["value"]["data"] in ([], [[""] * 7])
-        assert not clip.path.exists()
+        message, shown = client.predict(clip.id, api_name="/delete_clip")
+        assert "Deleted" in message and shown == "" and app.studio.clips() == []
+        assert "No clips yet" in client.predict(None, api_name="/gallery_view")[0]
+        assert not clip.path.exists() and not (paths.clips_dir / f"{clip.id}.poster.jpg").exists()
         assert "There is no clip" in client.predict(clip.id, api_name="/delete_clip")[0]
 
 
@@ -197,7 +198,7 @@ def test_a_failed_job_shows_its_reason_and_can_be_requeued(paths: Paths) -> None
         assert app.studio.queue.wait_for(job.id, ("failed", "done"), 30).status == "failed"
         progress = client.predict(api_name="/progress")[0]
         assert "The last job failed: The engine could not start. Reinstall it." in progress
-        assert "The engine could not start." in client.predict(None, api_name="/queue_view")[0]
+        assert "The engine could not start." in client.predict(api_name="/queue_view")
         engine.fail_with = None
         client.predict(job.id, api_name="/requeue_job")
         again = next(j for j in app.studio.jobs() if j.id != job.id)

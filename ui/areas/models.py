@@ -21,6 +21,8 @@ from ui.messages import done, note, problem
 SET_LABELS: dict[WeightSet, str] = {"fp8": "FP8 (RTX 40 and 50 series)", "int8": "INT8 (RTX 30 series and older)"}
 ACTIVE_STATES = ("checking", "downloading", "verifying")
 FILES_SHOWN = 6
+QUICK_END_S = 0.25
+"""How long Download waits to see whether the download ends at once (offline, refused) before saying it started."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def render(ctx: UiContext) -> ModelsArea:
     token = gr.Textbox(label="Hugging Face token (optional, not saved)", type="password", elem_id="wan-hf-token")
     with gr.Row():
         download = gr.Button("⬇ Download / resume", variant="primary", elem_id="wan-download")
-        cancel = gr.Button("Cancel download", variant="stop", elem_id="wan-download-cancel")
+        cancel = gr.Button("Cancel download", variant="stop", elem_id="wan-download-cancel", interactive=False)
     progress = gr.HTML(elem_id="wan-download-progress")
     message = gr.Markdown(elem_id="wan-models-message")
     # What this tab last drew of the download (a change-detection key; progress comes from the downloader).
@@ -77,7 +79,12 @@ def status_text(studio: Studio, weight_set: str | None) -> str:
         return f"⚠️ {esc(err.user_text())}"
     except OSError as err:
         return f"⚠️ The folder {esc(studio.weights_dir())} could not be read ({esc(err)})."
-    return ("✅ " if report.complete else "⚠️ ") + esc(report.summary())
+    text = ("✅ " if report.complete else "⚠️ ") + esc(report.summary())
+    if report.complete:
+        return text
+    set_gb, free = studio.weights_space()
+    room = f"{free / 1e9:.1f} GB free on its disk" if free is not None else "free space on its disk unknown"
+    return f"{text}  \nThe {esc(report.weight_set.upper())} set is about {set_gb:.0f} GB; {room}."
 
 
 def decoder_text(studio: Studio) -> str:
@@ -93,6 +100,8 @@ def decoder_text(studio: Studio) -> str:
 def progress_html(p: DownloadProgress) -> str:
     if p.state == "idle":
         return ""
+    if not p.total_bytes:  # nothing sized yet (checking, or it ended before): the one sentence is the news
+        return f'<div class="wan-download wan-download-{p.state}"><div>{esc(p.message)}</div></div>'
     pct = 100 * p.done_bytes / p.total_bytes if p.total_bytes else 0.0
     speed = f"{data_size(p.speed_bps)}/s" if p.speed_bps > 0 else "—"
     eta = seconds(p.eta_s) if p.eta_s is not None else "—"
@@ -148,6 +157,9 @@ def listen(ctx: UiContext) -> None:
             studio.start_download(weight_set, (token or "").strip() or None)
         except Exception as err:
             return problem(err, "starting the download")
+        # Offline, the download ends at once: then its own sentence (below) is the only message.
+        if studio.wait_for_download(QUICK_END_S).state not in ACTIVE_STATES:
+            return ""
         return note("Download started; progress shows below. It keeps going if you close this tab.")
 
     def on_decoder_download(token: str | None) -> str:
@@ -166,10 +178,13 @@ def listen(ctx: UiContext) -> None:
         p = studio.download_progress()
         key = f"{p.state}:{p.message}"
         if key == seen and p.state not in ACTIVE_STATES:
-            return gr.skip(), gr.skip(), seen, gr.skip()
-        idle = p.state not in ACTIVE_STATES
-        status = status_text(studio, weight_set) if idle else gr.skip()
-        return progress_html(p), status, key, decoder_text(studio) if idle else gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), seen, gr.skip()
+        running = p.state in ACTIVE_STATES
+        status = status_text(studio, weight_set) if not running else gr.skip()
+        # Once it has ended, "Download started" would contradict the outcome shown below: clear it.
+        message = gr.skip() if running or p.state == "idle" else ""
+        return (progress_html(p), status, gr.update(interactive=running), message, key,
+                decoder_text(studio) if not running else gr.skip())
 
     folder_inputs = [area.folder, area.weight_set, area.confirm]
     area.use_folder.click(on_folder, inputs=folder_inputs, outputs=[area.message, area.folder, area.status],
@@ -188,7 +203,7 @@ def listen(ctx: UiContext) -> None:
     # A folder chosen, or the set's check redrawn: the decoder's line follows the folder.
     area.status.change(lambda: decoder_text(studio), outputs=[area.decoder_status], show_progress="hidden",
                        api_name="decoder_status_view", api_visibility="private")
-    outputs = [area.progress, area.status, area.seen, area.decoder_status]
+    outputs = [area.progress, area.status, area.cancel, area.message, area.seen, area.decoder_status]
     ctx.widget("fast_timer").tick(on_refresh, inputs=[area.weight_set, area.seen], outputs=outputs,
                                   show_progress="hidden", api_name="download_view", concurrency_limit=None)
     ctx.blocks().load(lambda s: (str(studio.weights_dir()), status_text(studio, s), decoder_text(studio)),
