@@ -52,7 +52,8 @@ def test_preview_changes_every_step_then_the_clip(paths: Paths, device: str) -> 
             page = browser.new_context(**VIEWPORTS[device]).new_page()
             page.set_default_timeout(30_000)
             page.goto(app.url)
-            page.wait_for_selector("#wan-preview [data-state=empty]")
+            # Idle and finished states stay in the page but hidden: the player beside it plays the finished clip.
+            page.wait_for_selector("#wan-preview [data-state=empty]", state="attached")
             app.studio.submit("a red fox in snow", 832, 480, 5, seed=9)
             sources: list[str] = []
             for step in (1, 2, 3, 4):
@@ -65,7 +66,8 @@ def test_preview_changes_every_step_then_the_clip(paths: Paths, device: str) -> 
                 engine.go_on.release()
             assert all(s.startswith("data:image/webp;base64,") for s in sources)
             assert len(set(sources)) == 4  # a new image at every step
-            page.wait_for_selector("#wan-preview [data-state=clip] video")
+            page.wait_for_selector("#wan-preview [data-state=clip] video", state="attached")
+            page.wait_for_function("() => document.querySelector('#wan-video video') !== null")
         finally:
             engine.go_on.release(8)
             browser.close()
