@@ -132,7 +132,7 @@ def test_engine_unavailable_disables_generate_but_the_rest_works(paths: Paths) -
     reason = "No NVIDIA GPU with CUDA was found (test)."
     with running_app(paths, CpuTestEngine(unavailable=reason)) as app:
         client = app.client()
-        progress, availability = client.predict(api_name="/progress")  # buttons are not part of the API
+        progress, availability, _message = client.predict(api_name="/progress")  # buttons are not part of the API
         assert reason in availability and "Generate is off" in availability
         assert status(app.studio)[2]["interactive"] is False
         message, _ = generate(client, "a fox")
