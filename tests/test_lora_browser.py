@@ -59,7 +59,7 @@ def test_pick_a_lora_generate_and_see_it_in_the_clip(app: RunningApp) -> None:
             assert [(u.name, u.strength) for u in job.request.loras] == [("paper-cut.safetensors", 0.6)]
             done = app.studio.wait_for_job(job.id, ("done", "failed"), 60)
             assert done.status == "done", done.error
-            page.locator("#wan-gallery [role=gridcell]", has_text="A paper boat").first.click()
+            page.locator("#wan-gallery .wan-card", has_text="A paper boat").first.click()
             page.wait_for_function("() => document.querySelector('#wan-clip-info').innerText"
                                    ".includes('paper-cut.safetensors × 0.6')")
             assert "applied to 6 layers" in page.locator("#wan-clip-info").inner_text()
