@@ -13,7 +13,7 @@ from backend.studio import Studio
 from tests.conftest import SMALL
 from tests.support.lora_files import make_layers, write_lora
 from tests.support.ui_app import running_app
-from ui.areas import gallery, generate, lora
+from ui.areas import generate, lora, player
 from ui.context import ServerInfo, UiContext
 
 REAL = parse.WAN21_14B
@@ -64,18 +64,19 @@ def test_reuse_puts_a_clips_loras_back(studio: Studio) -> None:
     names = [v["value"] for v in values[:3]]  # type: ignore[index]
     assert names == ["style.safetensors", None, None] and values[3:6] == (-0.5, 1.0, 1.0)
     assert values[6] == [["style.safetensors", -0.5]] and "matched 2 of 2 layers" in str(values[7])
-    info = gallery.clip_info(studio.clip(done.clip_id))  # type: ignore[arg-type]
-    assert "**LoRA:** style.safetensors × -0.5" in info and "applied to 2 layers" in info
+    info = player.details_html(studio.clip(done.clip_id))  # type: ignore[arg-type]
+    assert "LoRA style.safetensors × -0.5" in info and "applied to 2 layers" in info
 
 
 def test_generate_sends_the_picked_loras(studio: Studio) -> None:
     add(studio)
-    message, seed = generate.generate(studio, "a boat", "256x256", 5, 3, True, 1, "auto",
-                                      [["style.safetensors", 0.7]])
-    assert "Queued 1 clip" in message and seed == 3
+    message, seed, _ = generate.generate(studio, "a boat", "256x256", 5, 3, True, 1, "auto",
+                                         [["style.safetensors", 0.7]])
+    assert "Queued 1 clip" in message and seed == "3"
     (job,) = studio.jobs()
     assert [(u.name, u.strength) for u in job.request.loras] == [("style.safetensors", 0.7)]
-    message, _ = generate.generate(studio, "a boat", "256x256", 5, 3, True, 1, "auto", [["style.safetensors", 9]])
+    message, _, _ = generate.generate(studio, "a boat", "256x256", 5, 3, True, 1, "auto",
+                                      [["style.safetensors", 9]])
     assert "strength of style.safetensors is 9" in message and len(studio.jobs()) == 1
 
 

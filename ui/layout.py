@@ -62,8 +62,9 @@ def build(ctx: UiContext) -> gr.Blocks:
                         prompt.render(ctx)
                         video.render(ctx)
                         preset.render(ctx)
-                        lora.render(ctx)
                         generate.render(ctx)
+                        # Under Generate, so it stays on the first screen: LoRAs, examples, drafts.
+                        lora.render(ctx)
                         prompt.render_examples(ctx)
                         drafts.render(ctx)
                     with gr.Column(scale=4, min_width=300, elem_id="wan-side-col"):
