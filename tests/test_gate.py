@@ -139,7 +139,7 @@ def test_a_deleted_clip_is_gone_from_gradios_cache_too(paths: Paths) -> None:
         (job,) = app.studio.submit("to forget", seed=4, **SMALL)
         clip = app.studio.clip(app.studio.queue.wait_for(job.id, ("done",), 60).clip_id or "")
         owner = owner_session(app)
-        video, _info = outputs(call_event(owner, app, "show_clip", [clip.id]))
+        video, _info, _download = outputs(call_event(owner, app, "show_clip", [clip.id]))
         cached = video["video"]["path"] if "video" in video else video["path"]
         assert Path(cached).is_file() and Path(cached).name == clip.path.name
         url = video["video"]["url"] if "video" in video else video["url"]

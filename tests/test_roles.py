@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import threading
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -20,6 +22,7 @@ from tests.support.cpu_engine import CpuTestEngine
 from tests.support.sessions import call_event, guest_session, outputs, owner_session, refused
 from tests.support.ui_app import eventually, running_app
 from ui import layout
+from ui.repeat import REPEAT_WINDOW_S
 from ui.roles import ENDPOINT_ROLES, UndeclaredEndpoint
 from ui.server import LaunchOptions, build_app, plan_access
 
@@ -103,7 +106,7 @@ def test_guest_is_refused_every_owner_endpoint_and_nothing_changes(paths: Paths,
                 continue
             fn = app.demo.fns[_index(app, name)]
             values = [getattr(c, "value", None) for c in fn.inputs]
-            if any(event in ("click", "submit") for _target, event in fn.targets):
+            if not fn.targets or any(event in ("click", "submit") for _target, event in fn.targets):  # API-only too
                 with pytest.raises(Exception, match="only for the person at the computer"):
                     client.predict(*values, api_name=f"/{name}")
             else:  # fired by every page on its own: answered with no change and no data
@@ -132,33 +135,41 @@ def test_guests_queue_up_to_their_cap_cancel_their_own_and_see_their_own(paths: 
     with running_app(paths, engine=engine, options=LISTEN) as app:
         ann, bob = guest_session(app), guest_session(app)
         form = ["ann's fox", "256x256", 5, 1, False, 1, "auto", None]  # prompt … count, preset, LoRAs
-        message, _ = outputs(call_event(ann, app, "generate", form))
+        message, *_ = outputs(call_event(ann, app, "generate", form))
         assert "Queued 1 clip" in message
         eventually(app.studio.active_job)  # the first runs (held); the cap counts waiting jobs
-        message, _ = outputs(call_event(ann, app, "generate", [*form[:5], 3, "auto", None]))
+        message, *_ = outputs(call_event(ann, app, "generate", [*form[:5], 3, "auto", None]))
         assert "Queued 3 clips" in message
-        message, _ = outputs(call_event(ann, app, "generate", [*form[:5], 2, "auto", None]))
+        message, *_ = outputs(call_event(ann, app, "generate", [*form[:5], 2, "auto", None]))
         assert "at most 4 jobs waiting" in message and "Add at most 1" in message
-        message, _ = outputs(call_event(ann, app, "generate", form))
+        time.sleep(REPEAT_WINDOW_S)  # the same form again within a second is a double click, merged
+        message, *_ = outputs(call_event(ann, app, "generate", form))
         assert "Queued 1 clip" in message
-        message, _ = outputs(call_event(ann, app, "generate", form))
+        time.sleep(REPEAT_WINDOW_S)
+        message, *_ = outputs(call_event(ann, app, "generate", form))
         assert "at most 4 jobs waiting" in message
         assert len([j for j in app.studio.jobs() if j.request.prompt == "ann's fox"]) == 5
-        message, _ = outputs(call_event(bob, app, "generate", ["bob's owl", *form[1:]]))
+        message, *_ = outputs(call_event(bob, app, "generate", ["bob's owl", *form[1:]]))
         assert "Queued 1 clip" in message  # the cap is per guest
         assert app.studio.settings.prompt == ""  # a guest's form never becomes the owner's saved form
 
-        table, choices, _ = outputs(call_event(ann, app, "queue_view", [None, None]))
+        table, _ = outputs(call_event(ann, app, "queue_view", [None]))
         assert "ann's fox" in table and "bob's owl" not in table and "someone else" in table
         bob_job = next(j for j in app.studio.jobs() if j.request.prompt == "bob's owl")
-        assert bob_job.id not in str(choices)
+        ann_job = next(j for j in app.studio.jobs() if j.request.prompt == "ann's fox" and j.status == "queued")
+        assert f'data-act="cancel" data-job="{ann_job.id}"' in table  # a Cancel on her own lines only
+        assert f'data-act="cancel" data-job="{bob_job.id}"' not in table and 'data-act="requeue"' not in table
         answer = outputs(call_event(ann, app, "cancel_job", [bob_job.id]))[0]
         assert "someone else's" in answer.lower() and app.studio.queue.get(bob_job.id).status == "queued"
-        ann_job = next(j for j in app.studio.jobs() if j.request.prompt == "ann's fox" and j.status == "queued")
+        answer = outputs(call_event(ann, app, "queue_act", [None], {"job": bob_job.id, "act": "cancel"}))[0]
+        assert "someone else's" in answer.lower() and app.studio.queue.get(bob_job.id).status == "queued"
         assert "Cancelled" in outputs(call_event(ann, app, "cancel_job", [ann_job.id]))[0]
+        answer = outputs(call_event(ann, app, "queue_act", [None], {"job": ann_job.id, "act": "requeue"}))[0]
+        assert "only for the person at the computer" in answer
+        assert app.studio.queue.get(ann_job.id).status == "cancelled"
 
         app.studio.update_settings(guests_see_prompts=True)  # the owner allows it in Settings
-        table = outputs(call_event(ann, app, "queue_view", [None, None]))[0]
+        table = outputs(call_event(ann, app, "queue_view", [None]))[0]
         assert "bob's owl" in table
 
         engine.gate.set()
@@ -167,18 +178,26 @@ def test_guests_queue_up_to_their_cap_cancel_their_own_and_see_their_own(paths: 
         (owner_job,) = app.studio.submit("owner's own", seed=9, **SMALL)
         app.studio.queue.wait_for(owner_job.id, ("done",), 60)
         by_prompt = {c.request.prompt if c.request else "": c for c in app.studio.clips()}
-        table = outputs(call_event(bob, app, "gallery_view", [None, None]))[0]
-        ids = {row[-1] for row in table["value"]["data"]}
-        assert ids == {by_prompt["bob's owl"].id}
+        grid = outputs(call_event(bob, app, "gallery_view", [None, None]))[0]
+        assert set(re.findall(r'data-clip="([^"]+)"', grid)) == {by_prompt["bob's owl"].id}
+        assert str(paths.data_dir) not in grid  # posters by clip id, never by folder
         shown = outputs(call_event(bob, app, "show_clip", [by_prompt["owner's own"].id]))
         assert shown[0] is None and "someone else's clip" in shown[1].lower()
         assert bob.get(app.file_url(by_prompt["owner's own"].path)).status_code == 403
         assert bob.get(app.file_url(by_prompt["bob's owl"].path)).status_code == 200
-        info = outputs(call_event(bob, app, "show_clip", [by_prompt["bob's owl"].id]))[1]
-        assert "bob's owl" in info and str(paths.data_dir) not in info  # no absolute paths for guests
+        shown = outputs(call_event(bob, app, "show_clip", [by_prompt["bob's owl"].id]))
+        assert "bob's owl" in shown[1] and str(paths.data_dir) not in str(shown)  # no absolute paths for guests
+        app.studio.posters.wait_idle()
+        bobs, owners = by_prompt["bob's owl"].id, by_prompt["owner's own"].id
+        assert bob.get(f"{app.url}poster/{bobs}").status_code == 200
+        assert bob.get(f"{app.url}poster/{owners}").status_code == 404
+        picked = outputs(call_event(bob, app, "pick_clip", [], {"clip": by_prompt["bob's owl"].id}))
+        assert picked == [by_prompt["bob's owl"].id]
         app.studio.update_settings(guests_see_all_clips=True)
-        table = outputs(call_event(bob, app, "gallery_view", [None, None]))[0]
-        assert {row[-1] for row in table["value"]["data"]} == {c.id for c in app.studio.clips()}
+        grid = outputs(call_event(bob, app, "gallery_view", [None, None]))[0]
+        assert set(re.findall(r'data-clip="([^"]+)"', grid)) == {c.id for c in app.studio.clips()}
+        app.studio.posters.wait_idle()  # the listing asked for the poster it had not made yet
+        assert bob.get(f"{app.url}poster/{owners}").status_code == 200
 
 
 @pytest.mark.slow

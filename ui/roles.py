@@ -132,7 +132,9 @@ def guard_endpoints(demo: gr.Blocks) -> dict[str, Role]:
             raise UndeclaredEndpoint(f"The event {name!r} has no role: add it to ui/roles.py ENDPOINT_ROLES.")
         declared[name] = role
         if role == "owner" and block_fn.fn is not None:
-            explicit = name not in QUIET_REFUSALS and any(event in ACTIONS for _target, event in block_fn.targets)
+            # An API-only endpoint (gr.api: no trigger on the page) is always called on purpose.
+            explicit = name not in QUIET_REFUSALS and (not block_fn.targets or any(
+                event in ACTIONS for _target, event in block_fn.targets))
             block_fn.fn = _refusal(block_fn.fn, name, len(block_fn.outputs), explicit, lambda: demo.app)
     return declared
 

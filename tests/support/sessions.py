@@ -31,14 +31,16 @@ def fn_index(demo: gr.Blocks, api_name: str) -> int:
     return next(i for i, f in demo.fns.items() if f.api_name == api_name)
 
 
-def call_event(http: httpx.Client, app: RunningApp, api_name: str, data: list[Any] | None = None) -> dict[str, Any]:
+def call_event(http: httpx.Client, app: RunningApp, api_name: str, data: list[Any] | None = None,
+               event_data: dict[str, Any] | None = None) -> dict[str, Any]:
     """Join the queue for one event and return its process_completed message (or {'http': status}).
-    Without `data` the inputs get the values the page starts with."""
+    Without `data` the inputs get the values the page starts with; `event_data` is what the page's own
+    script sends with a click (a poster, a job's button)."""
     index = fn_index(app.demo, api_name)
     defaults = [getattr(component, "value", None) for component in app.demo.fns[index].inputs]
     session = uuid.uuid4().hex
     body = {"data": data if data is not None else defaults, "fn_index": index, "session_hash": session,
-            "event_data": None, "trigger_id": None}
+            "event_data": event_data, "trigger_id": None}
     joined = http.post(f"{app.url}gradio_api/queue/join", json=body)
     if joined.status_code != 200:
         return {"http": joined.status_code, "body": joined.text}
