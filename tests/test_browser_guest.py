@@ -19,8 +19,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-OWNER_ONLY = ("#wan-free-gpu", "#wan-delete", "#wan-open-folder", "#wan-requeue-job", "#wan-weights-dir",
-              "#wan-download", "#wan-low-ram", "#wan-doctor-run", "#wan-folders")
+OWNER_ONLY = ("#wan-free-gpu", "#wan-delete", "#wan-open-folder", "#wan-cancel-waiting", "#wan-clear-finished",
+              "#wan-queue [data-act=requeue]", "#wan-weights-dir", "#wan-download", "#wan-low-ram", "#wan-doctor-run",
+              "#wan-folders")
 
 sync_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -62,8 +63,16 @@ def test_a_guest_sees_only_what_a_guest_can_use(paths: Paths) -> None:
             guest.locator("#wan-prompt textarea").fill("a guest's heron at dusk")
             guest.click("#wan-generate")
             guest.wait_for_function("() => document.querySelector('#wan-message').innerText.includes('Queued 1 clip')")
-            guest.wait_for_selector("#wan-gallery [role=gridcell]:has-text(\"a guest's heron\")", timeout=90_000)
+            card = "#wan-gallery .wan-card:has-text(\"a guest's heron\")"
+            guest.wait_for_selector(card, timeout=90_000)
             assert "the owner's private fox" not in guest.locator("#wan-gallery").inner_text()
+            # The new clip plays up front; its poster loads by clip id, never by a folder of the owner's.
+            guest.wait_for_function("() => document.querySelector('#wan-clip-info').innerText.includes('heron')")
+            guest.wait_for_selector(card + " img", timeout=30_000)
+            guest.locator(card + " img").evaluate("(img) => img.decode()")  # rejects unless the image loaded
+            assert guest.locator(card + " img").get_attribute("src").startswith("poster/")
+            assert str(paths.data_dir) not in guest.content()
+            assert not guest.locator("#wan-queue [data-act=requeue]").count()
             guest.screenshot(path=str(ARTIFACTS / "browser-guest-page.png"), full_page=True)
 
             owner = browser.new_context(viewport={"width": 1400, "height": 1300}).new_page()
@@ -71,9 +80,10 @@ def test_a_guest_sees_only_what_a_guest_can_use(paths: Paths) -> None:
             owner.goto(owner_url(app.url, app.policy.owner_key or ""))
             owner.wait_for_selector("#wan-generate")  # no login page for the owner
             assert "?owner=" not in owner.url
+            owner.wait_for_selector("button[role=tab]:has-text('Models')")  # shown to the owner at page load
             assert {"Studio", "Models", "System"} <= set(tabs(owner))
             assert owner.locator("#wan-free-gpu").is_visible() and owner.locator("#wan-delete").is_visible()
-            owner.wait_for_selector("#wan-gallery [role=gridcell]:has-text(\"the owner's private fox\")")
+            owner.wait_for_selector("#wan-gallery .wan-card:has-text(\"the owner's private fox\")")
             owner.screenshot(path=str(ARTIFACTS / "browser-owner-page.png"), full_page=True)
         finally:
             browser.close()
