@@ -186,6 +186,8 @@ def test_phone_nothing_scrolls_sideways(app: RunningApp, browser) -> None:
         assert found["wide"] == [], found
         generate_top = page.locator("#wan-generate").bounding_box()["y"]  # type: ignore[index]
         assert generate_top + 50 <= 2 * PHONE["height"], generate_top  # within the first two screens
+        page.locator("#wan-progress").scroll_into_view_if_needed()
+        page.wait_for_function("() => document.querySelector('#wan-progress [data-job]') !== null")  # the job shows
         shot(page, "phone-generating")
         app.engine.gate.set()
         wait_done(app, job.id)
@@ -193,7 +195,8 @@ def test_phone_nothing_scrolls_sideways(app: RunningApp, browser) -> None:
         lefts = page.evaluate("() => [...document.querySelectorAll('#wan-gallery .wan-card')].slice(0, 2)"
                               ".map(c => c.getBoundingClientRect()).map(r => [Math.round(r.left), Math.round(r.top)])")
         assert lefts[0][0] < lefts[1][0] and lefts[0][1] == lefts[1][1], lefts  # two columns side by side
-        page.evaluate("() => window.scrollTo(0, 0)")
+        page.wait_for_function(VIDEO_READY)  # the finished clip plays up front on the phone too
+        page.locator("#wan-video").scroll_into_view_if_needed()
         shot(page, "phone-finished")
         page.get_by_role("tab", name="System").click()
         page.click("#wan-doctor-run")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from backend.access import OWN_ONLY, GuestPermissions, Viewer
 from backend.background import BackgroundRun, RunState
 from backend.checks import Check
 from backend.doctor import DoctorReport
@@ -137,6 +138,24 @@ def test_queue_is_sent_only_when_it_changed(studio: Studio) -> None:
     assert isinstance(html, str) and key == html
     again, same = queue.refresh(studio, key)
     assert again == {"__type__": "update"} and same == key
+
+
+def test_queue_labels_drafts_and_shows_a_guest_only_their_own(studio: Studio) -> None:
+    draft = Job.new(GenerationRequest("a draft fox", 832, 480, 81, 5, "auto"), kind="draft")
+    clip = job("queued", prompt="a full fox")
+    html = queue.queue_html(studio, [draft, clip])
+    line = html[html.index(f'data-job="{draft.id}"'):]
+    assert line.index('class="wan-job-kind">draft<') < line.index("a draft fox")  # the draft says so
+    assert html.count("wan-job-kind") == 1  # a clip job is not labelled
+    ann = Viewer.guest("ann")
+    theirs = Job.new(GenerationRequest("ann's heron", 832, 480, 81, 77, "auto"), guest="ann")
+    failed = job("failed", prompt="the owner's failure", error="secret path /home/owner")
+    seen = queue.queue_html(studio, [clip, theirs, failed], ann, OWN_ONLY)
+    assert "ann's heron" in seen and "seed 77" in seen and f'data-act="cancel" data-job="{theirs.id}"' in seen
+    assert "a full fox" not in seen and "seed 5" not in seen and "secret path" not in seen
+    assert f'data-act="cancel" data-job="{clip.id}"' not in seen and 'data-act="requeue"' not in seen
+    assert "a full fox" in queue.queue_html(studio, [clip], ann, GuestPermissions(see_prompts=True))
+    assert "only for the person at the computer" in queue.requeue_job(studio, failed.id, ann)
 
 
 # ---- the gauge -----------------------------------------------------------------------------------------

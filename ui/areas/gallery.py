@@ -22,7 +22,7 @@ from ui.context import UiContext
 from ui.formatting import attr, esc, shorten
 from ui.poster_route import poster_url
 
-EMPTY = ('<div class="wan-empty">No clips yet. Write a prompt above and press <b>Generate</b> (or Ctrl+Enter): '
+EMPTY = ('<div class="wan-empty">No clips yet. Write a prompt above and press Generate (or Ctrl+Enter): '
          "each finished clip appears here, newest first, and plays beside the form.</div>")
 PICK_JS = """
 element.addEventListener('click', (e) => {
