@@ -123,13 +123,17 @@ def test_desktop_first_screen_ctrl_enter_and_the_clip_up_front(app: RunningApp, 
         shot(page, "desktop-idle")
 
         before = {j.id for j in app.studio.jobs()}
+        app.engine.gate.clear()  # the job stays on the engine until the page has shown it running
         page.locator("#wan-prompt textarea").fill(PROMPT)
         page.locator("#wan-prompt textarea").press("Control+Enter")
         page.wait_for_function("() => document.querySelector('#wan-message').innerText.includes('Queued 1 clip')")
         (job,) = [j for j in app.studio.jobs() if j.id not in before]
         assert job.request.prompt == PROMPT and job.request.frames == FRAMES
-        page.wait_for_function("() => /Step \\d of 4/.test(document.querySelector('#wan-progress').innerText)")
+        page.wait_for_function("(id) => document.querySelector(`#wan-progress [data-job='${id}']`) !== null",
+                               arg=job.id)
+        assert page.locator("#wan-cancel-running").is_enabled()  # the running job's own Cancel, beside the form
         shot(page, "desktop-generating")
+        app.engine.gate.set()
         wait_done(app, job.id)
 
         clip = eventually(lambda: next((c for c in app.studio.clips() if c.record.job_id == job.id), None))
@@ -152,6 +156,7 @@ def test_desktop_first_screen_ctrl_enter_and_the_clip_up_front(app: RunningApp, 
         assert page.locator("#wan-seed textarea, #wan-seed input").first.input_value() == str(clip.record.seed)
         assert page.locator("#wan-seed-lock input[type=checkbox]").is_checked()
     finally:
+        app.engine.gate.set()
         page.close()
 
 
