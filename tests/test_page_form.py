@@ -189,7 +189,7 @@ def test_offline_download_gives_one_message_and_cancel_only_while_running(paths:
         first = client.predict("fp8", api_name="/download_view")
         assert first[0] == "" or "wan-download" not in first[0]
         assert client.predict("fp8", "", api_name="/download_weights") == ""  # no "Download started" with it
-        html, _status, message = eventually(lambda: (r := client.predict("fp8", api_name="/download_view"))
+        html, _status, message, _decoder = eventually(lambda: (r := client.predict("fp8", api_name="/download_view"))
                                             and "failed" in r[0] and r, timeout=20)
         assert html.count("Hugging Face Hub") == 1 and "0 B of 0 B" not in html and message == ""
         cancel = next(b for b in running.demo.blocks.values()
