@@ -91,8 +91,7 @@ def show(studio: Studio, clip_id: str | None, viewer: Viewer = OWNER) -> tuple[A
     try:
         clip = studio.visible_clip(clip_id, viewer)
     except Exception as err:
-        return None, f'<div class="wan-details">{problem(err, "opening the clip")}</div>', gr.update(
-            value=None, interactive=False)
+        return None, problem(err, "opening the clip"), gr.update(value=None, interactive=False)
     return str(clip.path), details_html(clip, viewer), gr.update(value=str(clip.path), interactive=True)
 
 
