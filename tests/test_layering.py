@@ -30,8 +30,9 @@ UI_MAY_IMPORT: dict[str, frozenset[str]] = {
     "backend.checks": frozenset({"Check"}),
     "backend.doctor": frozenset({"DoctorReport"}),
     "backend.background": frozenset({"RunState"}),
+    # the catalog: the page words its run-time text from it
     "backend.i18n": frozenset({"data_size", "mib", "seconds", "text", "words", "Message", "Lang", "LANGS",
-                               "pick_language"}),  # the catalog: the page words its run-time text from it
+                               "pick_language", "progress_text"}),
     "backend.access": frozenset({"Viewer", "Role", "OWNER", "OWN_ONLY", "GuestPermissions", "NotAllowed"}),
     "backend.owner_key": frozenset({"OWNER_PARAM", "owner_url", "is_owner_key"}),  # the owner link's text
     "backend.handoff": frozenset({"FIELDS", "JOBS_PATH", "KEY_HEADER"}),  # the hand-off's protocol

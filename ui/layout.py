@@ -31,7 +31,9 @@ from ui.areas import (
     video,
 )
 from ui.context import UiContext
+from ui.labels import label
 from ui.roles import role_view
+from ui.words import both
 
 FAST_TICK_S = 1.0
 """Progress, queue and VRAM gauge: about once a second, like nvidia-smi -l 1."""
@@ -51,12 +53,11 @@ def build(ctx: UiContext) -> gr.Blocks:
         ctx.publish("fast_timer", gr.Timer(FAST_TICK_S))
         ctx.publish("slow_timer", gr.Timer(SLOW_TICK_S))
         with gr.Row(elem_id="wan-top", equal_height=True):
-            gr.HTML('<div class="wan-header"><h1>Wan Studio</h1><span>Wan2.1 text-to-video, 4 steps, on your '
-                    "own GPU</span></div>")
+            gr.HTML(f'<div class="wan-header"><h1>Wan Studio</h1><span>{both("page.tagline")}</span></div>')
             language.render(ctx)
         notices.render(ctx)
         with gr.Tabs():
-            with gr.Tab("Studio", id="studio"):
+            with gr.Tab(label("tab.studio"), id="studio"):
                 with gr.Row(elem_id="wan-first-screen"):
                     with gr.Column(scale=5, min_width=300, elem_id="wan-form-col"):
                         prompt.render(ctx)
@@ -77,11 +78,11 @@ def build(ctx: UiContext) -> gr.Blocks:
                         gallery.render(ctx)
                     with gr.Column(scale=3, min_width=300):
                         queue.render(ctx)
-            with gr.Tab("Models", id="models") as models_tab:
+            with gr.Tab(label("tab.models"), id="models") as models_tab:
                 models.render(ctx)
-            with gr.Tab("System", id="system") as system_tab:
+            with gr.Tab(label("tab.system"), id="system") as system_tab:
                 system.render(ctx)
-                gr.Markdown("### Settings")
+                gr.Markdown(label("settings.heading"))
                 settings.render(ctx)
                 preview.render_setting(ctx)
         ctx.owner_only(models_tab, system_tab)

@@ -20,6 +20,7 @@ from backend.request import FPS
 from backend.studio import Studio
 from ui.context import UiContext
 from ui.formatting import attr, esc, shorten
+from ui.labels import label
 from ui.poster_route import poster_url
 
 EMPTY = ('<div class="wan-empty">No clips yet. Write a prompt above and press Generate (or Ctrl+Enter): '
@@ -43,7 +44,7 @@ class GalleryWidgets:
 
 
 def render(ctx: UiContext) -> GalleryWidgets:
-    gr.Markdown("### Clips", elem_id="wan-clips-title")
+    gr.Markdown(label("gallery.heading"), elem_id="wan-clips-title")
     grid = gr.HTML(EMPTY, elem_id="wan-gallery", js_on_load=PICK_JS)
     # A change-detection key only (the grid is redrawn when the clips or their posters change); the clips
     # themselves always come from the Studio. None never equals a real key: the first refresh always draws.

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import gradio as gr
 
 from backend.access import OWN_ONLY, OWNER, GuestPermissions, Viewer
+from backend.errors import reworded
+from backend.i18n import progress_text, text
 from backend.jobs.job import ACTIVE, FINISHED, Job
 from backend.studio import Studio
 from ui.choices import parse_size
@@ -21,6 +23,7 @@ from ui.formatting import attr, esc, seconds, shorten
 from ui.labels import label
 from ui.messages import done, note, problem
 from ui.repeat import RepeatGuard
+from ui.words import fill, say
 
 logger = logging.getLogger(__name__)
 
@@ -72,33 +75,33 @@ def render_job_panel(ctx: UiContext) -> JobPanelWidgets:
     availability = gr.Markdown(availability_text(ctx.studio), elem_id="wan-availability")
     progress = gr.HTML(progress_html([], None), elem_id="wan-progress")  # filled per viewer at load
     with gr.Row(elem_classes="wan-wrap-row"):
-        cancel = gr.Button("⏹ Cancel the running job", size="sm", variant="stop", elem_id="wan-cancel-running",
+        cancel = gr.Button(label("generate.cancel_running"), size="sm", variant="stop", elem_id="wan-cancel-running",
                            interactive=False, min_width=120)
-        free = gr.Button("⏏ Free GPU memory", size="sm", elem_id="wan-free-gpu", min_width=120)
+        free = gr.Button(label("generate.free_gpu"), size="sm", elem_id="wan-free-gpu", min_width=120)
     ctx.owner_only(free)
     return ctx.keep(JobPanelWidgets(availability, progress, cancel, free))
 
 
-def availability_text(studio: Studio, job: Job | None = None) -> str:
-    """Why Generate is off, or the engine's state. A job past loading means the model is loaded, whatever
-    the engine line last said."""
+ENGINE_WORDS = {"idle": ("", "page.gen.idle"), "loading": ("⏳ ", "page.gen.loading"),
+                "ready": ("🟢 ", "page.gen.ready"), "error": ("🔴 ", "page.gen.error")}
+
+
+def availability_text(studio: Studio, job: Job | None = None, lang: str = "en") -> str:
+    """Why Generate is off, or the engine's state, in `lang`. A job past loading means the model is loaded,
+    whatever the engine line last said."""
     reason = studio.unavailable_reason()
     if reason:
-        return f"🚫 **Generate is off:** {esc(reason)}"
+        return "🚫 " + fill(lang, "page.gen.off", reason=esc(reworded(reason, lang)))
     state = studio.engine_state
     if job is not None and job.progress.stage not in ("queued", "loading"):
         preset = job.preset_used or job.request.preset
-        return f"🟢 Engine working: model loaded ({esc(preset)} preset)."
-    if state.state == "idle" and state.detail:  # unloaded on request: the detail says it all
-        return f"⏏ {esc(state.detail)}"
-    words = {
-        "idle": "Engine idle: the model loads at the first Generate.",
-        "loading": "⏳ Loading the model in the background… you can queue jobs now.",
-        "ready": "🟢 Engine ready.",
-        "error": "🔴 The engine had a problem.",
-    }
-    line = words.get(state.state, esc(state.state))
-    return f"{line} {esc(state.detail)}" if state.detail else line
+        return "🟢 " + say(lang, "page.gen.working", preset=preset)
+    detail = state.detail_in(lang)
+    if state.state == "idle" and detail:  # unloaded on request: the detail says it all
+        return f"⏏ {esc(detail)}"
+    icon, key = ENGINE_WORDS.get(state.state, ("", ""))
+    line = icon + say(lang, key) if key else esc(state.state)
+    return f"{line} {esc(detail)}" if detail else line
 
 
 def preset_shown(studio: Studio, job: Job) -> str:
@@ -121,22 +124,23 @@ def job_seconds(job: Job) -> float | None:
 
 
 def progress_html(jobs: list[Job], job: Job | None, now: float | None = None, viewer: Viewer = OWNER,
-                  allowed: GuestPermissions = OWN_ONLY) -> str:
-    """Stage, percentage, elapsed and ETA of the active job; else the last outcome and what waits.
+                  allowed: GuestPermissions = OWN_ONLY, lang: str = "en") -> str:
+    """Stage, percentage, elapsed and ETA of the active job; else the last outcome and what waits (in `lang`).
     Someone else's prompt and error are shown to a guest only if the owner allows it."""
     now = now or time.time()
     waiting = sum(1 for j in jobs if j.status == "queued")
-    behind = f"{waiting} more waiting." if waiting else "Nothing else waiting."
+    behind = say(lang, "page.prog.more_waiting", count=waiting) if waiting else say(lang, "page.prog.none_waiting")
     if job is None:
         finished = sorted((j for j in jobs if j.status in FINISHED), key=lambda j: j.finished_at or 0)
         last = finished[-1] if finished else None
         if last is not None and last.status == "failed" and viewer.sees_prompt(last, allowed):
-            head = f'<div class="wan-fail">The last job failed: {esc(last.error or "no reason recorded")}</div>'
+            error = last.error_text(lang) or text("page.prog.no_reason", lang)
+            head = f'<div class="wan-fail">{say(lang, "page.prog.last_failed", error=error)}</div>'
         elif last is not None and last.status == "done":
-            head = f'<div class="wan-dim">Last clip made in {seconds(job_seconds(last))}.</div>'
+            head = f'<div class="wan-dim">{say(lang, "page.prog.last_clip", time=seconds(job_seconds(last)))}</div>'
         else:
             head = ""
-        state = "Waiting for the engine…" if waiting else "Nothing is running."
+        state = say(lang, "page.prog.waiting_engine" if waiting else "page.prog.nothing")
         return f'<div class="wan-progress"><div class="wan-stage">{state}</div>{head}<div>{behind}</div></div>'
     p = job.progress
     pct = max(0.0, min(1.0, p.fraction)) * 100
@@ -145,17 +149,18 @@ def progress_html(jobs: list[Job], job: Job | None, now: float | None = None, vi
     if eta is not None and p.updated_at:  # count down between worker updates instead of freezing
         eta = max(0.0, eta - max(0.0, now - p.updated_at))
     r = job.request
-    left = f"about {seconds(eta)} left" if eta is not None else "time left: measuring…"
+    left = text("page.prog.left", lang, time=seconds(eta)) if eta is not None else text("page.prog.measuring", lang)
     shown = viewer.sees_prompt(job, allowed)
-    what = f"“{esc(shorten(r.prompt, 90))}” · " if shown else "Someone else's job · "
-    seed = f"seed {r.seed}, " if shown else ""
+    what = f"“{esc(shorten(r.prompt, 90))}” · " if shown else say(lang, "page.prog.someone") + " · "
+    seed = text("page.prog.seed", lang, seed=r.seed) if shown else ""
+    facts = say(lang, "page.prog.what", width=r.width, height=r.height, frames=r.frames, seed=seed,
+                preset=job.preset_used or r.preset)
     return (
         f'<div class="wan-progress" data-job="{attr(job.id)}">'
-        f'<div class="wan-stage">{esc(p.describe())} · {pct:.0f}%</div>'
+        f'<div class="wan-stage">{esc(progress_text(p.stage, p.step, p.total_steps, lang))} · {pct:.0f}%</div>'
         f'<div class="wan-bar"><div style="width:{pct:.1f}%"></div></div>'
-        f"<div>Elapsed {seconds(elapsed)} · {left}</div>"
-        f'<div class="wan-dim">{what}{r.width}×{r.height}, {r.frames} frames, '
-        f"{seed}preset {esc(job.preset_used or r.preset)}</div>"
+        f"<div>{say(lang, 'page.prog.elapsed', elapsed=seconds(elapsed), left=left)}</div>"
+        f'<div class="wan-dim">{what}{facts}</div>'
         f"<div>{behind}</div></div>"
     )
 
@@ -210,14 +215,15 @@ def message_after(jobs: list[Job], queued: tuple[str, ...]) -> object:
     return gr.skip()
 
 
-def status(studio: Studio, queued: tuple[str, ...] = (), viewer: Viewer = OWNER) -> tuple[object, ...]:
+def status(studio: Studio, queued: tuple[str, ...] = (), viewer: Viewer = OWNER,
+           lang: str = "en") -> tuple[object, ...]:
     """(progress, engine line, Generate button, Cancel button, message, announced jobs) as the Studio stands,
     for this viewer."""
     jobs, job = studio.jobs(), studio.active_job()
     available = studio.unavailable_reason() is None
     message = message_after(jobs, queued)
-    return (progress_html(jobs, job, viewer=viewer, allowed=studio.guest_permissions),
-            availability_text(studio, job), gr.update(interactive=available),
+    return (progress_html(jobs, job, viewer=viewer, allowed=studio.guest_permissions, lang=lang),
+            availability_text(studio, job, lang), gr.update(interactive=available),
             gr.update(interactive=job is not None and viewer.owns(job)), message, () if message == "" else queued)
 
 
@@ -255,7 +261,7 @@ def listen(ctx: UiContext) -> None:
                         ctx.viewer(request))
 
     def on_status(queued: tuple[str, ...] | None, request: gr.Request) -> tuple[object, ...]:
-        return status(studio, tuple(queued or ()), ctx.viewer(request))
+        return status(studio, tuple(queued or ()), ctx.viewer(request), ctx.lang(request))
 
     def on_cancel(request: gr.Request) -> str:
         return cancel_running(studio, ctx.viewer(request))

@@ -20,6 +20,7 @@ from ui.clip_cache import forget_cached
 from ui.context import UiContext
 from ui.folders import open_folder
 from ui.formatting import esc, mib, moment, seconds
+from ui.labels import label
 from ui.messages import done, note, problem
 
 CONFIRM_DELETE = "(clip) => (clip && window.confirm('Delete this clip for good?')) ? clip : ''"
@@ -42,15 +43,15 @@ class PlayerWidgets:
 def render(ctx: UiContext) -> PlayerWidgets:
     # The id of the clip shown; the gallery sets it (a picked thumbnail, or the newest clip when one lands).
     clip = gr.Textbox(visible=False, elem_id="wan-clip")
-    video = gr.Video(label="Latest clip", interactive=False, loop=True, autoplay=True, elem_id="wan-video",
+    video = gr.Video(label=label("player.label"), interactive=False, loop=True, autoplay=True, elem_id="wan-video",
                      buttons=[])
     details = gr.HTML(EMPTY, elem_id="wan-clip-info")
     with gr.Row(elem_classes="wan-wrap-row"):
-        reuse = gr.Button("↩ Reuse settings", size="sm", elem_id="wan-reuse", min_width=100)
+        reuse = gr.Button(label("player.reuse"), size="sm", elem_id="wan-reuse", min_width=100)
         download = gr.DownloadButton("⬇ Download", size="sm", elem_id="wan-download-clip", min_width=100,
                                      interactive=False)
-        delete = gr.Button("🗑 Delete", size="sm", variant="stop", elem_id="wan-delete", min_width=90)
-        open_button = gr.Button("📂 Open folder", size="sm", elem_id="wan-open-folder", min_width=100)
+        delete = gr.Button(label("player.delete"), size="sm", variant="stop", elem_id="wan-delete", min_width=90)
+        open_button = gr.Button(label("player.open_folder"), size="sm", elem_id="wan-open-folder", min_width=100)
     ctx.owner_only(delete, open_button)
     message = gr.Markdown(elem_id="wan-gallery-message")
     ctx.publish("picked_clip", clip)

@@ -12,6 +12,7 @@ from backend.studio import Studio
 from ui.choices import DEFAULT_SIZE, FIT_WORDS, parse_size, preset_choices
 from ui.context import UiContext
 from ui.formatting import attr, esc
+from ui.labels import label
 from ui.messages import problem_text
 
 
@@ -24,7 +25,7 @@ class PresetWidgets:
 def render(ctx: UiContext) -> PresetWidgets:
     studio = ctx.studio
     preset = gr.Dropdown(choices=preset_choices(studio), value="auto",
-                         label="VRAM preset", elem_id="wan-preset")
+                         label=label("preset.label"), elem_id="wan-preset")
     summary = gr.HTML(describe(studio, "auto", DEFAULT_SIZE, FRAMES_DEFAULT), elem_id="wan-preset-summary")
     ctx.publish("preset", preset)
     return ctx.keep(PresetWidgets(preset, summary))

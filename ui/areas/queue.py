@@ -19,6 +19,7 @@ from ui.areas.generate import job_seconds, preset_shown
 from ui.choices import CANCELLABLE, REQUEUEABLE, STATUS_WORDS
 from ui.context import UiContext
 from ui.formatting import attr, esc, seconds, shorten
+from ui.labels import label
 from ui.messages import done, note, problem
 
 WAITING_SHOWN = 8
@@ -46,11 +47,13 @@ class QueueWidgets:
 
 
 def render(ctx: UiContext) -> QueueWidgets:
-    gr.Markdown("### Queue", elem_id="wan-queue-title")
+    gr.Markdown(label("queue.heading"), elem_id="wan-queue-title")
     table = gr.HTML(queue_html(ctx.studio, []), elem_id="wan-queue", js_on_load=ACT_JS)  # filled per viewer at load
     with gr.Row(elem_classes="wan-wrap-row"):
-        cancel_waiting = gr.Button("Cancel all waiting", size="sm", elem_id="wan-cancel-waiting", min_width=120)
-        clear_finished = gr.Button("Clear finished", size="sm", elem_id="wan-clear-finished", min_width=120)
+        cancel_waiting = gr.Button(label("queue.cancel_waiting"), size="sm", elem_id="wan-cancel-waiting",
+                                   min_width=120)
+        clear_finished = gr.Button(label("queue.clear_finished"), size="sm", elem_id="wan-clear-finished",
+                                   min_width=120)
     ctx.owner_only(cancel_waiting, clear_finished)
     message = gr.Markdown(elem_id="wan-queue-message")
     # A change-detection key only; the jobs always come from the Studio.

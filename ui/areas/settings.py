@@ -17,6 +17,7 @@ from backend.request import SEED_MAX
 from backend.studio import Studio
 from ui.choices import LOW_RAM_CHOICES, parse_size, size_choices, size_value
 from ui.context import UiContext
+from ui.labels import label
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +30,14 @@ class SettingsWidgets:
 
 
 def render(ctx: UiContext) -> SettingsWidgets:
-    low_ram = gr.Radio(choices=LOW_RAM_CHOICES, value=ctx.studio.settings.low_ram, label="Low-RAM mode",
-                       info="Reading the model from disk as it runs needs far less system RAM but is slower.",
+    low_ram = gr.Radio(choices=LOW_RAM_CHOICES, value=ctx.studio.settings.low_ram, label=label("settings.low_ram"),
+                       info=label("settings.low_ram_info"),
                        elem_id="wan-low-ram")
-    see_prompts = gr.Checkbox(ctx.studio.settings.guests_see_prompts, label="Guests see other people's prompts",
-                              info="People logged in with the shared password see their own jobs' prompts; "
-                                   "with this on, also everyone else's (in the queue and the progress line).",
+    see_prompts = gr.Checkbox(ctx.studio.settings.guests_see_prompts, label=label("settings.guests_prompts"),
+                              info=label("settings.guests_prompts_info"),
                               elem_id="wan-guests-see-prompts")
-    see_clips = gr.Checkbox(ctx.studio.settings.guests_see_all_clips, label="Guests see every clip",
-                            info="Off: a guest sees and downloads only the clips they made.",
+    see_clips = gr.Checkbox(ctx.studio.settings.guests_see_all_clips, label=label("settings.guests_clips"),
+                            info=label("settings.guests_clips_info"),
                             elem_id="wan-guests-see-clips")
     return ctx.keep(SettingsWidgets(low_ram, see_prompts, see_clips))
 

@@ -16,6 +16,7 @@ from backend.studio import MAX_BATCH, Studio
 from ui.choices import DEFAULT_SIZE, parse_size, size_choices
 from ui.context import UiContext
 from ui.formatting import clip_length
+from ui.labels import label
 
 RANDOM = "random"
 
@@ -32,19 +33,20 @@ class VideoWidgets:
 
 
 def render(ctx: UiContext) -> VideoWidgets:
-    size = gr.Radio(choices=size_choices(), value=DEFAULT_SIZE, label="Size (width × height)", elem_id="wan-size")
+    size = gr.Radio(choices=size_choices(), value=DEFAULT_SIZE, label=label("video.size"), elem_id="wan-size")
     limit = frames_limit(ctx.studio, "auto", DEFAULT_SIZE)
     with gr.Row(elem_classes="wan-wrap-row"):
         # step 4 from 5 makes every slider position a valid 4k+1 count.
-        frames = gr.Slider(FRAMES_MIN, limit, value=min(FRAMES_DEFAULT, limit), step=4, label="Frames",
+        frames = gr.Slider(FRAMES_MIN, limit, value=min(FRAMES_DEFAULT, limit), step=4, label=label("video.frames"),
                            elem_id="wan-frames", scale=3, min_width=220)
-        count = gr.Slider(1, MAX_BATCH, value=1, step=1, label="Clips", elem_id="wan-count", scale=1, min_width=140)
+        count = gr.Slider(1, MAX_BATCH, value=1, step=1, label=label("video.count"), elem_id="wan-count", scale=1,
+                          min_width=140)
     length = gr.Markdown(clip_length(min(FRAMES_DEFAULT, limit)), elem_id="wan-length")
     with gr.Row(equal_height=True, elem_classes="wan-wrap-row"):
-        seed = gr.Textbox(value=RANDOM, label="Seed", max_lines=1, elem_id="wan-seed", scale=2, min_width=140,
-                          placeholder="random, or a number")
-        new_seed = gr.Button("🎲 Pick a seed", elem_id="wan-new-seed", scale=0, min_width=110, size="sm")
-        seed_lock = gr.Checkbox(value=False, label="Lock seed (off: a new random seed each clip)",
+        seed = gr.Textbox(value=RANDOM, label=label("video.seed"), max_lines=1, elem_id="wan-seed", scale=2,
+                          min_width=140, placeholder=label("video.seed_placeholder"))
+        new_seed = gr.Button(label("video.pick_seed"), elem_id="wan-new-seed", scale=0, min_width=110, size="sm")
+        seed_lock = gr.Checkbox(value=False, label=label("video.lock_seed"),
                                 elem_id="wan-seed-lock", scale=2, min_width=140)
     ctx.publish("size", size)
     ctx.publish("frames", frames)
