@@ -120,5 +120,7 @@ def listen(ctx: UiContext) -> None:
     outputs = [w.grid, clip, w.list_key]
     ctx.widget("slow_timer").tick(on_refresh, inputs=[clip, w.list_key], outputs=outputs, show_progress="hidden",
                                   api_name="gallery_view", concurrency_limit=None)
+    # Straight to the handler, not through the queue behind every other area's first refresh: the grid is
+    # what the page is for.
     ctx.blocks().load(on_refresh, inputs=[clip, w.list_key], outputs=outputs, show_progress="hidden",
-                      api_name="gallery_on_load", api_visibility="private")
+                      api_name="gallery_on_load", api_visibility="private", queue=False)
