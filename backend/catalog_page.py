@@ -65,6 +65,23 @@ PAGE: dict[str, dict[str, str]] = {
     "page.prog.elapsed": {"en": "Elapsed {elapsed} · {left}", "zh": "已用 {elapsed} · {left}"},
     "page.prog.what": {"en": "{width}×{height}, {frames} frames, {seed}preset {preset}",
                        "zh": "{width}×{height}，{frames} 帧，{seed}预设 {preset}"},
+    "page.fit.green": {"en": "fits", "zh": "放得下"},
+    "page.fit.amber": {"en": "tight", "zh": "紧张"},
+    "page.fit.red": {"en": "too big", "zh": "太大"},
+    "page.fit.unknown": {"en": "fit unknown", "zh": "无法判断"},
+    "page.preset.picked": {"en": "Auto picked {label}:", "zh": "自动选择了 {label}："},
+    "page.preset.little": {"en": "little", "zh": "很少"},
+    "page.preset.low_ram": {"en": "This computer has {ram} of RAM, so the model is read from disk as it runs (slower, "
+                                  "but it fits).",
+                            "zh": "这台电脑的内存为 {ram}，因此运行时从磁盘读取模型（较慢，但放得下）。"},
+    "page.gallery.empty": {"en": "No clips yet. Write a prompt above and press Generate (or Ctrl+Enter): each "
+                                 "finished clip appears here, newest first, and plays beside the form.",
+                           "zh": "还没有视频。在上方写好提示词并点击“生成”（或 Ctrl+Enter）：每个生成的视频会按从新到"
+                                 "旧出现在这里，并在表单旁播放。"},
+    "page.queue.empty": {"en": "The queue is empty. Generate adds jobs here.",
+                         "zh": "队列是空的。点击“生成”会把任务加到这里。"},
+    "page.gen.hint": {"en": "Ctrl+Enter (⌘+Enter) in the prompt also generates.",
+                      "zh": "在提示词中按 Ctrl+Enter（⌘+Enter）也可以生成。"},
     # Outcomes (ui/messages.py)
     "page.unexpected": {"en": "Something went wrong while {doing} ({kind}). The log file has the details.",
                         "zh": "{doing}时出现了问题（{kind}）。详情见日志文件。"},

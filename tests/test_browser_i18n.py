@@ -51,7 +51,7 @@ ENGLISH_WORDS = """() => {
 }"""
 NAMES = {"Wan", "Studio", "Wan2", "LoRA", "LoRAs", "GPU", "VRAM", "RAM", "MiB", "GiB", "MB", "GB", "KB", "fps",
          "FP8", "INT8", "NVIDIA", "GeForce", "RTX", "Ti", "Super", "DiT", "VAE", "T5", "CUDA", "driver", "API",
-         "English", "Auto", "x", "p", "s", "W", "C", "safetensors", "min", "h"}
+         "English", "Auto", "x", "p", "s", "W", "C", "safetensors", "min", "h", "random"}
 """Names, units and the language menu's own entries, the same in both languages."""
 PROMPT_WORDS = {w for p in EXAMPLE_PROMPTS for w in re.findall(r"[A-Za-z][A-Za-z'-]+", p)} | {
     p.split()[-1].rstrip(".…") for p in EXAMPLE_PROMPTS}
@@ -123,6 +123,7 @@ def test_studio_tab_in_chinese_has_no_english_word(app: RunningApp, viewport: di
             tab.wait_for_function("() => document.getElementById('wan-generate')?.innerText.trim() === '生成'")
             # the run-time text is drawn by the page's timers in the page's language: wait for the gauge's
             tab.wait_for_function("() => /本应用|没有 GPU 读数/.test(document.getElementById('wan-gauge')?.innerText)")
+            tab.wait_for_function("() => /没有正在运行/.test(document.getElementById('wan-progress')?.innerText)")
             english = sorted(set(tab.evaluate(ENGLISH_WORDS)) - NAMES - PROMPT_WORDS)
             tab.screenshot(path=str(ARTIFACTS / f"i18n-zh-CN-studio-{name}.png"), full_page=True)
             assert english == [], f"English words on the Chinese Studio tab: {english}"

@@ -22,9 +22,10 @@ from ui.context import UiContext
 from ui.formatting import attr, esc, shorten
 from ui.labels import label
 from ui.poster_route import poster_url
+from ui.words import both
 
-EMPTY = ('<div class="wan-empty">No clips yet. Write a prompt above and press Generate (or Ctrl+Enter): '
-         "each finished clip appears here, newest first, and plays beside the form.</div>")
+EMPTY = f'<div class="wan-empty">{both("page.gallery.empty")}</div>'
+"""In both languages: ui/lang.css shows the page's."""
 PICK_JS = """
 element.addEventListener('click', (e) => {
   const card = e.target.closest && e.target.closest('[data-clip]');

@@ -23,7 +23,7 @@ from ui.formatting import attr, esc, seconds, shorten
 from ui.labels import label
 from ui.messages import done, note, problem
 from ui.repeat import RepeatGuard
-from ui.words import fill, say
+from ui.words import both, fill, say
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def render(ctx: UiContext) -> GenerateWidgets:
     reason = ctx.studio.unavailable_reason()
     button = gr.Button(label("generate.button"), variant="primary", size="lg", interactive=reason is None,
                        elem_id="wan-generate")
-    gr.HTML('<div class="wan-dim wan-hint">Ctrl+Enter (⌘+Enter) in the prompt also generates.</div>',
+    gr.HTML(f'<div class="wan-dim wan-hint">{both("page.gen.hint")}</div>',
             js_on_load=CTRL_ENTER_JS, elem_id="wan-generate-hint")
     message = gr.Markdown(elem_id="wan-message")
     # The jobs the last message announced, so the message clears once they have all finished.

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 import gradio as gr
 
 from backend.errors import StudioError
+from backend.i18n import text as text_of
 from backend.request import FRAMES_DEFAULT
 from backend.studio import Studio
-from ui.choices import DEFAULT_SIZE, FIT_WORDS, parse_size, preset_choices
+from ui.choices import DEFAULT_SIZE, parse_size, preset_choices
 from ui.context import UiContext
 from ui.formatting import attr, esc
 from ui.labels import label
 from ui.messages import problem_text
+from ui.words import fill, say
 
 
 @dataclass(frozen=True)
@@ -31,30 +33,35 @@ def render(ctx: UiContext) -> PresetWidgets:
     return ctx.keep(PresetWidgets(preset, summary))
 
 
-def describe(studio: Studio, name: str | None, size: str | None, frames: object, loras: object = ()) -> str:
-    """A fit badge for this size and frame count (before any run) and one line on what the preset does."""
+FIT_KEYS = {"green": "page.fit.green", "amber": "page.fit.amber", "red": "page.fit.red", "unknown": "page.fit.unknown"}
+
+
+def describe(studio: Studio, name: str | None, size: str | None, frames: object, loras: object = (),
+             lang: str = "en") -> str:
+    """A fit badge for this size and frame count (before any run) and one line on what the preset does, in
+    `lang`."""
     try:
         preset = studio.preset_for(name or "auto")
         width, height = parse_size(size)
         count = int(float(str(frames))) if frames not in (None, "") else FRAMES_DEFAULT
     except StudioError as err:
-        return f'<div class="wan-note">⚠️ {esc(err.user_text())}</div>'
+        return f'<div class="wan-note">⚠️ {esc(err.user_text(lang))}</div>'
     except ValueError:
         count = FRAMES_DEFAULT
     names = [str(pair[0]) for pair in loras if isinstance(pair, (list, tuple)) and pair] \
         if isinstance(loras, (list, tuple)) else []
-    fit, text = studio.predict_fit(preset, width, height, count, names)
-    picked = f"Auto picked <b>{esc(preset.label)}</b>: " if (name or "auto") == "auto" else ""
+    fit, text = studio.predict_fit(preset, width, height, count, names, lang=lang)
+    picked = fill(lang, "page.preset.picked", label=f"<b>{esc(preset.label)}</b>") + " " \
+        if (name or "auto") == "auto" else ""
     low_ram = ""
     if studio.low_ram_for(preset):
-        ram = f"{studio.host_ram_gib:.0f} GiB" if studio.host_ram_gib else "little"
-        low_ram = (f"<div class='wan-dim'>This computer has {ram} of RAM, so the model is read from disk "
-                   "as it runs (slower, but it fits).</div>")
+        ram = f"{studio.host_ram_gib:.0f} GiB" if studio.host_ram_gib else text_of("page.preset.little", lang)
+        low_ram = f"<div class='wan-dim'>{say(lang, 'page.preset.low_ram', ram=ram)}</div>"
+    about = preset.description_in(lang)
     return (
-        f'<div class="wan-preset"><div><span class="wan-fit wan-fit-{fit}" title="{attr(text)}">● {FIT_WORDS[fit]}'
-        f"</span> {esc(text)}</div>"
-        f'<div class="wan-dim wan-preset-what" title="{attr(preset.description)}">{picked}'
-        f"{esc(preset.description)}</div>{low_ram}</div>"
+        f'<div class="wan-preset"><div><span class="wan-fit wan-fit-{fit}" title="{attr(text)}">● '
+        f"{say(lang, FIT_KEYS[fit])}</span> {esc(text)}</div>"
+        f'<div class="wan-dim wan-preset-what" title="{attr(about)}">{picked}{esc(about)}</div>{low_ram}</div>'
     )
 
 
@@ -64,7 +71,7 @@ def listen(ctx: UiContext) -> None:
 
     def refresh(name: str | None, size_value: str | None, frame_count: object, chosen: object = ()) -> str:
         try:
-            return describe(ctx.studio, name, size_value, frame_count, chosen)
+            return describe(ctx.studio, name, size_value, frame_count, chosen, ctx.lang())
         except Exception as err:  # a preview must never break the form
             return f'<div class="wan-note">⚠️ {esc(problem_text(err, "predicting the fit"))}</div>'
 

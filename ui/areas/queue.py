@@ -21,6 +21,7 @@ from ui.context import UiContext
 from ui.formatting import attr, esc, seconds, shorten
 from ui.labels import label
 from ui.messages import done, note, problem
+from ui.words import both
 
 WAITING_SHOWN = 8
 """Waiting jobs listed one per line; the rest are counted."""
@@ -103,7 +104,7 @@ def job_line(studio: Studio, job: Job, viewer: Viewer = OWNER, allowed: GuestPer
 def queue_html(studio: Studio, jobs: list[Job], viewer: Viewer = OWNER, allowed: GuestPermissions = OWN_ONLY) -> str:
     """Active jobs, then the first waiting ones, then the latest finished; counts for the rest."""
     if not jobs:
-        return '<div class="wan-dim">The queue is empty. Generate adds jobs here.</div>'
+        return f'<div class="wan-dim">{both("page.queue.empty")}</div>'
     active = [j for j in jobs if j.status in ("running", "saving")]
     waiting = [j for j in jobs if j.status == "queued"]
     finished = sorted((j for j in jobs if j.status in FINISHED), key=lambda j: j.finished_at or 0, reverse=True)
