@@ -83,6 +83,7 @@ def test_chinese_browser_sees_chinese_labels_that_fit(app: RunningApp, viewport:
             generate = tab.locator("#wan-generate")
             generate.wait_for()
             tab.wait_for_function("() => document.getElementById('wan-generate').innerText.trim() === '生成'")
+            tab.locator("#wan-free-gpu").wait_for()  # owner-only: drawn hidden, shown once the page knows its owner
             assert "提示词" in tab.locator("#wan-prompt").inner_text()
             placeholder = tab.locator("#wan-prompt textarea").get_attribute("placeholder") or ""
             assert placeholder.startswith("描述视频")
