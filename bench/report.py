@@ -17,6 +17,14 @@ BUDGETS = {"8gb": 8.0, "12gb": 12.0, "16gb": 16.0, "24gb": 24.0}
 HEADROOM_GIB = 0.5
 
 
+def write_report(out: Path, runs: dict[str, dict[str, Any]], text: str) -> None:
+    """The runs as `out`.json, the table as `out`.md, and the table on the console."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(runs, indent=1) + "\n")
+    out.with_suffix(".md").write_text(text)
+    sys.stdout.write(text)
+
+
 def load_runs(folders: list[Path]) -> dict[str, dict[str, Any]]:
     runs: dict[str, dict[str, Any]] = {}
     for folder in folders:
@@ -157,11 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--note", action="append", help="a paragraph to print under the heading")
     args = parser.parse_args(argv)
     runs = load_runs(args.runs)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(runs, indent=1) + "\n")
-    text = render(runs, args.note)
-    args.out.with_suffix(".md").write_text(text)
-    sys.stdout.write(text)
+    write_report(args.out, runs, render(runs, args.note))
     return 0
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
-from bench.report import load_runs
+from bench.report import load_runs, write_report
 
 GIB_MIB = 1024
 STEP_TARGETS = {"linear": 1.01, "tiny": 1.05, "lora": 1.15}
@@ -193,11 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--note", action="append", default=[])
     args = parser.parse_args(argv)
     runs = {n: r for n, r in load_runs(args.runs).items() if n.startswith(NAMES)}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(runs, indent=1) + "\n")
-    text = render(runs, args.note)
-    args.out.with_suffix(".md").write_text(text)
-    sys.stdout.write(text)
+    write_report(args.out, runs, render(runs, args.note))
     return 0
 
 

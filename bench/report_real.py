@@ -7,13 +7,12 @@ python -m bench.report_real --runs DIR [--runs DIR2 …] --out bench/results/<da
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
-from bench.report import load_runs
+from bench.report import load_runs, write_report
 
 BUDGETS = {"8gb": 8.0, "12gb": 12.0, "16gb": 16.0, "24gb": 24.0}
 
@@ -136,11 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = {n: r for n, r in load_runs(args.runs).items() if n.startswith(("real-", "int8-", "bare-start"))}
     for run in runs.values():  # the profiles' tables are long: keep them in the JSON only
         run.pop("weights", None)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(runs, indent=1) + "\n")
-    text = render(runs, args.note)
-    args.out.with_suffix(".md").write_text(text)
-    sys.stdout.write(text)
+    write_report(args.out, runs, render(runs, args.note))
     return 0
 
 
