@@ -16,7 +16,7 @@ from backend.models import PREVIEW_DECODER_FILE, PREVIEW_DECODER_REPO_ID, write_
 from backend.preview.latent_rgb import decoded_to_rgb
 from backend.request import build_request
 from tests.support.fake_hub import TORCH_ZIP_MAGIC, hub_facts
-from tests.support.fake_lightx2v import OutOfMemoryError, Recorder
+from tests.support.fake_lightx2v import OutOfMemoryError, Recorder, tiny_vae_class
 from tests.test_lightx2v_adapter import config, kwargs_of, rec, weights
 from tests.test_lightx2v_preview import Taken
 
@@ -65,6 +65,20 @@ def test_the_decoder_makes_sharper_previews_and_the_clip_stays_the_full_vaes(rec
     draft = Taken()
     render(engine, weights, draft, stop_after_step=1)
     assert len(kwargs_of(rec, "WanVAE_tiny")) == 1 and [(o[0], o[3]) for o in draft.offers] == [(1, True)]
+
+
+def test_previews_draw_no_progress_bar_on_the_console(rec: Recorder, weights: Path, capfd) -> None:
+    """TAEHV's tqdm bar, on by default in WanVAE_tiny.decode, would be drawn at every preview, into
+    `app.py generate`'s own bar: the decoder is built with it off, and decodes the same frames."""
+    path = place_decoder(weights)
+    as_built = tiny_vae_class(Recorder())(vae_path=str(path))  # upstream's default, as the fake draws it
+    assert as_built.decode(np.zeros((16, 3, 4, 4), dtype=np.float32)).shape == (1, 3, 9, 32, 32)
+    assert "100%|" in capfd.readouterr().err
+    taken = Taken()
+    render(LightX2VEngine(), weights, taken)
+    assert len(taken.offers) == 4 and all(o[3] for o in taken.offers)
+    assert kwargs_of(rec, "taehv_decode_video") == [{"parallel": False, "show_progress_bar": False}] * 4
+    assert not kwargs_of(rec, "taehv_bar") and "100%|" not in capfd.readouterr().err
 
 
 def test_without_the_file_previews_use_the_colour_map_and_say_nothing(rec: Recorder, weights: Path) -> None:

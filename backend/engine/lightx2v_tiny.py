@@ -8,6 +8,7 @@ Without the file, with a damaged one, or after the decoder fails, previews use t
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,19 @@ def shrink_decoded(video: Any) -> Any:
     c, t, h, w = frames.shape
     s = shrink_factor(h, w)
     return frames.reshape(c, t, h // s, s, w // s, s).mean((3, 5))
+
+
+def without_progress_bar(module: Any) -> Any:
+    """WanVAE_tiny.decode calls TAEHV.decode_video without `show_progress_bar`, whose default draws a tqdm bar
+    on stderr at every preview (mixed into `app.py generate`'s own bar): turned off for this instance only,
+    through the argument TAEHV has for it. A module without it (another LightX2V) is used as it is."""
+    taehv: Any = getattr(module, "taehv", None)
+    decode_video = getattr(taehv, "decode_video", None)
+    if decode_video is None:
+        logger.debug("The preview decoder has no TAEHV decode_video: its progress bar stays")
+        return module
+    taehv.decode_video = functools.partial(decode_video, show_progress_bar=False)
+    return module
 
 
 class TinyDecoder:
@@ -83,7 +97,7 @@ class TinyDecoder:
         try:
             # Only the file and the scaling: the constructor ignores `device`, and `.to` puts it on the GPU.
             module = self._runner.tiny_vae_cls(vae_path=str(status.path), need_scaled=False)
-            self._module = module.to("cuda")
+            self._module = without_progress_bar(module.to("cuda"))
         except Exception as err:  # a file LightX2V cannot read: previews go on with the colour map
             self._failure = load_failed_note(status.path, err)
             logger.warning("Preview decoder could not be loaded from %s: %s: %s", status.path, type(err).__name__, err)

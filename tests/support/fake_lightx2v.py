@@ -215,12 +215,32 @@ class FakeModule:
 TORCH_ZIP_MAGIC = b"PK\x03\x04"
 
 
+def taehv_class(rec: Recorder) -> type:
+    """lightx2v/models/video_encoders/hf/tae.py's TAEHV, the part WanVAE_tiny uses: decode_video(x NTCHW latents,
+    parallel=True, show_progress_bar=True) gives NTCHW RGB in 0..1, 4T-3 frames (the first 3 trimmed), 8× the
+    size. Its default draws a tqdm bar on stderr (apply_model_with_memblocks), recorded as `taehv_bar`."""
+
+    class TAEHV:  # upstream's name
+        def decode_video(self, x: np.ndarray, parallel: bool = True, show_progress_bar: bool = True) -> np.ndarray:
+            rec.calls.append(("taehv_decode_video", {"parallel": parallel, "show_progress_bar": show_progress_bar}))
+            if show_progress_bar:  # as tqdm(range(T)) does, on stderr
+                rec.calls.append(("taehv_bar", x.shape[1]))
+                sys.stderr.write(f"\r100%|##########| {x.shape[1]}/{x.shape[1]} [00:00<00:00]\n")
+            rgb = (np.tanh(np.asarray(x[:, :, :3], dtype=np.float32)) + 1) / 2  # [N, T, 3, h, w]
+            rgb = np.repeat(np.repeat(rgb, 8, axis=3), 8, axis=4)
+            return np.repeat(rgb, 4, axis=1)[:, 3:]
+
+    return TAEHV
+
+
 def tiny_vae_class(rec: Recorder) -> type:
     """lightx2v/models/video_encoders/hf/wan/vae_tiny.py's WanVAE_tiny, recording into `rec`: the constructor's
     keywords as upstream's; TAEHV(vae_path) reads a .pth with torch.load (a missing file raises
-    FileNotFoundError, one that is not a torch zip archive RuntimeError, another suffix ValueError); `.to`
-    returns the module; decode(latents [16, T, h, w]) gives [1, 3, 4T-3, 8h, 8w] in -1..1, as upstream
-    (TAEHV trims the first 3 frames, then `.mul_(2).sub_(1)`). `rec.tiny_decode_error` makes decode raise."""
+    FileNotFoundError, one that is not a torch zip archive RuntimeError, another suffix ValueError) and is
+    kept as `.taehv`; `.to` returns the module; decode(latents [16, T, h, w]) calls
+    `self.taehv.decode_video(latents NTCHW, parallel=False)` (its bar left on) and gives [1, 3, 4T-3, 8h, 8w]
+    in -1..1, as upstream (`.mul_(2).sub_(1)`). `rec.tiny_decode_error` makes decode raise."""
+    taehv = taehv_class(rec)
 
     class WanVAE_tiny:  # upstream's name
         def __init__(self, vae_path: str = "taew2_1.pth", dtype: Any = "bfloat16", device: str = "cuda",
@@ -233,6 +253,7 @@ def tiny_vae_class(rec: Recorder) -> type:
                 if fh.read(4) != TORCH_ZIP_MAGIC:
                     raise RuntimeError("PytorchStreamReader failed reading zip archive: failed finding central "
                                        "directory")
+            self.taehv = taehv()
             self.need_scaled = need_scaled
 
         def to(self, device: Any) -> WanVAE_tiny:
@@ -243,9 +264,8 @@ def tiny_vae_class(rec: Recorder) -> type:
             rec.calls.append(("tiny_vae_decode", tuple(latents.shape)))
             if rec.tiny_decode_error is not None:
                 raise rec.tiny_decode_error
-            video = np.tanh(np.asarray(latents[:3], dtype=np.float32))  # [3, T, h, w]
-            video = np.repeat(np.repeat(video, 8, axis=2), 8, axis=3)
-            return np.repeat(video, 4, axis=1)[None, :, 3:]
+            video = self.taehv.decode_video(np.asarray(latents)[None].swapaxes(1, 2), parallel=False)
+            return video.swapaxes(1, 2) * 2 - 1
 
     return WanVAE_tiny
 
