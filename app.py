@@ -19,10 +19,11 @@ from typing import Any, TextIO
 from backend.console import ConsoleBar, download_line, job_error, job_line, weights_summary
 from backend.data_lock import DataFolderLock, OwnerRecord
 from backend.errors import FolderInUse, StudioError, stored_error_text
-from backend.handoff import RemoteJobs, owner_key
+from backend.handoff import RemoteJobs
 from backend.headless import ConsoleWriter, JobSource, LocalJobs
 from backend.i18n import pick_language, system_language, text
 from backend.jobs.job import FINISHED
+from backend.owner_key import read_owner_key
 from backend.request import split_lora_arg
 from backend.running import bind_host, reserve_port, wait_for_page
 from backend.settings import Paths
@@ -328,7 +329,7 @@ def elsewhere(busy: FolderInUse, paths: Paths, args: argparse.Namespace, console
         console.write(text("cli.error", lang, text=busy.user_text(lang) + tail) + "\n")
         return 1
     if args.command == "generate":
-        key = owner_key(paths.data_dir)
+        key = read_owner_key(paths.data_dir)
         if key is None:
             console.write(text("cli.error", lang, text=busy.user_text(lang)) + "\n")
             return 1

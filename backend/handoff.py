@@ -1,8 +1,9 @@
 """Handing `app.py generate`'s job to the page that owns the data folder: the protocol both sides share and
 the command's side of it (plain HTTP on this computer, the owner key in a header).
 
-The page's side is ui/handoff.py. Only the owner can hand a job over: the key is read from the data folder,
-which only the user who runs the studio can read, and the page accepts it only from this computer.
+The page's side is ui/handoff.py. Only the owner can hand a job over: the key is the owner's secret
+(backend/owner_key.py, the same one the page's owner link carries), which only the user who runs the studio
+can read, and the page accepts it only from this computer.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from backend.data_lock import OwnerRecord, read_owner
+from backend.data_lock import OwnerRecord
 from backend.errors import StudioError
 from backend.jobs.job import Job
 
@@ -30,12 +31,6 @@ FIELDS = ("prompt", "negative_prompt", "width", "height", "frames", "seed", "pre
 
 class HandoffFailed(StudioError):
     kind = "handoff"
-
-
-def owner_key(data_dir: Path) -> str | None:
-    """The owner credential of the process holding `data_dir` (the one place that says where it lives)."""
-    record = read_owner(data_dir)
-    return record.key if record is not None and record.key else None
 
 
 def local_base(record: OwnerRecord) -> str:

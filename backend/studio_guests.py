@@ -1,12 +1,11 @@
-"""The Studio's part that knows about guests: what the owner lets them see, which clips a viewer may see,
-and the owner key of the page being served. A part of `Studio` (its base class), kept apart so each module
+"""The Studio's part that knows about guests: what the owner lets them see and which clips a viewer may
+see. A part of `Studio` (its base class), kept apart so each module
 stays small: nothing else uses it."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from backend import owner_key
 from backend.access import GuestPermissions, NotAllowed, Viewer, visible_clip_ids
 
 if TYPE_CHECKING:
@@ -16,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class GuestDesk:
-    """Guest permissions, per-viewer clips and the owner key, for `Studio` (which provides the attributes)."""
+    """Guest permissions and per-viewer clips, for `Studio` (which provides the attributes)."""
 
     if TYPE_CHECKING:
         paths: Paths
@@ -43,10 +42,3 @@ class GuestDesk:
         if not viewer.is_owner and clip.id not in {c.id for c in self.clips_for(viewer)}:
             raise NotAllowed("Someone else's clip")
         return clip
-
-    def new_owner_key(self) -> str:
-        """A fresh owner key for the page about to be served (backend/owner_key.py)."""
-        return owner_key.new_owner_key(self.paths)
-
-    def forget_owner_key(self) -> None:
-        owner_key.forget_owner_key(self.paths)

@@ -49,8 +49,9 @@ class OwnerDesk:
 
     # ---- the data folder's owner -------------------------------------------------------------------
     def owner_key(self) -> str:
-        """The secret a local `app.py generate` shows to hand its job to this Studio ('' when not started)."""
-        return self.lock.record.key if self.lock.record is not None else ""
+        """The owner's secret while this Studio holds its data folder ('' when not started): the page's owner
+        link carries it, and a local `app.py generate` shows it to hand its job over (backend/owner_key.py)."""
+        return self.lock.owner_key
 
     def publish_address(self, url: str) -> None:
         """Where this Studio's page answers, for a second launch or `app.py generate` on the same folder."""

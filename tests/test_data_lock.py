@@ -11,6 +11,7 @@ import pytest
 
 from backend.data_lock import OWNER_NAME, DataFolderLock, read_owner
 from backend.errors import FolderInUse
+from backend.owner_key import OWNER_KEY_FILE, owner_key_file, read_owner_key
 from backend.settings import Paths
 from backend.studio import Studio
 from tests.conftest import SMALL, FakeGpu
@@ -61,7 +62,6 @@ def test_the_owner_record_says_who_holds_the_folder_and_only_its_user_can_read_i
         record = read_owner(tmp_path / "data")
         assert record is not None and (record.pid, record.command, record.url) == (os.getpid(), "serve",
                                                                                    "http://127.0.0.1:7860/")
-        assert len(record.key) >= 32
         if os.name == "posix":
             assert stat.S_IMODE((tmp_path / "data" / OWNER_NAME).stat().st_mode) == 0o600
         with pytest.raises(FolderInUse) as busy:
@@ -88,3 +88,49 @@ def test_a_damaged_owner_record_is_only_advice(tmp_path) -> None:
         assert record["pid"] == os.getpid() and record["command"] == "generate"
     finally:
         lock.release()
+
+
+def test_one_owner_secret_per_hold_in_its_own_file_only_for_its_user(paths: Paths) -> None:
+    """The page's owner link and `app.py generate`'s hand-off use the same key: the Studio's, stored in
+    owner.key for the hold's lifetime (0600), never beside it in the owner record."""
+    studio = studio_on(paths)
+    studio.start()
+    try:
+        key = studio.owner_key()
+        assert len(key) >= 40 and read_owner_key(paths.data_dir) == key
+        if os.name == "posix":
+            assert stat.S_IMODE(owner_key_file(paths.data_dir).stat().st_mode) == 0o600
+        record = (paths.data_dir / OWNER_NAME).read_text(encoding="utf-8")
+        assert key not in record and "key" not in json.loads(record)
+    finally:
+        studio.stop()
+    assert read_owner_key(paths.data_dir) is None and studio.owner_key() == ""
+    again = studio_on(paths)
+    again.start()
+    try:
+        assert again.owner_key() not in ("", key) and read_owner_key(paths.data_dir) == again.owner_key()
+    finally:
+        again.stop()
+
+
+def test_a_folder_left_by_the_two_key_version_starts_and_its_old_keys_open_nothing(paths: Paths) -> None:
+    """Before one secret, a crashed owner left owner.key (the page's) and a `key` in studio-owner.json (the
+    hand-off's): the record is still read as advice, and the next owner replaces both."""
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    old_record = {"pid": 999999, "command": "serve", "started_at": 1.0, "host": "old", "url": "http://127.0.0.1:7860/",
+                  "key": "old-handoff-key"}
+    (paths.data_dir / OWNER_NAME).write_text(json.dumps(old_record), encoding="utf-8")
+    (paths.data_dir / OWNER_KEY_FILE).write_text("old-page-key\n", encoding="utf-8")
+    record = read_owner(paths.data_dir)
+    assert record is not None and (record.pid, record.url) == (999999, "http://127.0.0.1:7860/")
+    studio = studio_on(paths)
+    studio.start()
+    try:
+        key = studio.owner_key()
+        assert key not in ("old-page-key", "old-handoff-key") and read_owner_key(paths.data_dir) == key
+        written = json.loads((paths.data_dir / OWNER_NAME).read_text(encoding="utf-8"))
+        assert written["pid"] == os.getpid() and "key" not in written
+        (job,) = studio.submit("after the upgrade", seed=1, **SMALL)
+        assert studio.queue.wait_for(job.id, ("done",), 60).status == "done"
+    finally:
+        studio.stop()

@@ -12,7 +12,6 @@ import gradio as gr
 import httpx
 import pytest
 
-from backend.owner_key import new_owner_key
 from backend.settings import Paths
 from tests.conftest import SMALL
 from tests.support.cpu_engine import CpuTestEngine
@@ -94,7 +93,7 @@ def shared_app(paths: Paths, mode: str, monkeypatch: pytest.MonkeyPatch) -> Iter
     options = LaunchOptions(share=True, port=free_port(), no_browser=True)
     access = plan_access(options)
     demo, ctx = build_app(studio, access, share=True)
-    policy = GatePolicy(owner_key=new_owner_key(paths), may_fetch=clip_fetch_rule(studio))
+    policy = GatePolicy(owner_key=studio.owner_key(), may_fetch=clip_fetch_rule(studio))
     try:
         demo.launch(prevent_thread_lock=True, **launch_kwargs(options, access, paths.clips_dir, policy))
         drop_cross_site_headers(demo)

@@ -50,7 +50,8 @@ APP_MAY_IMPORT: dict[str, frozenset[str]] = {
     "backend.i18n": frozenset({"pick_language", "system_language", "text"}),  # the console's language
     # Before there is a Studio: the data folder's lock, and reaching the process that holds it.
     "backend.data_lock": frozenset({"DataFolderLock", "OwnerRecord"}),
-    "backend.handoff": frozenset({"RemoteJobs", "owner_key"}),
+    "backend.handoff": frozenset({"RemoteJobs"}),
+    "backend.owner_key": frozenset({"read_owner_key"}),
     "backend.headless": frozenset({"ConsoleWriter", "JobSource", "LocalJobs"}),
     "backend.running": frozenset({"bind_host", "reserve_port", "wait_for_page"}),
     "backend.request": frozenset({"split_lora_arg"}),

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 
 from backend.data_lock import read_owner
 from backend.handoff import JOBS_PATH, KEY_HEADER
+from backend.owner_key import OWNER_PARAM, read_owner_key
 from backend.settings import Paths
 from backend.studio import Studio
 from backend.video import probe
@@ -169,6 +171,14 @@ def test_generate_hands_its_job_to_the_running_page_in_any_console_encoding(tmp_
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(forged, timeout=10)
         assert refused.value.code == 403
+        # One owner secret: the key in the owner link a second launch opens is the one the hand-off reads.
+        (link_key,) = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)[OWNER_PARAM]
+        assert link_key == read_owner_key(home / "data")
+        asked = urllib.request.Request(f"http://127.0.0.1:{urllib.parse.urlsplit(url).port}{JOBS_PATH}/no-such-job",
+                                       headers={KEY_HEADER: link_key})
+        with pytest.raises(urllib.error.HTTPError) as unknown:
+            urllib.request.urlopen(asked, timeout=10)
+        assert unknown.value.code == 404  # let in, and told there is no such job
 
         for prompt, proc in commands.items():
             seed, encoding = PROMPTS[prompt]

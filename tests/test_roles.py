@@ -58,10 +58,10 @@ def test_an_event_without_a_role_stops_the_page_from_being_served(paths: Paths, 
 @pytest.mark.slow
 def test_owner_link_gives_an_owner_session_and_the_password_only_a_guest_one(paths: Paths) -> None:
     with running_app(paths, options=LISTEN) as app:
-        key = read_owner_key(paths)
+        key = read_owner_key(paths.data_dir)
         assert key == app.policy.owner_key and len(key or "") >= 40
         if os.name == "posix":
-            assert stat.S_IMODE(owner_key_file(paths).stat().st_mode) == 0o600
+            assert stat.S_IMODE(owner_key_file(paths.data_dir).stat().st_mode) == 0o600
         answer = httpx.get(owner_url(app.url, key or ""), follow_redirects=False)
         assert answer.status_code == 303 and answer.headers["location"] == "/"  # the key leaves the address bar
         cookies = answer.headers.get_list("set-cookie")

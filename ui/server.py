@@ -259,7 +259,7 @@ def serve(studio: Studio, args: argparse.Namespace, reserved: socket.socket | No
     demo: gr.Blocks | None = None
     try:
         demo, ctx = build_app(studio, access, share=options.share)
-        policy = GatePolicy(owner_key=studio.new_owner_key(), may_fetch=clip_fetch_rule(studio))
+        policy = GatePolicy(owner_key=studio.owner_key(), may_fetch=clip_fetch_rule(studio))
         if reserved is not None:
             reserved.close()
         said = io.StringIO()  # Gradio prints its own advice (share link, ports) for developers: kept for the log
@@ -285,5 +285,4 @@ def serve(studio: Studio, args: argparse.Namespace, reserved: socket.socket | No
     finally:
         if demo is not None:
             demo.close(verbose=False)
-        studio.forget_owner_key()
     return 0

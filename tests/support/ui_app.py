@@ -15,7 +15,7 @@ import httpx
 from gradio_client import Client
 
 from backend.gpu import GpuSource
-from backend.owner_key import new_owner_key, owner_url
+from backend.owner_key import owner_url
 from backend.settings import Paths
 from backend.studio import Studio
 from tests.support.cpu_engine import CpuTestEngine
@@ -89,7 +89,7 @@ def running_app(paths: Paths, engine: CpuTestEngine | None = None, gpu: GpuSourc
     options = options or LaunchOptions()
     access = plan_access(options)
     demo, ctx = build_app(studio, access, share=False)
-    policy = GatePolicy(owner_key=new_owner_key(paths), may_fetch=clip_fetch_rule(studio))
+    policy = GatePolicy(owner_key=studio.owner_key(), may_fetch=clip_fetch_rule(studio))
     kwargs = launch_kwargs(options, access, paths.clips_dir, policy, page_routes(studio))
     kwargs.update(server_port=free_port(), inbrowser=False, share=False)
     try:
