@@ -209,7 +209,7 @@ def run_weights(studio: Studio, args: argparse.Namespace, out: Any = None) -> in
         decoder = args.weight_set == studio.PREVIEW_DECODER_SET  # the optional preview decoder, not a weight set
         weight_set = studio.PREVIEW_DECODER_SET if decoder else studio.weight_set(args.weight_set)
         if args.action == "verify":
-            out.write(text("cli.verify_start", lang, set=weight_set.upper()) + "\n")
+            out.write(studio.verify_notice(weight_set, folder).text(lang) + "\n")
             out.flush()
             report = studio.preview_decoder_status(verify=True, folder=folder).report if decoder else \
                 studio.weights_report(weight_set, verify=True, folder=folder)

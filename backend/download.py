@@ -89,6 +89,7 @@ class WeightsDownloader:
         self._retry_wait = retry_wait
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
+        self._fetching: FileSet | None = None
         self._tracker = DownloadTracker()
 
     def start(self, weights_dir: Path, what: str | FileSet, token: str | None = None) -> None:
@@ -98,14 +99,16 @@ class WeightsDownloader:
         if file_set is None:
             raise DownloadError(f"Unknown weight set {what!r}; choose one of {', '.join(FILE_SETS)}.")
         root = file_set.root(weights_dir)
-        if self._thread is not None and self._thread.is_alive():
-            raise DownloadError("A weights download is already running.", "Wait for it or cancel it first.")
+        if self._thread is not None and self._thread.is_alive() and self._fetching is not None:
+            raise DownloadError(Message.of("download.busy", title=set_title(self._fetching)),
+                                Message.of("download.busy_hint"))
         try:
             refuse_network_path(root)
         except BadRequest as err:
             raise DownloadError(err.message, err.hint) from None
         self._cancel.clear()
         self._tracker = DownloadTracker()
+        self._fetching = file_set
         self._tracker.set("checking", Message.of("download.checking_set", title=set_title(file_set)))
         self._thread = threading.Thread(target=self._run, args=(root, file_set, token or None),
                                         name="weights-download", daemon=True)

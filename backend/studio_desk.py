@@ -18,12 +18,21 @@ from backend.errors import BadRequest, PresetError
 from backend.gpu import GpuReading, VramMonitor
 from backend.i18n import Message
 from backend.jobs.job import Job
-from backend.models import PREVIEW_DECODER, WEIGHT_SETS, WeightSet, WeightsReport, check_weights, default_weight_set
+from backend.models import (
+    PREVIEW_DECODER,
+    WEIGHT_SETS,
+    WeightSet,
+    WeightsReport,
+    check_weights,
+    default_weight_set,
+    weight_files,
+)
 from backend.presets import Fit, Preset
 from backend.preview.decoder import DecoderStatus, decoder_status
 from backend.request import check_seed, prompt_warning, snap_frames
 from backend.settings import Paths, UserSettings
 from backend.weights_folder import check_weights_folder
+from backend.weights_words import verify_notice
 
 NO_GPU_FIT = Message.of("fit.no_gpu").text()
 
@@ -118,6 +127,12 @@ class MachineDesk:
         """Start (or resume) downloading the optional TAEHV preview decoder into the weights folder (its own
         subfolder); refused while any download runs. Once it is there, previews use it by themselves."""
         self._downloader.start(self.weights_dir(), PREVIEW_DECODER, token or None)
+
+    def verify_notice(self, set_name: str, folder: Path | None = None) -> Message:
+        """What a checksum check of a weight set (or "taehv", the preview decoder) says before it starts: its
+        size on disk and about how long reading it takes."""
+        file_set = PREVIEW_DECODER if set_name == PREVIEW_DECODER.name else weight_files(self.weight_set(set_name))
+        return verify_notice(file_set, folder or self.weights_dir())
 
     def preview_decoder_status(self, verify: bool = False, folder: Path | None = None) -> DecoderStatus:
         """Whether the weights folder has the TAEHV preview decoder, intact (else previews use the colour map)."""

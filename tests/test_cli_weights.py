@@ -13,9 +13,10 @@ import pytest
 
 import app
 from backend.download import PARTIAL_SUFFIX, WeightsDownloader
-from backend.models import MANIFEST_FILE, required_files
+from backend.models import FILE_SETS, MANIFEST_FILE, PREVIEW_DECODER_FILE, required_files
 from backend.settings import Paths
 from backend.studio import Studio
+from backend.weights_words import verify_notice
 from tests.conftest import FakeGpu
 from tests.support.cpu_engine import CpuTestEngine
 from tests.support.fake_hub import FakeHub
@@ -149,3 +150,23 @@ def test_real_weights_command_exit_codes(tmp_path: Path, hub: FakeHub) -> None:
                              "--set", "int8"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
                             check=False)
     assert verify.returncode == 1 and verify.stdout.splitlines()[-1].startswith("error: 43 of 48 files of the INT8")
+
+
+def test_the_verify_notice_follows_the_sets_size_on_disk(tmp_path: Path) -> None:
+    """A 23 MB decoder reads in about a second, a 20 GB weight set in over a minute (sparse files: only the
+    sizes count); nothing there yet, nothing to read."""
+    weights_dir = tmp_path / "models"
+    decoder = weights_dir / "taehv" / PREVIEW_DECODER_FILE
+    decoder.parent.mkdir(parents=True)
+    with decoder.open("wb") as fh:
+        fh.truncate(23_000_000)
+    said = verify_notice(FILE_SETS["taehv"], weights_dir)
+    assert said.text() == "Checking every file of the TAEHV preview decoder (23.0 MB, read in full: about 1 s)…"
+    assert said.text("zh") == "正在校验 TAEHV 预览解码器的每个文件（共 23.0 MB，需完整读取，约 1 s）…"
+    assert verify_notice(FILE_SETS["fp8"], weights_dir).text() == "Looking for the files of the FP8 set…"
+    for rel, size in ((T5, 6_000_000_000), ("distill_fp8/non_block.safetensors", 14_000_000_000)):
+        (weights_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        with (weights_dir / rel).open("wb") as fh:
+            fh.truncate(size)
+    assert verify_notice(FILE_SETS["fp8"], weights_dir).text() == (
+        "Checking every file of the FP8 set (20.0 GB, read in full: about 1 min 20 s)…")

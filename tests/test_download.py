@@ -128,8 +128,12 @@ def test_cancel_keeps_partial_bytes_and_the_next_start_resumes(hub, root):
     wait_until(t5_held)
     moving = snapshots[-1]
     assert moving.state == "downloading" and moving.speed_bps > 0 and moving.eta_s is not None
-    with pytest.raises(DownloadError, match="already running"):
-        d.start(root, "fp8")
+    for asked in ("fp8", "taehv"):  # whatever is asked, the refusal names what is downloading
+        with pytest.raises(DownloadError) as busy:
+            d.start(root, asked)
+        assert busy.value.user_text() == "The FP8 set is already downloading. Wait for it or cancel it first."
+        said = busy.value.user_text("zh")
+        assert said.startswith("FP8 权重集正在下载中。") and said.endswith("请等它完成，或先取消它。")
     d.cancel()
     hub.release.set()  # the next chunk arrives, and the download stops before writing it
     stopped = d.wait(WAIT_S)

@@ -13,6 +13,7 @@ import pytest
 
 import app
 from backend.download import PARTIAL_SUFFIX, WeightsDownloader
+from backend.i18n import data_size
 from backend.models import (
     MANIFEST_FILE,
     PREVIEW_DECODER,
@@ -119,6 +120,7 @@ def test_cli_downloads_and_verifies_the_decoder(paths: Paths, hub: FakeHub, tmp_
         return app.run_weights(studio, app.parse_args(["weights", *argv]), out), out.getvalue()
 
     code, text = weights("verify", "--set", "taehv", "--folder", str(folder))
+    assert text.startswith("Looking for the files of the TAEHV preview decoder…\n")
     assert code == 1 and f"The TAEHV preview decoder ({PREVIEW_DECODER_FILE}) is not in {folder / 'taehv'}" in text
     code, text = weights("download", "--set", "taehv", "--folder", str(folder))
     assert code == 0, text
@@ -127,5 +129,8 @@ def test_cli_downloads_and_verifies_the_decoder(paths: Paths, hub: FakeHub, tmp_
     assert not any((folder / rel).exists() for rel in required_files("fp8"))  # only the decoder came
     code, text = weights("verify", "--set", "taehv")
     assert code == 0
+    size = data_size((folder / "taehv" / PREVIEW_DECODER_FILE).stat().st_size)
+    assert text.splitlines()[0] == (f"Checking every file of the TAEHV preview decoder ({size}, read in full: "
+                                    "about 1 s)…")
     assert text.splitlines()[-1] == f"The TAEHV preview decoder is present and verified in {folder / 'taehv'}."
     assert studio.preview_decoder_status().usable

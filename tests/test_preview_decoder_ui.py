@@ -31,7 +31,8 @@ def test_models_tab_offers_the_decoder_and_says_what_previews_use(paths: Paths, 
                                "(about 23 MB) for sharper ones.")
             message = client.predict("", api_name="/download_preview_decoder")
             assert "Downloading the preview decoder" in message
-            assert "already running" in client.predict("", api_name="/download_preview_decoder")
+            assert "The TAEHV preview decoder is already downloading." in client.predict(
+                "", api_name="/download_preview_decoder")
             held.set()
             done = eventually(lambda: (r := client.predict("fp8", api_name="/download_view"))
                               and "wan-download-done" in r[0] and r, timeout=30)

@@ -55,7 +55,7 @@ def test_models_area_checks_chooses_and_downloads(paths: Paths, tmp_path: Path, 
             target.mkdir()
             client.predict(str(target), "fp8", False, api_name="/use_weights_folder")
             assert "Download started" in client.predict("fp8", "", api_name="/download_weights")
-            assert "already running" in client.predict("fp8", "", api_name="/download_weights")
+            assert "The FP8 set is already downloading." in client.predict("fp8", "", api_name="/download_weights")
 
             assert hub.held.wait(60), "the download never reached T5"
 
