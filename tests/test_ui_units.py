@@ -334,3 +334,24 @@ def test_unexpected_failure_is_a_short_sentence(caplog) -> None:
     assert message == ("⚠️ Something went wrong while adding the job (RuntimeError). "
                        "The log file has the details.")
     assert seed == {"__type__": "update"} and queued == () and "disk on fire" in caplog.text
+
+
+def test_cancel_is_on_only_for_whoever_may_cancel_the_running_job(paths: Paths) -> None:
+    gate = threading.Event()
+    studio = Studio(paths, CpuTestEngine(gate=gate), gpu=FakeGpu(), host_ram=64.0, preload=False)
+    studio.start()
+    maker, other = Viewer("guest", "maker"), Viewer("guest", "someone-else")
+    try:
+        def cancel_on(viewer: Viewer) -> bool:
+            return bool(generate.status(studio, viewer=viewer)[3]["interactive"])
+
+        assert not any(cancel_on(v) for v in (Viewer("owner"), maker, other))  # nothing runs
+        (held,) = studio.submit("a guest's fox", seed=1, width=256, height=256, frames=5, viewer=maker)
+        studio.wait_for_job(held.id, ("running",), 30)
+        assert cancel_on(Viewer("owner")) and cancel_on(maker) and not cancel_on(other)
+        gate.set()
+        studio.wait_for_job(held.id, ("done",), 60)
+        assert not any(cancel_on(v) for v in (Viewer("owner"), maker, other))
+    finally:
+        gate.set()
+        studio.stop()
