@@ -2,13 +2,15 @@
 
 Keys are `area.name`; `{name}` fields are filled by backend.i18n.text (or kept with a Message). Every error
 class in backend/errors.py has `error.<kind>` here. The doctor's words live in backend/catalog_doctor.py,
-the page's run-time text in backend/catalog_page.py; CATALOG joins the parts (a key in two parts is an
-error). tests/test_i18n.py checks both languages, the fields, and that every key is used in the code."""
+the page's run-time text in backend/catalog_page.py and backend/catalog_studio.py; CATALOG joins the parts
+(a key in two parts is an error). tests/test_i18n.py checks both languages, the fields, and that every key
+is used in the code."""
 
 from __future__ import annotations
 
 from backend.catalog_doctor import DOCTOR
 from backend.catalog_page import PAGE
+from backend.catalog_studio import STUDIO
 
 CORE: dict[str, dict[str, str]] = {
     # Console (app.py)
@@ -240,4 +242,4 @@ def _joined(*parts: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     return joined
 
 
-CATALOG = _joined(CORE, DOCTOR, PAGE)
+CATALOG = _joined(CORE, DOCTOR, PAGE, STUDIO)

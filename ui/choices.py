@@ -60,15 +60,16 @@ def preset_choices(studio: Studio) -> list[tuple[str, str]]:
     return [auto, *((p.label, p.name) for p in studio.presets.values())]
 
 
-STATUS_WORDS: dict[JobStatus, str] = {
-    "queued": "⏳ queued",
-    "running": "▶ running",
-    "saving": "💾 saving",
-    "done": "✅ done",
-    "failed": "❌ failed",
-    "cancelled": "⏹ cancelled",
-    "interrupted": "⚠ interrupted",
+STATUS_WORDS: dict[JobStatus, tuple[str, str]] = {
+    "queued": ("⏳", "studio.status.queued"),
+    "running": ("▶", "studio.status.running"),
+    "saving": ("💾", "studio.status.saving"),
+    "done": ("✅", "studio.status.done"),
+    "failed": ("❌", "studio.status.failed"),
+    "cancelled": ("⏹", "studio.status.cancelled"),
+    "interrupted": ("⚠", "studio.status.interrupted"),
 }
+"""Each job status's icon and its words' catalog key (backend/catalog_studio.py)."""
 CANCELLABLE: tuple[JobStatus, ...] = ("queued", "running", "saving")
 REQUEUEABLE: tuple[JobStatus, ...] = ("failed", "cancelled", "interrupted")
 

@@ -65,6 +65,7 @@ class Redraw:
     fn: Callable[..., Any]
     outputs: list[gr.components.Component]
     inputs: list[gr.components.Component]
+    preprocess: bool = True
 
 
 class UiContext:
@@ -130,10 +131,10 @@ class UiContext:
         return self.languages.lang(request if request is not None else LocalContext.request.get(None))
 
     def on_language(self, api_name: str, redraw: Callable[..., Any], outputs: list[gr.components.Component],
-                    inputs: list[gr.components.Component] | None = None) -> None:
+                    inputs: list[gr.components.Component] | None = None, preprocess: bool = True) -> None:
         """Redraw text that is not on a timer after a language switch (`redraw` may take a gr.Request);
-        `api_name` needs its role in ui/roles.py like any event."""
-        self._redraws.append(Redraw(api_name, redraw, outputs, inputs or []))
+        `api_name` needs its role in ui/roles.py like any event. `preprocess=False` gives it the raw values."""
+        self._redraws.append(Redraw(api_name, redraw, outputs, inputs or [], preprocess))
 
     def language_redraws(self) -> list[Redraw]:
         return list(self._redraws)

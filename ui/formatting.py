@@ -8,11 +8,16 @@ import time
 from backend.i18n import data_size, mib, seconds, text  # one spelling of numbers for every language
 from backend.request import FPS
 
-__all__ = ["attr", "clip_length", "data_size", "esc", "mib", "moment", "seconds", "shorten"]
+__all__ = ["attr", "clip_length", "clip_length_values", "data_size", "esc", "mib", "moment", "seconds", "shorten"]
 
 
 def clip_length(frames: int, lang: str = "en") -> str:
-    return text("page.clip_length", lang, frames=frames, seconds=f"{frames / FPS:.2f}", fps=FPS)
+    return text("page.clip_length", lang, **clip_length_values(frames))
+
+
+def clip_length_values(frames: int) -> dict[str, object]:
+    """The clip-length line's values: digits and SI units, spelt the same in both languages."""
+    return {"frames": frames, "seconds": f"{frames / FPS:.2f}", "fps": FPS}
 
 
 def moment(timestamp: float | None) -> str:

@@ -64,6 +64,7 @@ LABELS: dict[str, dict[str, str]] = {
     "player.reuse": {"en": "↩ Reuse settings", "zh": "↩ 复用设置"},
     "player.delete": {"en": "🗑 Delete", "zh": "🗑 删除"},
     "player.open_folder": {"en": "📂 Open folder", "zh": "📂 打开文件夹"},
+    "player.download": {"en": "⬇ Download", "zh": "⬇ 下载"},
     "settings.low_ram": {"en": "Low-RAM mode", "zh": "低内存模式"},
     "settings.low_ram_info": {"en": "Reading the model from disk as it runs needs far less system RAM but is slower.",
                               "zh": "运行时从磁盘读取模型，所需系统内存少得多，但速度较慢。"},

@@ -34,7 +34,8 @@ ENDPOINT_ROLES: Mapping[str, Role] = {
     "queue_on_load": "guest", "pick_clip": "guest", "show_clip": "guest", "reuse_settings": "guest",
     "gallery_view": "guest", "gallery_on_load": "guest", "role_view": "guest",
     "page_language": "guest", "choose_language": "guest",  # a browser's own language: theirs to choose
-    "language_notices": "guest", "language_doctor": "owner",  # what a switch draws again in the new language
+    # what a switch draws again in the new language
+    "language_notices": "guest", "language_doctor": "owner", "language_length": "guest", "language_clip": "guest",
     # Only the person at the computer: the GPU, files, folders, downloads, settings, the saved form, the doctor.
     "free_gpu": "owner", "requeue_job": "owner", "cancel_waiting": "owner", "clear_finished": "owner",
     "delete_clip": "owner", "open_clips_folder": "owner",

@@ -7,7 +7,9 @@ once for every visitor before the page knows its language: both languages, ui/la
 
 from __future__ import annotations
 
-from backend.i18n import Message, text
+from collections.abc import Callable
+
+from backend.i18n import LANGS, Message, text
 from ui.formatting import esc
 
 
@@ -30,3 +32,9 @@ def fill(lang: str, key: str, **html_values: str) -> str:
 def word(lang: str | None, key: str, **values: object) -> str:
     """`say` in a known language; `both` while it is not known yet (a widget's first value)."""
     return both(key, **values) if lang is None else say(lang, key, **values)
+
+
+def both_drawn(draw: Callable[[str], str], tag: str = "div") -> str:
+    """A widget's first value that `draw(lang)` builds (HTML), in each language, each in a `tag` that
+    ui/lang.css shows only in its language."""
+    return "".join(f'<{tag} class="wan-{lang}" lang="{lang}">{draw(lang)}</{tag}>' for lang in LANGS)

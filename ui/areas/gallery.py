@@ -16,6 +16,7 @@ import gradio as gr
 
 from backend.access import OWNER, Viewer
 from backend.gallery import Clip
+from backend.i18n import text
 from backend.request import FPS
 from backend.studio import Studio
 from ui.context import UiContext
@@ -53,12 +54,14 @@ def render(ctx: UiContext) -> GalleryWidgets:
     return ctx.keep(GalleryWidgets(grid, list_key))
 
 
-def caption(clip: Clip) -> tuple[str, str]:
-    """(prompt start, 'seed · size · length') for a card; plain text, escaped by the caller."""
+def caption(clip: Clip, lang: str = "en") -> tuple[str, str]:
+    """(prompt start, 'seed · size · length') for a card, in `lang` (the prompt as typed); plain text, escaped
+    by the caller."""
     r = clip.request
     if r is None:  # an mp4 that does not record its settings
-        return clip.title, "settings not recorded"
-    return shorten(r.prompt, 60), f"seed {r.seed} · {r.width}×{r.height} · {r.frames / FPS:.1f} s"
+        return clip.title, text("studio.card.no_settings", lang)
+    return shorten(r.prompt, 60), text("studio.card.meta", lang, seed=r.seed, width=r.width, height=r.height,
+                                       length=f"{r.frames / FPS:.1f} s")
 
 
 def poster_version(poster: Path) -> int:
@@ -68,8 +71,8 @@ def poster_version(poster: Path) -> int:
         return 0
 
 
-def card_html(clip: Clip, poster: Path | None) -> str:
-    head, meta = caption(clip)
+def card_html(clip: Clip, poster: Path | None, lang: str = "en") -> str:
+    head, meta = caption(clip, lang)
     src = poster_url(clip.id, poster_version(poster)) if poster else ""
     picture = (f'<img src="{attr(src)}" alt="" loading="lazy" decoding="async">' if poster else
                '<span class="wan-card-wait" aria-hidden="true">▶</span>')
@@ -78,20 +81,20 @@ def card_html(clip: Clip, poster: Path | None) -> str:
             f'<span class="wan-cap-meta">{esc(meta)}</span></button>')
 
 
-def grid_html(cards: list[tuple[Clip, Path | None]]) -> str:
+def grid_html(cards: list[tuple[Clip, Path | None]], lang: str = "en") -> str:
     if not cards:
         return EMPTY
-    return f'<div class="wan-grid">{"".join(card_html(c, p) for c, p in cards)}</div>'
+    return f'<div class="wan-grid">{"".join(card_html(c, p, lang) for c, p in cards)}</div>'
 
 
 def refresh(studio: Studio, picked: str | None, key: str | None,
-            viewer: Viewer = OWNER) -> tuple[object, object, str | None]:
-    """(grid, clip to show, key) for this viewer: the grid only when something changed; the player moves to a
-    clip that just arrived, or to the newest when it shows none."""
+            viewer: Viewer = OWNER, lang: str = "en") -> tuple[object, object, str | None]:
+    """(grid, clip to show, key) for this viewer in `lang`: the grid only when something changed (a language
+    switch too); the player moves to a clip that just arrived, or to the newest when it shows none."""
     clips = studio.clips_for(viewer)
     cards = [(c, studio.poster(c)) for c in clips]
     newest = clips[0].id if clips else ""
-    new_key = newest + os.linesep + "|".join(f"{c.id}:{int(p is not None)}" for c, p in cards)
+    new_key = newest + os.linesep + lang + "|".join(f"{c.id}:{int(p is not None)}" for c, p in cards)
     if new_key == key:
         return gr.skip(), gr.skip(), key
     old_newest = key.split(os.linesep, 1)[0] if key is not None else None
@@ -101,7 +104,7 @@ def refresh(studio: Studio, picked: str | None, key: str | None,
         show = newest  # the clip shown was deleted elsewhere
     else:
         show = gr.skip()
-    return grid_html(cards), show, new_key
+    return grid_html(cards, lang), show, new_key
 
 
 def listen(ctx: UiContext) -> None:
@@ -110,7 +113,7 @@ def listen(ctx: UiContext) -> None:
     clip = ctx.widget("picked_clip")
 
     def on_refresh(picked: str | None, key: str | None, request: gr.Request) -> tuple[object, object, str | None]:
-        return refresh(studio, picked, key, ctx.viewer(request))
+        return refresh(studio, picked, key, ctx.viewer(request), ctx.lang(request))
 
     def on_pick(evt: gr.EventData) -> object:
         picked = getattr(evt, "_data", None) or {}

@@ -23,7 +23,7 @@ from ui.formatting import attr, esc, seconds, shorten
 from ui.labels import label
 from ui.messages import done, note, problem
 from ui.repeat import RepeatGuard
-from ui.words import both, fill, say
+from ui.words import both, both_drawn, fill, say
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,8 @@ def render(ctx: UiContext) -> GenerateWidgets:
 
 def render_job_panel(ctx: UiContext) -> JobPanelWidgets:
     """The current job, beside the form: engine line, progress, Cancel and Free GPU memory."""
-    availability = gr.Markdown(availability_text(ctx.studio), elem_id="wan-availability")
+    availability = gr.Markdown(both_drawn(lambda lang: availability_text(ctx.studio, lang=lang), tag="span"),
+                               elem_id="wan-availability")  # both languages until the page's first status
     progress = gr.HTML(progress_html([], None), elem_id="wan-progress")  # filled per viewer at load
     with gr.Row(elem_classes="wan-wrap-row"):
         cancel = gr.Button(label("generate.cancel_running"), size="sm", variant="stop", elem_id="wan-cancel-running",

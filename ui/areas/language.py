@@ -40,4 +40,5 @@ def listen(ctx: UiContext) -> None:
                               api_name="choose_language", api_visibility="private", queue=False)
     for redraw in ctx.language_redraws():
         switched = switched.then(redraw.fn, inputs=redraw.inputs, outputs=redraw.outputs, show_progress="hidden",
-                                 api_name=redraw.api_name, api_visibility="private", queue=False)
+                                 api_name=redraw.api_name, api_visibility="private", queue=False,
+                                 preprocess=redraw.preprocess)

@@ -7,6 +7,7 @@ text: a prompt is never read as Markdown or HTML. A guest plays only the clips t
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ import gradio as gr
 
 from backend.access import OWNER, Viewer
 from backend.gallery import Clip
+from backend.i18n import text
 from backend.studio import Studio
 from ui.choices import size_choices, size_value
 from ui.clip_cache import forget_cached
@@ -22,10 +24,18 @@ from ui.folders import open_folder
 from ui.formatting import esc, mib, moment, seconds
 from ui.labels import label
 from ui.messages import done, note, problem
+from ui.words import word
 
-CONFIRM_DELETE = "(clip) => (clip && window.confirm('Delete this clip for good?')) ? clip : ''"
-EMPTY = ('<div class="wan-details wan-dim">No clip yet. Write a prompt and press Generate: the clip plays here '
-         "when it is ready.</div>")
+CONFIRM_DELETE = ("(clip) => { const zh = (document.documentElement.lang || '').startsWith('zh');"
+                  f" const ask = zh ? {json.dumps(text('studio.player.confirm_delete', 'zh'), ensure_ascii=False)}"
+                  f" : {json.dumps(text('studio.player.confirm_delete', 'en'))};"
+                  " return (clip && window.confirm(ask)) ? clip : ''; }")
+"""The question in the page's language (Gradio sets <html lang> to its locale, as ui/lang.css reads it)."""
+
+
+def empty_html(lang: str | None = None) -> str:
+    """The player's text before any clip: in `lang`, or in both while the page's language is not known yet."""
+    return f'<div class="wan-details wan-dim">{word(lang, "studio.player.empty")}</div>'
 
 
 @dataclass(frozen=True)
@@ -45,11 +55,11 @@ def render(ctx: UiContext) -> PlayerWidgets:
     clip = gr.Textbox(visible=False, elem_id="wan-clip")
     video = gr.Video(label=label("player.label"), interactive=False, loop=True, autoplay=True, elem_id="wan-video",
                      buttons=[])
-    details = gr.HTML(EMPTY, elem_id="wan-clip-info")
+    details = gr.HTML(empty_html(), elem_id="wan-clip-info")
     with gr.Row(elem_classes="wan-wrap-row"):
         reuse = gr.Button(label("player.reuse"), size="sm", elem_id="wan-reuse", min_width=100)
-        download = gr.DownloadButton("⬇ Download", size="sm", elem_id="wan-download-clip", min_width=100,
-                                     interactive=False)
+        download = gr.DownloadButton(str(label("player.download")), size="sm", elem_id="wan-download-clip",
+                                     min_width=100, interactive=False)
         delete = gr.Button(label("player.delete"), size="sm", variant="stop", elem_id="wan-delete", min_width=90)
         open_button = gr.Button(label("player.open_folder"), size="sm", elem_id="wan-open-folder", min_width=100)
     ctx.owner_only(delete, open_button)
@@ -59,78 +69,83 @@ def render(ctx: UiContext) -> PlayerWidgets:
     return ctx.keep(PlayerWidgets(clip, video, details, reuse, download, delete, open_button, message))
 
 
-def details_lines(clip: Clip, viewer: Viewer = OWNER) -> list[str]:
-    """The clip's settings and record, one plain line each (unescaped: the caller escapes). Where the file
-    is on disk is for the owner only."""
+def details_lines(clip: Clip, viewer: Viewer = OWNER, lang: str = "en") -> list[str]:
+    """The clip's settings and record, one plain line each in `lang` (unescaped: the caller escapes). The
+    prompt is shown as typed; where the file is on disk is for the owner only."""
     r, m = clip.request, clip.record
     if r is None:
-        lines = [f"Prompt: {clip.title}", "This clip does not record its settings."]
+        lines = [text("studio.clip.prompt", lang, prompt=clip.title), text("studio.clip.no_settings", lang)]
     else:
-        lines = [f"Prompt: {r.prompt}", f"Size {r.width}×{r.height} · {r.frames} frames · seed {r.seed}"]
+        lines = [text("studio.clip.prompt", lang, prompt=r.prompt),
+                 text("studio.clip.settings", lang, width=r.width, height=r.height, frames=r.frames, seed=r.seed)]
     lines += [
-        f"Preset {m.preset or (r.preset if r else '?')}" + (" (low RAM)" if m.low_ram else "")
-        + f" · made in {seconds(m.timings.render_s)} · peak VRAM {mib(m.peaks.vram_mib)}",
-        f"GPU {m.machine.gpu or 'unknown'} · engine {m.versions.engine or '?'} · {moment(clip.created_at)}",
-        *(f"LoRA {lora.name} × {lora.strength:g} (sha256 {lora.sha256_16}) · applied to {lora.layers} layers"
-          for lora in m.loras),
-        *([f"File {clip.path}"] if viewer.is_owner else []),
+        text("studio.clip.made", lang, preset=m.preset or (r.preset if r else "?"),
+             low_ram=text("studio.clip.low_ram", lang) if m.low_ram else "",
+             time=seconds(m.timings.render_s), peak=mib(m.peaks.vram_mib)),
+        text("studio.clip.machine", lang, gpu=m.machine.gpu or text("page.unknown", lang),
+             engine=m.versions.engine or "?", when=moment(clip.created_at)),
+        *(text("studio.clip.lora", lang, name=lora.name, strength=f"{lora.strength:g}", sha=lora.sha256_16,
+               layers=lora.layers) for lora in m.loras),
+        *([text("studio.clip.file", lang, path=clip.path)] if viewer.is_owner else []),
         *m.notes,
     ]
     return lines
 
 
-def details_html(clip: Clip, viewer: Viewer = OWNER) -> str:
+def details_html(clip: Clip, viewer: Viewer = OWNER, lang: str = "en") -> str:
     """Plain text in the page's HTML: every line escaped, the prompt kept as typed (line breaks too)."""
     return '<div class="wan-details">' + "".join(
-        f'<div class="wan-detail">{esc(line)}</div>' for line in details_lines(clip, viewer)) + "</div>"
+        f'<div class="wan-detail">{esc(line)}</div>' for line in details_lines(clip, viewer, lang)) + "</div>"
 
 
-def show(studio: Studio, clip_id: str | None, viewer: Viewer = OWNER) -> tuple[Any, str, Any]:
+def show(studio: Studio, clip_id: str | None, viewer: Viewer = OWNER, lang: str = "en") -> tuple[Any, str, Any]:
     """(video, details, download button) for a clip id; nothing picked clears the player."""
     if not clip_id:
-        return None, EMPTY, gr.update(value=None, interactive=False)
+        return None, empty_html(lang), gr.update(value=None, interactive=False)
     try:
         clip = studio.visible_clip(clip_id, viewer)
     except Exception as err:
-        return None, problem(err, "opening the clip"), gr.update(value=None, interactive=False)
-    return str(clip.path), details_html(clip, viewer), gr.update(value=str(clip.path), interactive=True)
+        return None, problem(err, "page.doing.open_clip", lang), gr.update(value=None, interactive=False)
+    return str(clip.path), details_html(clip, viewer, lang), gr.update(value=str(clip.path), interactive=True)
 
 
-def reuse(studio: Studio, clip_id: str | None, viewer: Viewer = OWNER) -> tuple[object, ...]:
+def reuse(studio: Studio, clip_id: str | None, viewer: Viewer = OWNER, lang: str = "en") -> tuple[object, ...]:
     """The clip's prompt, size, frames, seed (locked) and preset, for the form; a message last."""
     try:
         r = studio.visible_clip(clip_id or "", viewer).request
         if r is None:
-            return (*(gr.skip(),) * 6, note("This clip does not record its settings."))
+            return (*(gr.skip(),) * 6, note(text("studio.clip.no_settings", lang)))
         size = size_value(r.width, r.height)
         preset = r.preset if r.preset == "auto" or r.preset in studio.presets else "auto"
         values: tuple[object, ...] = (r.prompt, gr.update(choices=size_choices(size), value=size), r.frames,
                                       str(r.seed), True, preset)
     except Exception as err:
-        return (*(gr.skip(),) * 6, problem(err, "reading the clip's settings"))
-    return (*values, done("The form now holds this clip's settings (seed locked)."))
+        return (*(gr.skip(),) * 6, problem(err, "page.doing.read_clip", lang))
+    return (*values, done(text("studio.player.reused", lang)))
 
 
-def delete(studio: Studio, clip_id: str | None, demo: gr.Blocks | None = None) -> str:
+def delete(studio: Studio, clip_id: str | None, demo: gr.Blocks | None = None, lang: str = "en") -> str:
     """Delete the clip and the copies Gradio keeps of it for playing, so no old link still plays it."""
     if not clip_id:
-        return note("Nothing was deleted.")
+        return note(text("studio.player.nothing_deleted", lang))
     try:
         path = studio.clip(clip_id).path
         studio.delete_clip(clip_id)
     except Exception as err:
-        return problem(err, "deleting the clip")
+        return problem(err, "page.doing.delete_clip", lang)
     if demo is not None:
         forget_cached(demo, path.name)
-    return done("Deleted.")
+    return done(text("studio.player.deleted", lang))
 
 
-def open_clips_folder(ctx: UiContext) -> str:
+def open_clips_folder(ctx: UiContext, lang: str = "en") -> str:
     folder = ctx.studio.paths.clips_dir
     if ctx.server.remote:
-        return note(f"The clips are on the machine running Wan Studio, in {folder}.")
+        return note(text("studio.player.on_host", lang, folder=folder))
     why = open_folder(folder)
-    return done(f"Opened {folder}.") if why is None else note(f"{why} The clips are in {folder}.")
+    if why is None:
+        return done(text("studio.player.opened", lang, folder=folder))
+    return note(text("studio.player.folder_is", lang, why=why, folder=folder))
 
 
 def listen(ctx: UiContext) -> None:
@@ -138,13 +153,17 @@ def listen(ctx: UiContext) -> None:
     studio = ctx.studio
 
     def on_show(clip_id: str | None, request: gr.Request) -> tuple[Any, str, Any]:
-        return show(studio, clip_id, ctx.viewer(request))
+        return show(studio, clip_id, ctx.viewer(request), ctx.lang(request))
+
+    def on_language(clip_id: str | None, request: gr.Request) -> str:
+        """The details again in the new language; the video keeps playing."""
+        return show(studio, clip_id, ctx.viewer(request), ctx.lang(request))[1]
 
     def on_reuse(clip_id: str | None, request: gr.Request) -> tuple[object, ...]:
-        return reuse(studio, clip_id, ctx.viewer(request))
+        return reuse(studio, clip_id, ctx.viewer(request), ctx.lang(request))
 
     def on_delete(clip_id: str | None) -> tuple[object, ...]:  # the owner's only (ui/roles.py)
-        message = delete(studio, clip_id, ctx.blocks())
+        message = delete(studio, clip_id, ctx.blocks(), ctx.lang())
         newest = next(iter(studio.clips()), None)  # the player moves on to the newest clip left
         return message, (newest.id if newest else "")
 
@@ -154,4 +173,5 @@ def listen(ctx: UiContext) -> None:
     w.reuse.click(on_reuse, inputs=[w.clip], outputs=[*form, w.message], api_name="reuse_settings")
     w.delete.click(on_delete, inputs=[w.clip], outputs=[w.message, w.clip], js=CONFIRM_DELETE,
                    api_name="delete_clip")
-    w.open_folder.click(lambda: open_clips_folder(ctx), outputs=[w.message], api_name="open_clips_folder")
+    w.open_folder.click(lambda: open_clips_folder(ctx, ctx.lang()), outputs=[w.message], api_name="open_clips_folder")
+    ctx.on_language("language_clip", on_language, outputs=[w.details], inputs=[w.clip])

@@ -15,7 +15,7 @@ from ui.context import UiContext
 from ui.formatting import attr, esc
 from ui.labels import label
 from ui.messages import problem_text
-from ui.words import fill, say
+from ui.words import both_drawn, fill, say
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,9 @@ def render(ctx: UiContext) -> PresetWidgets:
     studio = ctx.studio
     preset = gr.Dropdown(choices=preset_choices(studio), value="auto",
                          label=label("preset.label"), elem_id="wan-preset")
-    summary = gr.HTML(describe(studio, "auto", DEFAULT_SIZE, FRAMES_DEFAULT), elem_id="wan-preset-summary")
+    # Drawn before the page knows its language: both, ui/lang.css shows the page's; the load words it in one.
+    summary = gr.HTML(both_drawn(lambda lang: describe(studio, "auto", DEFAULT_SIZE, FRAMES_DEFAULT, lang=lang)),
+                      elem_id="wan-preset-summary")
     ctx.publish("preset", preset)
     return ctx.keep(PresetWidgets(preset, summary))
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from backend.access import OWN_ONLY, OWNER, GuestPermissions, NotAllowed, Viewer
+from backend.i18n import progress_text, text
 from backend.jobs.job import FINISHED, Job
 from backend.studio import Studio
 from ui.areas.generate import job_seconds, preset_shown
@@ -21,7 +22,7 @@ from ui.context import UiContext
 from ui.formatting import attr, esc, seconds, shorten
 from ui.labels import label
 from ui.messages import done, note, problem
-from ui.words import both
+from ui.words import say, word
 
 WAITING_SHOWN = 8
 """Waiting jobs listed one per line; the rest are counted."""
@@ -62,108 +63,121 @@ def render(ctx: UiContext) -> QueueWidgets:
     return ctx.keep(QueueWidgets(table, cancel_waiting, clear_finished, message, key))
 
 
-def _when(job: Job) -> str:
+def _when(job: Job, lang: str) -> str:
     if job.status in ("running", "saving"):
-        return f"{job.progress.describe()} · {job.progress.fraction:.0%}"
+        p = job.progress
+        return f"{progress_text(p.stage, p.step, p.total_steps, lang)} · {p.fraction:.0%}"
     if job.status == "done":
         return seconds(job_seconds(job))
     return ""
 
 
-def _action(job: Job, viewer: Viewer) -> str:
+def _action(job: Job, viewer: Viewer, lang: str) -> str:
     if job.status in CANCELLABLE and viewer.owns(job):
-        act, label = "cancel", "Cancel"
+        act, key, title = "cancel", "studio.queue.cancel", "studio.queue.cancel_title"
     elif job.status in REQUEUEABLE and viewer.is_owner:
-        act, label = "requeue", "Re-queue"
+        act, key, title = "requeue", "studio.queue.requeue", "studio.queue.requeue_title"
     else:
         return ""
     return (f'<button type="button" class="wan-job-act" data-act="{act}" data-job="{attr(job.id)}" '
-            f'title="{label} this job">{label}</button>')
+            f'title="{attr(text(title, lang))}">{say(lang, key)}</button>')
 
 
-def job_line(studio: Studio, job: Job, viewer: Viewer = OWNER, allowed: GuestPermissions = OWN_ONLY) -> str:
-    """One job as one line; someone else's prompt, seed and outcome are left out unless the viewer may read them."""
+def job_line(studio: Studio, job: Job, viewer: Viewer = OWNER, allowed: GuestPermissions = OWN_ONLY,
+             lang: str = "en") -> str:
+    """One job as one line in `lang` (its prompt as typed); someone else's prompt, seed and outcome are left out
+    unless the viewer may read them."""
     r = job.request
     shown = viewer.sees_prompt(job, allowed)
-    why = "".join(f'<div class="wan-job-why">{esc(n)}</div>' for n in
-                  ((job.error,) if job.error and job.status != "done" else ()) + job.notes) if shown else ""
-    prompt = esc(shorten(r.prompt, 48)) if shown else '<span class="wan-dim">(someone else\'s job)</span>'
-    draft = '<span class="wan-job-kind">draft</span>' if job.kind == "draft" else ""
-    seed = f" · seed {r.seed}" if shown else ""
-    when = _when(job)
+    error = (job.error_text(lang),) if job.error and job.status != "done" else ()
+    why = "".join(f'<div class="wan-job-why">{esc(n)}</div>' for n in error + job.notes_in(lang)) if shown else ""
+    someone = f'<span class="wan-dim">{say(lang, "studio.queue.someone")}</span>'
+    prompt = esc(shorten(r.prompt, 48)) if shown else someone
+    draft = f'<span class="wan-job-kind">{say(lang, "studio.queue.draft")}</span>' if job.kind == "draft" else ""
+    seed = " · " + say(lang, "studio.queue.seed", seed=r.seed) if shown else ""
+    when = _when(job, lang)
+    icon, status = STATUS_WORDS[job.status]
     return (
         f'<li class="wan-job wan-job-{job.status}" data-job="{attr(job.id)}">'
-        f'<span class="wan-job-status">{STATUS_WORDS[job.status]}</span>{draft}'
+        f'<span class="wan-job-status">{icon} {say(lang, status)}</span>{draft}'
         f'<span class="wan-job-prompt">{prompt}</span>'
-        f'<span class="wan-job-meta">{r.width}×{r.height} · {r.frames} fr{seed} · '
-        f"{esc(preset_shown(studio, job))}{' · ' + esc(when) if when else ''}</span>"
-        f"{_action(job, viewer)}{why}</li>"
+        f'<span class="wan-job-meta">{r.width}×{r.height} · {say(lang, "studio.queue.frames", frames=r.frames)}'
+        f"{seed} · {esc(preset_shown(studio, job))}{' · ' + esc(when) if when else ''}</span>"
+        f"{_action(job, viewer, lang)}{why}</li>"
     )
 
 
-def queue_html(studio: Studio, jobs: list[Job], viewer: Viewer = OWNER, allowed: GuestPermissions = OWN_ONLY) -> str:
-    """Active jobs, then the first waiting ones, then the latest finished; counts for the rest."""
+def queue_html(studio: Studio, jobs: list[Job], viewer: Viewer = OWNER, allowed: GuestPermissions = OWN_ONLY,
+               lang: str | None = None) -> str:
+    """Active jobs, then the first waiting ones, then the latest finished; counts for the rest. In `lang`; before
+    the page's language is known (None), the empty queue's line in both."""
     if not jobs:
-        return f'<div class="wan-dim">{both("page.queue.empty")}</div>'
+        return f'<div class="wan-dim">{word(lang, "page.queue.empty")}</div>'
+    lang = lang or "en"
     active = [j for j in jobs if j.status in ("running", "saving")]
     waiting = [j for j in jobs if j.status == "queued"]
     finished = sorted((j for j in jobs if j.status in FINISHED), key=lambda j: j.finished_at or 0, reverse=True)
-    lines = [job_line(studio, j, viewer, allowed) for j in active + waiting[:WAITING_SHOWN]]
+    lines = [job_line(studio, j, viewer, allowed, lang) for j in active + waiting[:WAITING_SHOWN]]
     if len(waiting) > WAITING_SHOWN:
-        lines.append(f'<li class="wan-job-more">and {len(waiting) - WAITING_SHOWN} more waiting</li>')
-    lines += [job_line(studio, j, viewer, allowed) for j in finished[:FINISHED_SHOWN]]
+        more = say(lang, "studio.queue.more_waiting", count=len(waiting) - WAITING_SHOWN)
+        lines.append(f'<li class="wan-job-more">{more}</li>')
+    lines += [job_line(studio, j, viewer, allowed, lang) for j in finished[:FINISHED_SHOWN]]
     if len(finished) > FINISHED_SHOWN:
-        lines.append(f'<li class="wan-job-more">and {len(finished) - FINISHED_SHOWN} more finished '
-                     "(Clear finished removes them; their clips stay)</li>")
-    head = f"{len(active)} running · {len(waiting)} waiting · {len(finished)} finished"
+        more = say(lang, "studio.queue.more_finished", count=len(finished) - FINISHED_SHOWN)
+        lines.append(f'<li class="wan-job-more">{more}</li>')
+    head = say(lang, "studio.queue.head", running=len(active), waiting=len(waiting), finished=len(finished))
     return f'<div class="wan-queue-head wan-dim">{head}</div><ul class="wan-jobs">{"".join(lines)}</ul>'
 
 
-def refresh(studio: Studio, key: str | None, viewer: Viewer = OWNER) -> tuple[object, str]:
-    html = queue_html(studio, studio.jobs(), viewer, studio.guest_permissions)
+def refresh(studio: Studio, key: str | None, viewer: Viewer = OWNER, lang: str = "en") -> tuple[object, str]:
+    html = queue_html(studio, studio.jobs(), viewer, studio.guest_permissions, lang)
     return (gr.skip() if html == key else html), html
 
 
-def cancel_job(studio: Studio, job_id: str | None, viewer: Viewer = OWNER) -> str:
+def cancel_job(studio: Studio, job_id: str | None, viewer: Viewer = OWNER, lang: str = "en") -> str:
     if not job_id:
-        return note("Pick a job first.")
+        return note(text("studio.queue.pick_first", lang))
     try:
         job = studio.cancel(job_id, viewer)
     except Exception as err:
-        return problem(err, "cancelling the job")
+        return problem(err, "page.doing.cancel_job", lang)
     if job.status == "cancelled":
-        return done("Cancelled before it started.")
-    return done("Cancelling: the job stops at its next step.")
+        return done(text("studio.queue.cancelled_before", lang))
+    return done(text("studio.queue.cancelling", lang))
 
 
-def requeue_job(studio: Studio, job_id: str | None, viewer: Viewer = OWNER) -> str:
+def requeue_job(studio: Studio, job_id: str | None, viewer: Viewer = OWNER, lang: str = "en") -> str:
     if not job_id:
-        return note("Pick a job first.")
+        return note(text("studio.queue.pick_first", lang))
     try:
         if not viewer.is_owner:
             raise NotAllowed("Re-queueing a job")
         job = studio.requeue(job_id)
     except Exception as err:
-        return problem(err, "re-queueing the job")
-    return done(f"Queued again with seed {job.request.seed}.")
+        return problem(err, "page.doing.requeue_job", lang)
+    return done(text("studio.queue.requeued", lang, seed=job.request.seed))
 
 
-def cancel_waiting(studio: Studio) -> str:
+def cancel_waiting(studio: Studio, lang: str = "en") -> str:
     try:
         count = studio.cancel_all_waiting()
     except Exception as err:
-        return problem(err, "cancelling the waiting jobs")
-    return done(f"Cancelled {count} waiting job{'s' if count != 1 else ''}.") if count else note("Nothing is waiting.")
+        return problem(err, "page.doing.cancel_waiting", lang)
+    if not count:
+        return note(text("studio.queue.nothing_waiting", lang))
+    return done(text("studio.queue.cancelled_one", lang) if count == 1
+                else text("studio.queue.cancelled_many", lang, count=count))
 
 
-def clear_finished(studio: Studio) -> str:
+def clear_finished(studio: Studio, lang: str = "en") -> str:
     try:
         count = studio.clear_finished()
     except Exception as err:
-        return problem(err, "clearing the finished jobs")
+        return problem(err, "page.doing.clear_finished", lang)
     if not count:
-        return note("No finished jobs to clear.")
-    return done(f"Cleared {count} finished job{'s' if count != 1 else ''}; their clips stay in the gallery.")
+        return note(text("studio.queue.no_finished", lang))
+    return done(text("studio.queue.cleared_one", lang) if count == 1
+                else text("studio.queue.cleared_many", lang, count=count))
 
 
 def listen(ctx: UiContext) -> None:
@@ -176,26 +190,28 @@ def listen(ctx: UiContext) -> None:
         data = getattr(evt, "_data", None) or {}
         job_id = str(data.get("job") or "") if isinstance(data, dict) else ""
         act = data.get("act") if isinstance(data, dict) else None
-        message = requeue_job(studio, job_id, viewer) if act == "requeue" else cancel_job(studio, job_id, viewer)
-        return (message, *refresh(studio, None, viewer))
+        lang = ctx.lang(request)
+        message = requeue_job(studio, job_id, viewer, lang) if act == "requeue" \
+            else cancel_job(studio, job_id, viewer, lang)
+        return (message, *refresh(studio, None, viewer, lang))
 
     def api_cancel_job(job_id: str | None, request: gr.Request) -> str:
         """Cancel one of your jobs by id (queued: at once; running: at its next step)."""
-        return cancel_job(studio, job_id, ctx.viewer(request))
+        return cancel_job(studio, job_id, ctx.viewer(request), ctx.lang(request))
 
     def api_requeue_job(job_id: str | None) -> str:
         """Queue a failed, cancelled or interrupted job again, with its seed (the owner's only)."""
         return requeue_job(studio, job_id)
 
     def on_refresh(key: str | None, request: gr.Request) -> tuple[object, str]:
-        return refresh(studio, key, ctx.viewer(request))
+        return refresh(studio, key, ctx.viewer(request), ctx.lang(request))
 
     w.table.click(on_act, inputs=[w.key], outputs=[w.message, w.table, w.key], show_progress="hidden",
                   api_name="queue_act", api_visibility="private")
     gr.api(api_cancel_job, api_name="cancel_job")
     gr.api(api_requeue_job, api_name="requeue_job")
-    w.cancel_waiting.click(lambda: cancel_waiting(studio), outputs=[w.message], api_name="cancel_waiting")
-    w.clear_finished.click(lambda: clear_finished(studio), outputs=[w.message], api_name="clear_finished")
+    w.cancel_waiting.click(lambda: cancel_waiting(studio, ctx.lang()), outputs=[w.message], api_name="cancel_waiting")
+    w.clear_finished.click(lambda: clear_finished(studio, ctx.lang()), outputs=[w.message], api_name="clear_finished")
     outputs = [w.table, w.key]
     ctx.widget("fast_timer").tick(on_refresh, inputs=[w.key], outputs=outputs, show_progress="hidden",
                                   api_name="queue_view", concurrency_limit=None)

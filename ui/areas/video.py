@@ -15,8 +15,9 @@ from backend.request import FRAMES_DEFAULT, FRAMES_MAX, FRAMES_MIN, SEED_MAX
 from backend.studio import MAX_BATCH, Studio
 from ui.choices import DEFAULT_SIZE, parse_size, size_choices
 from ui.context import UiContext
-from ui.formatting import clip_length
+from ui.formatting import clip_length, clip_length_values
 from ui.labels import label
+from ui.words import both, say
 
 RANDOM = "random"
 
@@ -41,7 +42,9 @@ def render(ctx: UiContext) -> VideoWidgets:
                            elem_id="wan-frames", scale=3, min_width=220)
         count = gr.Slider(1, MAX_BATCH, value=1, step=1, label=label("video.count"), elem_id="wan-count", scale=1,
                           min_width=140)
-    length = gr.Markdown(clip_length(min(FRAMES_DEFAULT, limit)), elem_id="wan-length")
+    # Drawn before the page knows its language: both, ui/lang.css shows the page's; a change words it in one.
+    first = min(FRAMES_DEFAULT, limit)
+    length = gr.Markdown(both("page.clip_length", **clip_length_values(first)), elem_id="wan-length")
     with gr.Row(equal_height=True, elem_classes="wan-wrap-row"):
         seed = gr.Textbox(value=RANDOM, label=label("video.seed"), max_lines=1, elem_id="wan-seed", scale=2,
                           min_width=140, placeholder=label("video.seed_placeholder"))
@@ -73,8 +76,8 @@ def frames_limit(studio: Studio, preset_name: object, size: object) -> int:
     return FRAMES_MIN
 
 
-def snapped(raw: object, limit: int) -> tuple[int, str]:
-    """A typed or dragged frame count as the nearest allowed one, and the line under it.
+def snapped(raw: object, limit: int, lang: str = "en") -> tuple[int, str]:
+    """A typed or dragged frame count as the nearest allowed one, and the line under it (in `lang`).
 
     Out of range (0, 10000, text) snaps to the nearest end and says so once, in the app's words."""
     try:
@@ -82,13 +85,14 @@ def snapped(raw: object, limit: int) -> tuple[int, str]:
         if not math.isfinite(value):
             raise ValueError
     except (TypeError, ValueError):
-        return min(FRAMES_DEFAULT, limit), (f"⚠️ Frames must be a number from {FRAMES_MIN} to {limit}; "
-                                            f"set to {min(FRAMES_DEFAULT, limit)}.  \n"
-                                            + clip_length(min(FRAMES_DEFAULT, limit)))
+        count = min(FRAMES_DEFAULT, limit)
+        return count, (say(lang, "studio.frames.not_number", low=FRAMES_MIN, high=limit, count=count) + "  \n"
+                       + clip_length(count, lang))
     count = max(FRAMES_MIN, min(limit, Studio.snap_frames(value)))
     if value < FRAMES_MIN or value > limit:
-        return count, f"⚠️ Frames go from {FRAMES_MIN} to {limit} here; set to {count}.  \n{clip_length(count)}"
-    return count, clip_length(count)
+        return count, (say(lang, "studio.frames.range", low=FRAMES_MIN, high=limit, count=count) + "  \n"
+                       + clip_length(count, lang))
+    return count, clip_length(count, lang)
 
 
 def seed_shown(locked: object, current: object) -> str:
@@ -115,13 +119,16 @@ def listen(ctx: UiContext) -> None:
     preset = ctx.widget("preset")
 
     def on_frames(raw: object, preset_name: object, size: object) -> tuple[object, str]:
-        count, line = snapped(raw, frames_limit(studio, preset_name, size))
+        count, line = snapped(raw, frames_limit(studio, preset_name, size), ctx.lang())
         return (gr.skip() if raw == count else count), line
 
     def on_limits(preset_name: object, size: object, raw: object) -> tuple[object, str]:
         limit = frames_limit(studio, preset_name, size)
-        count, line = snapped(raw, limit)
+        count, line = snapped(raw, limit, ctx.lang())
         return gr.update(maximum=limit, value=count), line
+
+    def on_language(raw: object, preset_name: object, size: object) -> str:
+        return snapped(raw, frames_limit(studio, preset_name, size), ctx.lang())[1]
 
     # preprocess=False: a value outside the slider's range must reach us (and be snapped with one message)
     # instead of raising one Gradio error per listener.
@@ -130,6 +137,8 @@ def listen(ctx: UiContext) -> None:
                     trigger_mode="always_last")
     gr.on([preset.change, w.size.change], on_limits, inputs=[preset, w.size, w.frames], outputs=[w.frames, w.length],
           show_progress="hidden", api_name="frame_limits", api_visibility="private", preprocess=False)
+    ctx.on_language("language_length", on_language, outputs=[w.length], inputs=[w.frames, preset, w.size],
+                    preprocess=False)
     w.new_seed.click(lambda: (str(Studio.new_seed()), True), outputs=[w.seed, w.seed_lock], show_progress="hidden",
                      api_name="new_seed")
     # Typing a seed means wanting that seed: lock it so Generate does not draw a new one.

@@ -1,0 +1,109 @@
+"""The Studio tab's run-time text in Chinese and English: queue lines (status words, counts, buttons, outcomes),
+the clips grid's captions, the player's details and messages, the frame count's line and the first values
+drawn before the page knows its language. Prompts stay as typed; numbers are spelt the same in both."""
+
+from __future__ import annotations
+
+import re
+
+from backend.i18n import text
+from backend.jobs.job import Job
+from backend.request import GenerationRequest
+from backend.studio import Studio
+from tests.conftest import SMALL
+from tests.test_i18n_areas import ENGLISH, visible_text
+from ui.areas import gallery, player, preset, queue, video
+from ui.choices import STATUS_WORDS
+from ui.words import both_drawn
+
+PROMPT = "a fox in the snow, slow pan"
+
+
+def job(status: str = "queued", **changes: object) -> Job:
+    return Job.new(GenerationRequest(PROMPT, 832, 480, 81, 5, "auto")).with_(status=status, **changes)
+
+
+def chinese_text(html: str) -> str:
+    """What a Chinese page shows of `html`, the prompt (never translated) left out."""
+    return visible_text(html).replace(PROMPT, "")
+
+
+def test_queue_lines_in_chinese_and_english(studio: Studio) -> None:
+    running, waiting = job("running", preset_used="12gb"), job("queued")
+    failed, done = job("failed", error="It broke.", finished_at=1.0), job("done", finished_at=2.0)
+    jobs = [running, waiting, failed, done]
+    zh = queue.queue_html(studio, jobs, lang="zh")
+    assert "1 个运行中 · 1 个等待中 · 2 个已结束" in zh
+    assert "▶ 运行中" in zh and "⏳ 排队中" in zh and "❌ 失败" in zh and "✅ 完成" in zh
+    assert "832×480 · 81 帧 · 种子 5 · 12gb" in zh and PROMPT in zh  # numbers as in English; the prompt as typed
+    assert 'title="取消这个任务">取消</button>' in zh and 'title="重新排队这个任务">重新排队</button>' in zh
+    # Left as they are: the preset's name, and an error stored without its id (an older app's record).
+    assert not ENGLISH.search(chinese_text(zh).replace("12gb", "").replace("It broke.", "")), chinese_text(zh)
+    en = queue.queue_html(studio, jobs, lang="en")
+    assert "1 running · 1 waiting · 2 finished" in en and "▶ running" in en and "⏳ queued" in en
+    assert "832×480 · 81 fr · seed 5 · 12gb" in en and ">Cancel</button>" in en and ">Re-queue</button>" in en
+    many = queue.queue_html(studio, [job("queued") for _ in range(queue.WAITING_SHOWN + 2)], lang="zh")
+    assert "还有 2 个在等待" in many
+
+
+def test_every_job_status_has_words_in_both_languages() -> None:
+    for status, (icon, key) in STATUS_WORDS.items():
+        assert icon and text(key, "en") != text(key, "zh"), status
+        assert re.search(r"[\u4e00-\u9fff]", text(key, "zh")), key
+
+
+def test_queue_lines_hide_someone_elses_prompt_in_chinese(studio: Studio) -> None:
+    from backend.access import OWN_ONLY, Viewer
+
+    theirs = job("queued")
+    seen = queue.queue_html(studio, [theirs], Viewer.guest("ann"), OWN_ONLY, lang="zh")
+    assert "（其他人的任务）" in seen and PROMPT not in seen and "种子" not in seen
+
+
+def test_queue_buttons_say_what_happened_in_the_viewers_language(studio: Studio) -> None:
+    assert queue.cancel_job(studio, "", lang="zh") == "ℹ️ 请先选择一个任务。"
+    assert queue.cancel_waiting(studio, "zh") == "ℹ️ 没有等待中的任务。"
+    assert queue.clear_finished(studio, "zh") == "ℹ️ 没有可清除的已结束任务。"
+    assert queue.clear_finished(studio, "en") == "ℹ️ No finished jobs to clear."
+    assert text("studio.queue.cancelled_many", "zh", count=3) == "已取消 3 个等待中的任务。"
+    assert text("studio.queue.cleared_one", "en") == "Cleared 1 finished job; its clip stays in the gallery."
+
+
+def test_grid_caption_and_player_details_in_chinese(studio: Studio) -> None:
+    (made,) = studio.submit(PROMPT, seed=11, **SMALL)
+    finished = studio.queue.wait_for(made.id, ("done", "failed"), timeout=60)
+    assert finished.status == "done", finished.error
+    clip = studio.clip(finished.clip_id or "")
+    assert gallery.caption(clip, "zh") == (PROMPT, "种子 11 · 256×256 · 0.3 s")
+    assert gallery.caption(clip, "en") == (PROMPT, "seed 11 · 256×256 · 0.3 s")
+    zh = player.details_lines(clip, lang="zh")
+    assert zh[0] == f"提示词：{PROMPT}" and zh[1] == "尺寸 256×256 · 5 帧 · 种子 11"
+    assert zh[2].startswith("预设 ") and " · 用时 " in zh[2] and " MiB" in zh[2]
+    assert " · 引擎 cpu-test · " in zh[3] and zh[4].startswith("文件 ")
+    assert player.details_lines(clip, lang="en")[1] == "Size 256×256 · 5 frames · seed 11"
+    # A language switch redraws the grid: its change key names the language.
+    html_en, _, key_en = gallery.refresh(studio, None, None, lang="en")
+    html_zh, _, key_zh = gallery.refresh(studio, clip.id, key_en, lang="zh")
+    assert key_zh != key_en and "种子 11" in str(html_zh) and "seed 11" in str(html_en)
+    assert player.reuse(studio, clip.id, lang="zh")[-1] == "✅ 表单已填入这个视频的设置（种子已锁定）。"
+    assert player.delete(studio, "", lang="zh") == "ℹ️ 没有删除任何内容。"
+
+
+def test_first_values_carry_both_languages(studio: Studio) -> None:
+    empty = player.empty_html()
+    assert 'class="wan-en"' in empty and 'class="wan-zh"' in empty and not ENGLISH.search(visible_text(empty))
+    summary = both_drawn(lambda lang: preset.describe(studio, "auto", "832x480", 81, lang=lang))
+    zh, en = (preset.describe(studio, "auto", "832x480", 81, lang=lang) for lang in ("zh", "en"))
+    assert f'<div class="wan-zh" lang="zh">{zh}</div>' in summary and f'<div class="wan-en" lang="en">{en}</div>' \
+        in summary and zh != en
+    assert player.empty_html("zh") == ('<div class="wan-details wan-dim">还没有视频。写好提示词并点击“生成”：'
+                                       "视频生成后会在这里播放。</div>")
+    assert "要永久删除这个视频吗？" in player.CONFIRM_DELETE and "Delete this clip for good?" in player.CONFIRM_DELETE
+
+
+def test_frame_count_line_in_chinese() -> None:
+    assert video.snapped(49, 81, "zh") == (49, "49 帧 = 3.06 秒（16 fps）")
+    count, line = video.snapped(0, 81, "zh")
+    assert count == 5 and line.startswith("⚠️ 这里的帧数范围是 5 到 81；已设为 5。")
+    count, line = video.snapped("lots", 81, "zh")
+    assert count == 81 and line.startswith("⚠️ 帧数必须是 5 到 81 之间的数字；已设为 81。")
