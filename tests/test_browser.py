@@ -14,6 +14,7 @@ from backend.request import FPS
 from backend.settings import Paths
 from tests.support.cpu_engine import CpuTestEngine
 from tests.support.ui_app import RunningApp, eventually, running_app
+from ui.areas import gallery
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -119,7 +120,7 @@ def test_desktop_first_screen_ctrl_enter_and_the_clip_up_front(app: RunningApp, 
                          "#wan-preset-summary", "#wan-progress", "#wan-video"):
             top = page.locator(selector).bounding_box()
             assert top is not None and top["y"] < DESKTOP["height"], selector
-        assert "No clips yet" in page.locator("#wan-gallery").inner_text()
+        page.wait_for_function("() => document.querySelector('#wan-gallery').innerText.includes('No clips yet')")
         shot(page, "desktop-idle")
 
         before = {j.id for j in app.studio.jobs()}
@@ -157,6 +158,34 @@ def test_desktop_first_screen_ctrl_enter_and_the_clip_up_front(app: RunningApp, 
         assert page.locator("#wan-seed-lock input[type=checkbox]").is_checked()
     finally:
         app.engine.gate.set()
+        page.close()
+
+
+def test_the_grid_draws_from_its_own_request_and_is_not_sent_again_unchanged(app: RunningApp, browser,
+                                                                             monkeypatch) -> None:
+    (job,) = app.studio.submit(PROMPT, 256, 256, 5, None, "auto")
+    wait_done(app, job.id)
+    eventually(lambda: all(app.studio.poster(c) for c in app.studio.clips()))  # a poster made later redraws
+    real, refreshes, sent, requests = gallery.refresh, [], [], []
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = real(*args, **kwargs)
+        refreshes.append(result)
+        if isinstance(result[0], str):
+            sent.append(result[0])
+        return result
+
+    monkeypatch.setattr(gallery, "refresh", watched)
+    page = browser.new_page(viewport=DESKTOP)
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.goto(app.url)
+        page.wait_for_function("(n) => document.querySelectorAll('#wan-gallery .wan-card img').length === n",
+                               arg=len(app.studio.clips()))
+        eventually(lambda: len(refreshes) >= 2, timeout=45)  # two of the gallery timer's refreshes
+        assert sent == []  # the page sent the key of the grid it drew: nothing changed, nothing sent again
+        assert [u for u in requests if u.startswith(f"{app.url}grid")] == [f"{app.url}grid?lang=auto"]  # once
+    finally:
         page.close()
 
 

@@ -89,7 +89,8 @@ def test_deleting_a_clip_deletes_its_poster(studio: Studio) -> None:
 
 def test_grid_is_newest_first_plain_text_and_sent_only_when_it_changed(studio: Studio) -> None:
     html, show, key = gallery.refresh(studio, None, None, OWNER)
-    assert html == gallery.EMPTY and "press Generate" in html and show == ""  # says what to do
+    assert 'class="wan-empty"' in html and "press Generate" in html and show == ""  # says what to do
+    assert f'data-key="{key}"' in html  # the page sends back the key of what it shows
     save_clip(studio.gallery, "c-old", "an old fox", 1.0)
     save_clip(studio.gallery, "c-new", "*slow* <img src=x onerror=alert(1)>", 2.0)
     html, show, key = gallery.refresh(studio, None, key, OWNER)
@@ -103,3 +104,24 @@ def test_grid_is_newest_first_plain_text_and_sent_only_when_it_changed(studio: S
     html, show, key = gallery.refresh(studio, "c-old", key, OWNER)  # posters ready: drawn again, pick kept
     assert html.count('src="poster/') == 2 and str(studio.paths.data_dir) not in html
     assert show == {"__type__": "update"}
+
+
+def test_the_grid_route_draws_the_timers_grid_in_the_pages_language(studio: Studio) -> None:
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from ui.grid_route import grid_routes
+
+    save_clip(studio.gallery, "c-1", "a fox <b>bold</b>", 1.0)
+    studio.poster(studio.clip("c-1"))
+    assert studio.posters.wait_idle()
+    client = TestClient(Starlette(routes=grid_routes(studio)))  # no login on this server: the owner
+    chosen = client.get("/grid?lang=zh", headers={"accept-language": "en-US"})
+    assert chosen.status_code == 200 and chosen.headers["cache-control"] == "no-store"
+    assert chosen.text == gallery.view(studio, OWNER, "zh").html and "种子 7" in chosen.text
+    assert "a fox &lt;b&gt;" in chosen.text and 'data-key="' in chosen.text
+    auto = client.get("/grid?lang=auto", headers={"accept-language": "zh-CN,zh;q=0.9,en;q=0.8"})
+    assert auto.text == chosen.text  # "auto": the browser's language
+    assert client.get("/grid", headers={"accept-language": "en"}).text == gallery.view(studio, OWNER, "en").html
+    html, _, key = gallery.refresh(studio, None, None, OWNER, "zh")
+    assert html == chosen.text and gallery.refresh(studio, "c-1", key, OWNER, "zh")[0] == {"__type__": "update"}

@@ -191,11 +191,17 @@ def test_guests_queue_up_to_their_cap_cancel_their_own_and_see_their_own(paths: 
         bobs, owners = by_prompt["bob's owl"].id, by_prompt["owner's own"].id
         assert bob.get(f"{app.url}poster/{bobs}").status_code == 200
         assert bob.get(f"{app.url}poster/{owners}").status_code == 404
+        first_draw = bob.get(f"{app.url}grid")  # the grid's first draw, fetched by the page itself
+        assert set(re.findall(r'data-clip="([^"]+)"', first_draw.text)) == {bobs}
+        assert "owner's own" not in first_draw.text
+        assert httpx.get(f"{app.url}grid").status_code == 401  # no session, no grid
         picked = outputs(call_event(bob, app, "pick_clip", [], {"clip": by_prompt["bob's owl"].id}))
         assert picked == [by_prompt["bob's owl"].id]
         app.studio.update_settings(guests_see_all_clips=True)
         grid = outputs(call_event(bob, app, "gallery_view", [None, None]))[0]
         assert set(re.findall(r'data-clip="([^"]+)"', grid)) == {c.id for c in app.studio.clips()}
+        first_draw = bob.get(f"{app.url}grid")
+        assert set(re.findall(r'data-clip="([^"]+)"', first_draw.text)) == {c.id for c in app.studio.clips()}
         app.studio.posters.wait_idle()  # the listing asked for the poster it had not made yet
         assert bob.get(f"{app.url}poster/{owners}").status_code == 200
 

@@ -55,7 +55,7 @@ def test_generate_progress_gallery_and_show(paths: Paths) -> None:
         assert percents[1] > percents[0] > 0
         assert "Nothing is running" in stage_of(client.predict(api_name="/progress")[0])
 
-        grid, shown = client.predict(None, api_name="/gallery_view")
+        grid, shown = client.predict(None, None, api_name="/gallery_view")
         (clip,) = app.studio.clips()
         assert f'data-clip="{clip.id}"' in grid and "a red fox in snow" in grid
         assert shown == clip.id  # the newest clip goes to the player by itself
@@ -138,7 +138,7 @@ def test_engine_unavailable_disables_generate_but_the_rest_works(paths: Paths) -
         message, _ = generate(client, "a fox")
         assert reason in message and app.studio.jobs() == []
         assert "Nothing is running" in progress
-        grid, _ = client.predict(None, api_name="/gallery_view")
+        grid, _ = client.predict(None, None, api_name="/gallery_view")
         assert "No clips yet" in grid
 
 
@@ -152,7 +152,7 @@ def test_second_tab_sees_the_same_queue_and_gallery(paths: Paths) -> None:
         assert f'data-act="cancel" data-job="{job.id}"' in table
         gate.set()
         app.studio.queue.wait_for(job.id, ("done",), 60)
-        grid, _ = second_tab.predict(None, api_name="/gallery_view")
+        grid, _ = second_tab.predict(None, None, api_name="/gallery_view")
         assert f'data-clip="{app.studio.clips()[0].id}"' in grid
 
 
@@ -166,7 +166,7 @@ def test_form_and_gallery_survive_a_restart(paths: Paths) -> None:
         prompt, size, frames, seed, lock, preset, low_ram, *guests = app.client().predict(api_name="/restore_form")
         assert (prompt, size["value"], frames, seed, lock, preset, low_ram, guests) == (
             "remember me", "1280x720", 9, "77", True, "16gb", "auto", [False, False])
-        grid, _ = app.client().predict(None, api_name="/gallery_view")
+        grid, _ = app.client().predict(None, None, api_name="/gallery_view")
         assert f'data-clip="{clip_id}"' in grid
 
 
@@ -182,7 +182,7 @@ def test_delete_clip_and_open_folder(paths: Paths, monkeypatch) -> None:
         assert opened == [str(paths.clips_dir)]
         message, shown = client.predict(clip.id, api_name="/delete_clip")
         assert "Deleted" in message and shown == "" and app.studio.clips() == []
-        assert "No clips yet" in client.predict(None, api_name="/gallery_view")[0]
+        assert "No clips yet" in client.predict(None, None, api_name="/gallery_view")[0]
         assert not clip.path.exists() and not (paths.clips_dir / f"{clip.id}.poster.jpg").exists()
         assert "There is no clip" in client.predict(clip.id, api_name="/delete_clip")[0]
 

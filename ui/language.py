@@ -78,11 +78,15 @@ class PageLanguages:
         session = getattr(request, "session_hash", None) if request is not None else None
         with self._lock:
             choice = self._chosen.get(session or "", "auto")
-        if choice != "auto":
-            return choice
         headers = getattr(request, "headers", None) if request is not None else None
-        accept = headers.get("accept-language", "") if headers is not None else ""
-        return pick_language(first_language(accept))
+        return page_lang(choice, headers.get("accept-language", "") if headers is not None else "")
+
+
+def page_lang(choice: object, accept_language: str) -> Lang:
+    """A page's language: its choice, else (for "auto" or anything else) its browser's Accept-Language."""
+    if choice in ("en", "zh"):
+        return "zh" if choice == "zh" else "en"
+    return pick_language(first_language(accept_language))
 
 
 def first_language(accept_language: str) -> str:

@@ -32,7 +32,9 @@ from backend.errors import BadRequest
 from backend.i18n import text
 from backend.owner_key import owner_url
 from backend.studio import Studio
+from ui.areas import gallery
 from ui.context import ServerInfo, UiContext
+from ui.grid_route import grid_routes
 from ui.handoff import handoff_routes
 from ui.labels import translations
 from ui.layout import build
@@ -156,6 +158,7 @@ def launch_kwargs(options: LaunchOptions, access: Access, clips_dir: Path,
         "run_history": False,
         "footer_links": ["api"],  # Gradio's own "Settings" panel is for developers, not the app's settings
         "css_paths": [CSS_FILE, LANG_CSS_FILE],
+        "head": gallery.PAGE_HEAD,  # the clips grid's first request, before Gradio's scripts load
         "i18n": translations(),  # static labels in the browser's language (ui/labels.py)
         # Gradio leaves some of its routes open even with a login; the gate closes them (ui/login_gate.py).
         "app_kwargs": {"middleware": [Middleware(LoginGate, policy=policy or GatePolicy())],
@@ -174,8 +177,9 @@ def skip_hosted_notebook_probe() -> dict[str, Any]:
 
 
 def page_routes(studio: Studio) -> list[BaseRoute]:
-    """Routes in front of Gradio's: clip posters for the page, and the local hand-off of `app.py generate`."""
-    return poster_routes(studio) + handoff_routes(studio)
+    """Routes in front of Gradio's: the clips grid's first draw and its posters, and the local hand-off of
+    `app.py generate`."""
+    return grid_routes(studio) + poster_routes(studio) + handoff_routes(studio)
 
 
 def build_app(studio: Studio, access: Access, share: bool = False) -> tuple[gr.Blocks, UiContext]:
