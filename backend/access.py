@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from backend.errors import BadRequest, StudioError
+from backend.i18n import Message
 from backend.jobs.job import Job
 
 Role = Literal["owner", "guest"]
@@ -22,8 +23,9 @@ class NotAllowed(StudioError):
 
     kind = "not_allowed"
 
-    def __init__(self, what: str = "This") -> None:
-        super().__init__(f"{what} is only for the person at the computer running Wan Studio.")
+    def __init__(self, what: Message | None = None) -> None:
+        """`what` names the thing refused ("access.what.…"), in any language; by default "This"."""
+        super().__init__(Message.of("access.only_owner", what=what or Message.of("access.what.this")))
 
 
 @dataclass(frozen=True)
@@ -79,14 +81,14 @@ def check_guest_quota(viewer: Viewer, jobs: Iterable[Job], adding: int) -> None:
     waiting = sum(1 for j in jobs if j.status == "queued" and viewer.owns(j))
     if waiting + adding > GUEST_WAITING_CAP:
         left = max(0, GUEST_WAITING_CAP - waiting)
-        raise BadRequest(f"A guest may have at most {GUEST_WAITING_CAP} jobs waiting; you have {waiting}.",
-                         f"Add at most {left} now, or wait for one to start." if left else
-                         "Wait for one of them to start.")
+        raise BadRequest(Message.of("access.guest_cap", cap=GUEST_WAITING_CAP, waiting=waiting),
+                         Message.of("access.guest_cap_left", left=left) if left else
+                         Message.of("access.guest_cap_wait"))
 
 
 def check_may_cancel(viewer: Viewer, job: Job) -> None:
     if not viewer.owns(job):
-        raise NotAllowed("Cancelling someone else's job")
+        raise NotAllowed(Message.of("access.what.cancel_other"))
 
 
 def visible_clip_ids(viewer: Viewer, jobs: Iterable[Job], clip_ids: Iterable[str],

@@ -79,5 +79,57 @@ STUDIO: dict[str, dict[str, str]] = {
     "page.doing.requeue_job": {"en": "re-queueing the job", "zh": "重新排队任务"},
     "page.doing.cancel_waiting": {"en": "cancelling the waiting jobs", "zh": "取消等待中的任务"},
     "page.doing.clear_finished": {"en": "clearing the finished jobs", "zh": "清除已结束的任务"},
+    # The Models tab (ui/areas/models.py)
+    "models.unreadable": {"en": "The folder {folder} could not be read ({error}).",
+                          "zh": "无法读取文件夹 {folder}（{error}）。"},
+    "models.room": {"en": "The {set} set is about {size}; {free} free on its disk.",
+                    "zh": "{set} 权重集约 {size}；所在磁盘还有 {free} 可用。"},
+    "models.room_unknown": {"en": "The {set} set is about {size}; free space on its disk unknown.",
+                            "zh": "{set} 权重集约 {size}；所在磁盘的可用空间未知。"},
+    "models.decoder.ready": {"en": "Sharper previews are on: the TAEHV preview decoder in {folder} decodes each step's "
+                                   "preview. The finished clip is always decoded by the full VAE.",
+                             "zh": "更清晰的预览已开启：{folder} 中的 TAEHV 预览解码器解码每一步的预览。生成的视频"
+                                   "始终由完整的 VAE 解码。"},
+    "models.decoder.damaged": {"en": "The TAEHV preview decoder in {folder} is damaged ({problem}), so previews use "
+                                     "the quick colour map. Download it again in the Models tab (it resumes).",
+                               "zh": "{folder} 中的 TAEHV 预览解码器已损坏（{problem}），因此预览使用快速色彩映射。"
+                                     "请在“模型”页重新下载（会断点续传）。"},
+    "models.decoder.absent": {"en": "Previews use the quick colour map. Download the TAEHV preview decoder (about "
+                                    "{size}) for sharper ones.",
+                              "zh": "预览使用快速色彩映射。下载 TAEHV 预览解码器（约 {size}）可获得更清晰的预览。"},
+    "models.file.pending": {"en": "waiting", "zh": "等待中"},
+    "models.file.present": {"en": "present", "zh": "已存在"},
+    "models.file.downloading": {"en": "downloading", "zh": "下载中"},
+    "models.file.verifying": {"en": "verifying", "zh": "校验中"},
+    "models.file.done": {"en": "done", "zh": "已完成"},
+    "models.file.failed": {"en": "failed", "zh": "失败"},
+    "models.file_line": {"en": "{path}: {state}, {done} of {total}", "zh": "{path}：{state}，{done} / {total}"},
+    "models.totals": {"en": "{done} of {total} ({pct}) · {speed} · {eta} left · {ready} of {files} files ready",
+                      "zh": "{done} / {total}（{pct}）· {speed} · 剩余 {eta} · {files} 个文件中 {ready} 个已就绪"},
+    "models.type_path": {"en": "Type the path of a folder.", "zh": "请输入文件夹的路径。"},
+    "models.using": {"en": "Using {folder}.", "zh": "正在使用 {folder}。"},
+    "models.using_default": {"en": "Using the default folder.", "zh": "正在使用默认文件夹。"},
+    "models.started": {"en": "Download started; progress shows below. It keeps going if you close this tab.",
+                       "zh": "下载已开始，进度显示在下方。关闭此页面后下载仍会继续。"},
+    "models.decoder_started": {"en": "Downloading the preview decoder; progress shows above. Previews use it as soon "
+                                     "as it is there.",
+                               "zh": "正在下载预览解码器，进度显示在上方。下载完成后预览会立即使用它。"},
+    "models.cancelling": {"en": "Cancelling the download; what has arrived is kept for the next start.",
+                          "zh": "正在取消下载；已下载的部分会保留，下次开始时继续。"},
+    "page.doing.choose_folder": {"en": "choosing the folder", "zh": "选择文件夹"},
+    "page.doing.start_download": {"en": "starting the download", "zh": "开始下载"},
+    # Who may do what (backend/access.py, ui/roles.py)
+    "access.only_owner": {"en": "{what} is only for the person at the computer running Wan Studio.",
+                          "zh": "{what}只有运行 Wan Studio 的那台电脑前的人才能使用。"},
+    "access.what.this": {"en": "This", "zh": "这项操作"},
+    "access.what.page": {"en": "This page", "zh": "这个页面"},
+    "access.what.cancel_other": {"en": "Cancelling someone else's job", "zh": "取消其他人的任务"},
+    "access.what.other_clip": {"en": "Someone else's clip", "zh": "其他人的视频"},
+    "access.what.requeue": {"en": "Re-queueing a job", "zh": "重新排队任务"},
+    "access.guest_cap": {"en": "A guest may have at most {cap} jobs waiting; you have {waiting}.",
+                         "zh": "访客最多只能有 {cap} 个等待中的任务；你已有 {waiting} 个。"},
+    "access.guest_cap_left": {"en": "Add at most {left} now, or wait for one to start.",
+                              "zh": "现在最多再添加 {left} 个，或等其中一个开始。"},
+    "access.guest_cap_wait": {"en": "Wait for one of them to start.", "zh": "请等其中一个开始。"},
 }
 """Key → {"en", "zh"}; tests/test_i18n.py checks both languages, the fields, and that every key is used."""

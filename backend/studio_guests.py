@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from backend.access import GuestPermissions, NotAllowed, Viewer, visible_clip_ids
+from backend.i18n import Message
 
 if TYPE_CHECKING:
     from backend.gallery import Clip, Gallery
@@ -40,5 +41,5 @@ class GuestDesk:
         """The clip, if this viewer may see it: NotFound when there is none, NotAllowed when it is another's."""
         clip = self.gallery.get(clip_id)
         if not viewer.is_owner and clip.id not in {c.id for c in self.clips_for(viewer)}:
-            raise NotAllowed("Someone else's clip")
+            raise NotAllowed(Message.of("access.what.other_clip"))
         return clip

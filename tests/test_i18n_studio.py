@@ -107,3 +107,32 @@ def test_frame_count_line_in_chinese() -> None:
     assert count == 5 and line.startswith("⚠️ 这里的帧数范围是 5 到 81；已设为 5。")
     count, line = video.snapped("lots", 81, "zh")
     assert count == 81 and line.startswith("⚠️ 帧数必须是 5 到 81 之间的数字；已设为 81。")
+
+
+def test_models_tab_in_chinese(studio: Studio) -> None:
+    from backend.download import DownloadProgress, FileProgress
+    from ui.areas import models
+
+    status = models.status_text(studio, "fp8", "zh")
+    assert "FP8 权重集的 48 个文件缺少 48 个" in status and "FP8 权重集约 22 GB；所在磁盘还有 " in status
+    assert models.decoder_text(studio, "zh") == ("ℹ️ 预览使用快速色彩映射。下载 TAEHV 预览解码器（约 23 MB）"
+                                                 "可获得更清晰的预览。")
+    assert models.decoder_text(studio, "en").startswith("ℹ️ Previews use the quick colour map. Download the TAEHV")
+    files = (FileProgress("distill_fp8/models_t5.pth", 2_500_000_000, 6_700_000_000, "downloading"),)
+    p = DownloadProgress("downloading", "Downloading 1 file(s).", files, 2_500_000_000, 6_700_000_000, 25e6, 168.0)
+    html = models.progress_html(p, "zh")
+    assert "2.5 GB / 6.7 GB（37%）· 25.0 MB/s · 剩余 2 min 48 s · 1 个文件中 0 个已就绪" in html
+    assert "distill_fp8/models_t5.pth：下载中，2.5 GB / 6.7 GB" in html
+    message, _folder, _status = models.choose_folder(studio, "  ", "fp8", lang="zh")
+    assert message == "ℹ️ 请输入文件夹的路径。"
+
+
+def test_a_guests_refusal_in_the_pages_language(studio: Studio) -> None:
+    from backend.access import NotAllowed, Viewer
+    from backend.i18n import Message
+
+    assert NotAllowed().user_text() == "This is only for the person at the computer running Wan Studio."
+    assert NotAllowed().user_text("zh") == "这项操作只有运行 Wan Studio 的那台电脑前的人才能使用。"
+    assert NotAllowed(Message.of("access.what.requeue")).user_text("zh").startswith("重新排队任务只有")
+    refused = queue.requeue_job(studio, "abc", Viewer.guest("ann"), "zh")
+    assert refused == "⚠️ 重新排队任务只有运行 Wan Studio 的那台电脑前的人才能使用。"

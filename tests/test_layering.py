@@ -34,6 +34,8 @@ UI_MAY_IMPORT: dict[str, frozenset[str]] = {
     "backend.i18n": frozenset({"data_size", "mib", "seconds", "text", "words", "Message", "Lang", "LANGS",
                                "pick_language", "progress_text"}),
     "backend.access": frozenset({"Viewer", "Role", "OWNER", "OWN_ONLY", "GuestPermissions", "NotAllowed"}),
+    "backend.weights_words": frozenset({"weights_message"}),  # a weights check's facts as the catalog's message
+    "backend.preview.decoder": frozenset({"DOWNLOAD_SIZE"}),  # the decoder's size before the Hub tells it
     "backend.owner_key": frozenset({"OWNER_PARAM", "owner_url", "is_owner_key"}),  # the owner link's text
     "backend.handoff": frozenset({"FIELDS", "JOBS_PATH", "KEY_HEADER"}),  # the hand-off's protocol
 }

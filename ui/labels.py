@@ -80,6 +80,23 @@ LABELS: dict[str, dict[str, str]] = {
     "system.run": {"en": "Run the checks", "zh": "运行检查"},
     "system.report": {"en": "Report (copy it into a bug report)", "zh": "报告（可复制到问题报告中）"},
     "system.folders": {"en": "### Folders", "zh": "### 文件夹"},
+    "models.folder": {"en": "Weights folder", "zh": "权重文件夹"},
+    "models.folder_info": {"en": "A folder that already has the weights, or where to download them.",
+                           "zh": "已有权重的文件夹，或要把权重下载到的文件夹。"},
+    "models.confirm": {"en": "Use it even though it holds other files (nothing there is ever replaced)",
+                       "zh": "即使其中有其他文件也使用它（那里的文件永远不会被替换）"},
+    "models.use_folder": {"en": "Use this folder", "zh": "使用这个文件夹"},
+    "models.default_folder": {"en": "Back to the default folder", "zh": "恢复默认文件夹"},
+    "models.set": {"en": "Weight set", "zh": "权重集"},
+    "models.set_info": {"en": "Picked from your card: FP8 needs an RTX 40 or 50 (sm_89+).",
+                        "zh": "按你的显卡选择：FP8 需要 RTX 40 或 50 系列（sm_89+）。"},
+    "models.set_fp8": {"en": "FP8 (RTX 40 and 50 series)", "zh": "FP8（RTX 40 和 50 系列）"},
+    "models.set_int8": {"en": "INT8 (RTX 30 series and older)", "zh": "INT8（RTX 30 系列及更早）"},
+    "models.token": {"en": "Hugging Face token (optional, not saved)", "zh": "Hugging Face 令牌（可选，不会保存）"},
+    "models.download": {"en": "⬇ Download / resume", "zh": "⬇ 下载 / 继续"},
+    "models.cancel": {"en": "Cancel download", "zh": "取消下载"},
+    "models.decoder_heading": {"en": "#### Sharper previews (optional)", "zh": "#### 更清晰的预览（可选）"},
+    "models.decoder_download": {"en": "⬇ Download the preview decoder", "zh": "⬇ 下载预览解码器"},
 }
 """Key → {"en", "zh"}; tests/test_i18n_page.py checks both languages and that every key is used."""
 
@@ -87,9 +104,18 @@ ZH_LOCALES = ("zh", "zh-CN", "zh-Hans", "zh-SG")
 """Browser languages that get the Simplified Chinese labels (Gradio matches the full tag, then its language)."""
 
 
+GRADIO_GAPS_ZH: dict[str, str] = {
+    "common.complete": "完成",
+    "common.progress": "进度",
+    "status.queue_position": "排队中：第 {position} / {size} 位",
+}
+"""Gradio's own words that its Simplified Chinese table lacks (its English has them), so a Chinese page never shows
+the raw key (its status tracker announces "common.complete" after each event)."""
+
+
 def translations() -> gr.I18n:
     """The `gr.I18n` for launch: English, and Chinese under each Simplified Chinese tag."""
-    zh = {key: entry["zh"] for key, entry in LABELS.items()}
+    zh = GRADIO_GAPS_ZH | {key: entry["zh"] for key, entry in LABELS.items()}
     return gr.I18n(en={key: entry["en"] for key, entry in LABELS.items()}, **dict.fromkeys(ZH_LOCALES, zh))
 
 

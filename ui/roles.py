@@ -18,6 +18,7 @@ import gradio as gr
 from gradio.context import LocalContext
 
 from backend.access import OWNER, NotAllowed, Role, Viewer
+from backend.i18n import Message
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ ENDPOINT_ROLES: Mapping[str, Role] = {
     "page_language": "guest", "choose_language": "guest",  # a browser's own language: theirs to choose
     # what a switch draws again in the new language
     "language_notices": "guest", "language_doctor": "owner", "language_length": "guest", "language_clip": "guest",
+    "language_models": "owner",
     # Only the person at the computer: the GPU, files, folders, downloads, settings, the saved form, the doctor.
     "free_gpu": "owner", "requeue_job": "owner", "cancel_waiting": "owner", "clear_finished": "owner",
     "delete_clip": "owner", "open_clips_folder": "owner",
@@ -102,29 +104,35 @@ def viewer_of(request: gr.Request | None, server: Any) -> Viewer | None:
 def require_viewer(request: gr.Request | None, server: Any) -> Viewer:
     viewer = viewer_of(request, server)
     if viewer is None:
-        raise NotAllowed("This page")
+        raise NotAllowed(Message.of("access.what.page"))
     return viewer
 
 
 # ---- enforcing the registry ---------------------------------------------------------------------------
 def _refusal(fn: Callable[..., Any], api_name: str, outputs: int, explicit: bool,
-             server: Callable[[], Any]) -> Callable[..., Any]:
+             server: Callable[[], Any], lang: Callable[[gr.Request | None], str]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def owner_only(*args: Any, **kwargs: Any) -> Any:
-        viewer = viewer_of(LocalContext.request.get(None), server())
+        request = LocalContext.request.get(None)
+        viewer = viewer_of(request, server())
         if viewer is not None and viewer.is_owner:
             return fn(*args, **kwargs)
         logger.info("Refused %s to a guest", api_name)
-        if explicit:
-            raise gr.Error(NotAllowed().user_text(), print_exception=False)
+        if explicit:  # a toast, in the page's language
+            raise gr.Error(NotAllowed().user_text(lang(request)), print_exception=False)
         skipped = tuple(gr.skip() for _ in range(outputs))
         return skipped[0] if outputs == 1 else (skipped or None)
 
     return owner_only
 
 
-def guard_endpoints(demo: gr.Blocks) -> dict[str, Role]:
-    """Check every event has a declared role and wrap the owner-only ones; returns api_name → role."""
+def english(_request: gr.Request | None) -> str:
+    return "en"
+
+
+def guard_endpoints(demo: gr.Blocks, lang: Callable[[gr.Request | None], str] = english) -> dict[str, Role]:
+    """Check every event has a declared role and wrap the owner-only ones; returns api_name → role. A refusal
+    is worded in `lang(request)`, the page's language."""
     declared: dict[str, Role] = {}
     for block_fn in demo.fns.values():
         name = str(block_fn.api_name)
@@ -136,7 +144,7 @@ def guard_endpoints(demo: gr.Blocks) -> dict[str, Role]:
             # An API-only endpoint (gr.api: no trigger on the page) is always called on purpose.
             explicit = name not in QUIET_REFUSALS and (not block_fn.targets or any(
                 event in ACTIONS for _target, event in block_fn.targets))
-            block_fn.fn = _refusal(block_fn.fn, name, len(block_fn.outputs), explicit, lambda: demo.app)
+            block_fn.fn = _refusal(block_fn.fn, name, len(block_fn.outputs), explicit, lambda: demo.app, lang)
     return declared
 
 

@@ -190,7 +190,7 @@ def build_app(studio: Studio, access: Access, share: bool = False) -> tuple[gr.B
     ctx = UiContext(studio, ServerInfo(listen=access.remote, share_requested=share, user=user,
                                        generated_password=password))
     demo = build(ctx)
-    guard_endpoints(demo)  # refuses to serve an event without a declared role
+    guard_endpoints(demo, ctx.lang)  # refuses to serve an event without a declared role
     demo.queue(default_concurrency_limit=None)
     return demo, ctx
 

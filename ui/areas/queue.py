@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from backend.access import OWN_ONLY, OWNER, GuestPermissions, NotAllowed, Viewer
-from backend.i18n import progress_text, text
+from backend.i18n import Message, progress_text, text
 from backend.jobs.job import FINISHED, Job
 from backend.studio import Studio
 from ui.areas.generate import job_seconds, preset_shown
@@ -151,7 +151,7 @@ def requeue_job(studio: Studio, job_id: str | None, viewer: Viewer = OWNER, lang
         return note(text("studio.queue.pick_first", lang))
     try:
         if not viewer.is_owner:
-            raise NotAllowed("Re-queueing a job")
+            raise NotAllowed(Message.of("access.what.requeue"))
         job = studio.requeue(job_id)
     except Exception as err:
         return problem(err, "page.doing.requeue_job", lang)
