@@ -2,13 +2,17 @@
 # Prepare an offline GPU box for the benchmark. Source it from the repository root:
 #   source bench/setup_box.sh CARRY_DIR
 # CARRY_DIR holds whl/ (wheels LightX2V's import needs beyond a stock PyTorch image: loguru, gguf, ftfy,
-# wcwidth, diffusers, imageio-ffmpeg, pydantic and its parts, pyzmq, sageattention, platformdirs; pytest,
-# pluggy, iniconfig and pytest-timeout for the gpu-marked tests) and src/
+# wcwidth, diffusers, imageio-ffmpeg, pydantic and its parts, pyzmq, sageattention, platformdirs; what the
+# app imports beyond the image: huggingface_hub 2.x with httpx2 and their parts, a transformers and tokenizers
+# that accept hub 2.x; pytest, pluggy, iniconfig, pygments and pytest-timeout for the gpu-marked tests) and src/
 # (LightX2V's lightx2v/ and lightx2v_platform/ at the pinned commit). Nothing here is downloaded.
 carry=${1:?usage: source bench/setup_box.sh CARRY_DIR}
 stamp=/tmp/site/.bench-installed-$(ls "$carry"/whl | sha256sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then  # a box kept warm between calls keeps what an earlier call installed
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site "$carry"/whl/*.whl
+  # A wheel whose bulk compresses far better with xz (imageio-ffmpeg's ffmpeg binary: 27 MB zipped, 19 MB as
+  # xz) may travel as the wheel's unpacked contents in a .tar.xz, unpacked as pip would have installed it.
+  for archive in "$carry"/whl/*.tar.xz; do [ -f "$archive" ] && tar -xJf "$archive" -C /tmp/site; done
   touch "$stamp"
 fi
 standins=/tmp/standins

@@ -53,6 +53,8 @@ def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     before = set(sys.modules)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr("builtins.HEAVY_IMPORTS", 0, raising=False)
+    monkeypatch.setattr("builtins.METRICS", set(), raising=False)
+    monkeypatch.setattr(importer, "_first_failure", None)
     yield tmp_path
     for name in set(sys.modules) - before:
         del sys.modules[name]
@@ -97,6 +99,40 @@ def test_a_broken_engine_raises_its_own_error(package: Path) -> None:
     (package / "lightx2v/models/runners/wan/wan_runner.py").write_text("raise ImportError('no triton')\n")
     with pytest.raises(ImportError, match="no triton"):
         importer.import_pipeline_class()
+
+
+# LightX2V registers prometheus metrics when a module loads: importing it a second time in one process fails
+# with "Duplicated timeseries" (H200 run, 2026-12-02: the real cause, an old transformers, was hidden).
+METRICS = "import builtins\nif 'requests' in builtins.METRICS: raise ValueError('Duplicated timeseries')\n" \
+          "builtins.METRICS.add('requests')\n"
+
+
+def test_a_failed_import_reports_its_first_cause_not_the_echo_of_a_second_import(package: Path) -> None:
+    write_package(package, "from lightx2v.models.runners.wan.metrics import ok\n"
+                           "raise ImportError('huggingface-hub<2.0 is required')")
+    (package / "lightx2v/models/runners/wan/metrics.py").write_text(METRICS + "ok = True\n")
+    with pytest.raises(ImportError) as first:
+        importer.import_pipeline_class()
+    assert str(first.value).startswith("huggingface-hub<2.0 is required")
+    assert "Duplicated timeseries" in str(first.value)  # the full import's echo, named second
+    with pytest.raises(ImportError) as again:  # not imported again: that could only say "Duplicated"
+        importer.import_pipeline_class()
+    assert str(again.value).startswith("huggingface-hub<2.0 is required") and "restart Wan Studio" in str(again.value)
+    assert not [n for n in sys.modules if n.startswith("lightx2v")]
+
+
+def test_the_import_runs_on_its_own_thread_so_a_kept_import_frame_holds_none_of_the_callers(package: Path) -> None:
+    # A module that keeps its import-time frame keeps every frame below it alive, with their last locals.
+    write_package(package, "import sys\nKEPT = sys._getframe()")
+    caller_locals = {"pipeline": object()}
+    importer.import_pipeline_class()
+    frame = sys.modules["lightx2v.models.runners.wan.wan_distill_runner"].KEPT
+    names = []
+    while frame is not None:
+        names.append(frame.f_code.co_name)
+        assert caller_locals["pipeline"] not in frame.f_locals.values()
+        frame = frame.f_back
+    assert "attempt" in names and sys._getframe().f_code.co_name not in names
 
 
 # ---- T5 read-ahead ----------------------------------------------------------------------------------

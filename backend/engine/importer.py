@@ -14,6 +14,7 @@ import importlib.util
 import logging
 import re
 import sys
+import threading
 import time
 import types
 from pathlib import Path
@@ -28,10 +29,48 @@ RUNNER_IMPORT = re.compile(r"^from (lightx2v\.models\.runners\.[\w.]+) import ([
 STANDIN_MARK = "__wan_studio_standin__"
 
 
+_first_failure: str | None = None  # why the import failed, once: a second attempt cannot tell the truth
+
+
 def import_pipeline_class(lean: bool = True) -> Any:
-    """LightX2VPipeline, imported once; raises what the full import raises when LightX2V is broken."""
+    """LightX2VPipeline, imported once; raises what the import raised when LightX2V is broken.
+
+    The import runs on a short-lived thread of its own. Some module of LightX2V keeps a frame of its
+    import alive, and a frame keeps every caller's frame (and its last locals) alive with it: imported
+    from the worker's build, the first pipeline and its 19 GB of pinned memory outlived "Free GPU
+    memory" (H200 run, 2026-12-02). Here the only frames kept are this thread's.
+    A failed import is not tried again in the same process: LightX2V registers its metrics when its
+    modules load, so a second import fails with "Duplicated timeseries" and hides the real cause.
+    """
     if "lightx2v" in sys.modules:  # already imported (by us, or by a test's fake)
         return sys.modules["lightx2v"].LightX2VPipeline
+    if _first_failure is not None:
+        raise ImportError(f"{_first_failure} (restart Wan Studio once it is fixed)")
+    outcome: list[Any] = []
+
+    def attempt() -> None:
+        try:
+            outcome.append(_import(lean))
+        except BaseException as err:  # handed to the caller's thread below
+            outcome.append(err)
+
+    thread = threading.Thread(target=attempt, name="lightx2v-import", daemon=True)
+    thread.start()
+    thread.join()
+    result = outcome.pop()
+    if isinstance(result, BaseException):
+        _remember(result)
+        raise result
+    return result
+
+
+def _remember(err: BaseException) -> None:
+    global _first_failure
+    _first_failure = str(err) if isinstance(err, ImportError) else f"{type(err).__name__}: {err}"
+    forget_lightx2v()
+
+
+def _import(lean: bool) -> Any:
     started = time.monotonic()
     standins = install_standins() if lean else []
     try:
@@ -45,7 +84,11 @@ def import_pipeline_class(lean: bool = True) -> Any:
             raise
         logger.info("Lean import of LightX2V failed (%s: %s); importing every model family", type(err).__name__, err)
         forget_lightx2v()
-        from lightx2v import LightX2VPipeline
+        try:
+            from lightx2v import LightX2VPipeline
+        except Exception as full:  # often only an echo of the first failure (metrics registered twice)
+            raise ImportError(f"{err}; importing every model family then failed too: "
+                              f"{type(full).__name__}: {full}") from err
     else:
         logger.info("LightX2V imported in %.1f s (%d unused model families skipped)",
                     time.monotonic() - started, len(standins))
