@@ -131,5 +131,26 @@ STUDIO: dict[str, dict[str, str]] = {
     "access.guest_cap_left": {"en": "Add at most {left} now, or wait for one to start.",
                               "zh": "现在最多再添加 {left} 个，或等其中一个开始。"},
     "access.guest_cap_wait": {"en": "Wait for one of them to start.", "zh": "请等其中一个开始。"},
+    # Start-up notes, shown at the top of the page (backend/storage.py, settings.py, gallery.py, jobs/queue.py)
+    "notes.unreadable": {"en": "{file} could not be read ({error}).", "zh": "无法读取 {file}（{error}）。"},
+    "notes.damaged": {"en": "{file} was damaged and was skipped; a copy is kept as {kept}.",
+                      "zh": "{file} 已损坏，已跳过；副本保存为 {kept}。"},
+    "notes.not_settings": {"en": "{file} did not hold settings and was ignored; a copy is kept as {kept}.",
+                           "zh": "{file} 中没有设置，已忽略；副本保存为 {kept}。"},
+    "notes.why_cut_short": {"en": "it was cut short (the computer stopped while it was written)",
+                            "zh": "文件不完整（写入时电脑停止了运行）"},
+    "notes.why_unreadable": {"en": "it could not be read ({error})", "zh": "无法读取（{error}）"},
+    "notes.clip_not_listed": {"en": "The clip {clip} is not listed: {why}.", "zh": "视频 {clip} 未列出：{why}。"},
+    "notes.clip_set_aside": {"en": "The clip {clip} is not listed: {why}. Its file is kept as {kept}.",
+                             "zh": "视频 {clip} 未列出：{why}。其文件保存为 {kept}。"},
+    "notes.record_damaged": {"en": "The record of clip {clip} has damaged fields ({problems}); they show as unknown.",
+                             "zh": "视频 {clip} 的记录中有损坏的字段（{problems}），显示为未知。"},
+    "notes.no_job_list": {"en": "{file} had no job list and was ignored; a copy is kept as {kept}.",
+                          "zh": "{file} 中没有任务列表，已忽略；副本保存为 {kept}。"},
+    "notes.jobs_skipped": {"en": "{count} stored job(s) could not be read and were skipped; {file} as it was is "
+                                 "kept as {kept}.",
+                           "zh": "{count} 个已保存的任务无法读取，已跳过；原来的 {file} 保存为 {kept}。"},
+    "notes.interrupted": {"en": "{count} job(s) were cut short when the app stopped; re-queue them from the queue.",
+                          "zh": "{count} 个任务因应用停止而中断；可在队列中重新排队。"},
 }
 """Key → {"en", "zh"}; tests/test_i18n.py checks both languages, the fields, and that every key is used."""

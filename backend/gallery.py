@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from backend.errors import NotFound, SaveFailed
+from backend.i18n import Message, say
 from backend.record_reader import read_record
 from backend.records import ClipRecord
 from backend.request import GenerationRequest
@@ -64,12 +65,12 @@ class Gallery:
             if video.name.startswith(".") or not CLIP_ID.match(video.stem):
                 continue
             if not is_complete_mp4(video):
-                notes.append(self._set_aside(video, "it was cut short (the computer stopped while it was written)"))
+                notes.append(self._set_aside(video, Message.of("notes.why_cut_short")))
                 continue
             try:
                 clip, clip_notes = self._load(video)
             except (OSError, ValueError) as err:  # one unreadable clip must not keep the app from starting
-                notes.append(self._set_aside(video, f"it could not be read ({err})"))
+                notes.append(self._set_aside(video, Message.of("notes.why_unreadable", error=str(err))))
                 continue
             notes += clip_notes
             clips[clip.id] = clip
@@ -91,24 +92,24 @@ class Gallery:
                     logger.warning("Could not restore the sidecar of %s: %s", video.name, err)
         record, problems = read_record(meta)
         if problems:
-            notes.append(f"The record of clip {video.stem} has damaged fields ({'; '.join(problems[:3])}"
-                         f"{' …' if len(problems) > 3 else ''}); they show as unknown.")
+            notes.append(say("notes.record_damaged", clip=video.stem,
+                             problems="; ".join(problems[:3]) + (" …" if len(problems) > 3 else "")))
         created = record.created_at if record.created_at is not None else video.stat().st_mtime
         return Clip(video.stem, video, created, record.with_(clip_id=video.stem, created_at=created),
                     problems), notes
 
-    def _set_aside(self, video: Path, why: str) -> str:
+    def _set_aside(self, video: Path, why: Message) -> str:
         """Move a clip that cannot be listed (and its sidecar) out of the gallery, keeping the bytes."""
         try:
-            kept = quarantine(video, why)
+            kept = quarantine(video, why.text())
         except OSError as err:
             logger.warning("Could not set aside %s: %s", video.name, err)
-            return f"The clip {video.stem} is not listed: {why}."
+            return say("notes.clip_not_listed", clip=video.stem, why=why)
         sidecar = video.with_suffix(".json")
         if sidecar.exists():
             with contextlib.suppress(OSError):
-                quarantine(sidecar, why)
-        return f"The clip {video.stem} is not listed: {why}. Its file is kept as {kept.name}."
+                quarantine(sidecar, why.text())
+        return say("notes.clip_set_aside", clip=video.stem, why=why, kept=kept.name)
 
     def clip_for_job(self) -> dict[str, str]:
         """Job id → clip id for every listed clip that names its job (to settle jobs a crash cut short)."""

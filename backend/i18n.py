@@ -104,13 +104,36 @@ class Message:
         return cls(data["key"], tuple(values.items()))
 
 
+class Said(str):
+    """A sentence in English (what logs and older callers read) that keeps its Message, so a page can word it
+    again in its own language (start-up notes: `words(note, lang)`)."""
+
+    said: Message
+
+    def __new__(cls, message: Message) -> Said:
+        made = super().__new__(cls, message.text())
+        made.said = message
+        return made
+
+    def __reduce__(self) -> tuple[type[Said], tuple[Message]]:
+        return Said, (self.said,)
+
+
+def say(key: str, **values: Value) -> Said:
+    """The message `key` with its values, as English text that keeps the message (Said)."""
+    return Said(Message.of(key, **values))
+
+
 def fields(key: str) -> set[str]:
     """The `{name}` fields of a message (the same in every language: tests/test_i18n.py)."""
     return {name for _, name, _, _ in string.Formatter().parse(CATALOG[key]["en"]) if name}
 
 
 def words(value: Message | str, lang: str = "en") -> str:
-    """A message in `lang`, or text that is not one (a name, the system's own words) as it is."""
+    """A message in `lang` (a Said sentence too), or text that is not one (a name, the system's own words) as
+    it is."""
+    if isinstance(value, Said):
+        return value.said.text(lang)
     return value.text(lang) if isinstance(value, Message) else value
 
 

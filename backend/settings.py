@@ -11,6 +11,7 @@ from typing import Any, Literal, get_args
 import platformdirs
 
 from backend.errors import BadRequest
+from backend.i18n import say
 from backend.request import FRAMES_DEFAULT
 from backend.storage import quarantine, read_json, write_json_atomic
 
@@ -122,7 +123,7 @@ def load_user_settings(path: Path) -> tuple[UserSettings, str | None]:
     if not isinstance(data, dict):
         if data is not None:  # kept aside: the next save would otherwise overwrite it
             kept = quarantine(path, "not a settings object")
-            note = f"{path.name} did not hold settings and was ignored; a copy is kept as {kept.name}."
+            note = say("notes.not_settings", file=path.name, kept=kept.name)
         return UserSettings(), note
     defaults = UserSettings()
     values: dict[str, Any] = {}

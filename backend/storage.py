@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from backend.i18n import say
+
 logger = logging.getLogger(__name__)
 REPLACE_TRIES = 10
 REPLACE_PAUSE_S = 0.1
@@ -95,9 +97,9 @@ def read_json(path: Path) -> tuple[Any | None, str | None]:
     except FileNotFoundError:
         return None, None
     except OSError as err:
-        return None, f"{path.name} could not be read ({err})."
+        return None, say("notes.unreadable", file=path.name, error=str(err))
     try:  # bytes that are not UTF-8 are damage too, not a reason to stop the app from starting
         return json.loads(raw.decode("utf-8")), None
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         kept = quarantine(path, str(err))
-        return None, f"{path.name} was damaged and was skipped; a copy is kept as {kept.name}."
+        return None, say("notes.damaged", file=path.name, kept=kept.name)

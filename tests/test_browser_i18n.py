@@ -5,6 +5,7 @@ the desktop (1440×900) and phone (390×844) layouts. Screenshots go to test-art
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from backend.settings import Paths
 from tests.support.cpu_engine import CpuTestEngine
 from tests.support.ui_app import RunningApp, running_app
+from tests.test_browser import OVERFLOW as PAGE_OVERFLOW
 from ui.areas.prompt import EXAMPLE_PROMPTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -130,4 +132,41 @@ def test_studio_tab_in_chinese_has_no_english_word(app: RunningApp, viewport: di
             assert english == [], f"English words on the Chinese Studio tab: {english}"
             assert tab.evaluate(OVERFLOW) == []
         finally:
+            browser.close()
+
+
+def test_chinese_phone_with_a_running_job_and_clips_fits(paths: Paths) -> None:
+    """The longer Chinese run-time text (queue lines, the job's progress, the clip's details and captions) on a
+    390x844 phone: nothing wider than the screen, nothing scrolling sideways, and no English word left."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    gate = threading.Event()
+    gate.set()
+    with running_app(paths, CpuTestEngine(step_delay=0.3, gate=gate)) as app, sync_api.sync_playwright() as pw:
+        (first,) = app.studio.submit(EXAMPLE_PROMPTS[0], 256, 256, 5, None, "auto")
+        assert app.studio.queue.wait_for(first.id, ("done", "failed"), 90).status == "done"
+        gate.clear()  # the next job holds on the engine while the page is measured
+        held, _waiting = app.studio.submit(EXAMPLE_PROMPTS[1], 480, 832, 5, 7, "auto", count=2)
+        app.studio.queue.wait_for(held.id, ("running",), 30)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            phone = {"width": 390, "height": 844}
+            tab = browser.new_context(locale="zh-CN", viewport=phone, is_mobile=True, has_touch=True).new_page()
+            tab.set_default_timeout(45_000)
+            tab.goto(app.url)
+            tab.wait_for_function("() => document.getElementById('wan-generate')?.innerText.trim() === '生成'")
+            tab.wait_for_function("() => /运行中/.test(document.getElementById('wan-queue')?.innerText)")
+            tab.wait_for_function("() => document.querySelector('#wan-progress [data-job]') !== null")
+            tab.wait_for_function("() => /种子/.test(document.getElementById('wan-clip-info')?.innerText)")
+            tab.wait_for_function("() => document.querySelectorAll('#wan-gallery .wan-card').length >= 1")
+            found = tab.evaluate(PAGE_OVERFLOW)
+            tab.screenshot(path=str(ARTIFACTS / "i18n-zh-CN-phone-busy.png"), full_page=True)
+            assert found["page"][0] <= found["vw"] and found["page"][1] <= found["vw"], found
+            assert found["wide"] == [], found
+            clip_file = str(app.studio.clip(app.studio.job(first.id).clip_id or "").path)  # a path is a name
+            names = NAMES | PROMPT_WORDS | {"cpu-test"} | set(re.findall(r"[A-Za-z][A-Za-z'-]+", clip_file))
+            english = sorted(word for word in set(tab.evaluate(ENGLISH_WORDS)) - names
+                             if not any(p.startswith(word) for p in PROMPT_WORDS))  # a prompt cut short: "fi…"
+            assert english == [], f"English words on the busy Chinese Studio tab: {english}"
+        finally:
+            gate.set()
             browser.close()

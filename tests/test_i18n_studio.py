@@ -136,3 +136,31 @@ def test_a_guests_refusal_in_the_pages_language(studio: Studio) -> None:
     assert NotAllowed(Message.of("access.what.requeue")).user_text("zh").startswith("重新排队任务只有")
     refused = queue.requeue_job(studio, "abc", Viewer.guest("ann"), "zh")
     assert refused == "⚠️ 重新排队任务只有运行 Wan Studio 的那台电脑前的人才能使用。"
+
+
+def test_start_up_notes_in_the_pages_language(paths) -> None:
+    from tests.conftest import FakeGpu
+    from tests.support.cpu_engine import CpuTestEngine
+    from ui.areas import notices
+    from ui.context import ServerInfo
+
+    paths.queue_file.parent.mkdir(parents=True, exist_ok=True)
+    paths.queue_file.write_text("{not json", encoding="utf-8")
+    paths.settings_file.parent.mkdir(parents=True, exist_ok=True)
+    paths.settings_file.write_text("[1, 2]", encoding="utf-8")
+    paths.clips_dir.mkdir(parents=True, exist_ok=True)
+    (paths.clips_dir / "20260101-000000-7.mp4").write_bytes(b"cut short")
+    studio = Studio(paths, CpuTestEngine(), gpu=FakeGpu(), preload=False)
+    studio.start()
+    try:
+        notes = studio.notes
+        assert any("was damaged and was skipped" in n for n in notes)  # English for the log, as before
+        zh = notices.notices_html(notes, ServerInfo(), "zh")
+        assert f"{paths.queue_file.name} 已损坏，已跳过；副本保存为 " in zh
+        assert f"{paths.settings_file.name} 中没有设置，已忽略；副本保存为 " in zh
+        assert "视频 20260101-000000-7 未列出：文件不完整（写入时电脑停止了运行）。其文件保存为 " in zh
+        assert not ENGLISH.search(re.sub(r"[\w.-]+\.(json|mp4)[\w.-]*", "", visible_text(zh))), zh
+        en = notices.notices_html(notes, ServerInfo(), "en")
+        assert "The clip 20260101-000000-7 is not listed: it was cut short" in en
+    finally:
+        studio.stop()

@@ -37,7 +37,7 @@ ENDPOINT_ROLES: Mapping[str, Role] = {
     "page_language": "guest", "choose_language": "guest",  # a browser's own language: theirs to choose
     # what a switch draws again in the new language
     "language_notices": "guest", "language_doctor": "owner", "language_length": "guest", "language_clip": "guest",
-    "language_models": "owner",
+    "language_preset": "guest", "language_models": "owner",
     # Only the person at the computer: the GPU, files, folders, downloads, settings, the saved form, the doctor.
     "free_gpu": "owner", "requeue_job": "owner", "cancel_waiting": "owner", "clear_finished": "owner",
     "delete_clip": "owner", "open_clips_folder": "owner",

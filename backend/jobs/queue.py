@@ -12,6 +12,7 @@ from typing import Any
 
 from backend.engine.base import CancelToken
 from backend.errors import BadRequest, NotFound, StudioError
+from backend.i18n import say
 from backend.jobs.job import ACTIVE, FINISHED, Job, JobKind, Progress, said_error
 from backend.request import GenerationRequest
 from backend.storage import quarantine, read_json, write_bytes_atomic
@@ -50,7 +51,7 @@ class JobQueue:
         entries = data.get("jobs") if isinstance(data, dict) else None
         if data is not None and not isinstance(entries, list):
             kept = quarantine(self._path, "no job list")
-            notes.append(f"{self._path.name} had no job list and was ignored; a copy is kept as {kept.name}.")
+            notes.append(say("notes.no_job_list", file=self._path.name, kept=kept.name))
             entries = []
         skipped = interrupted = 0
         with self._cond:
@@ -77,10 +78,9 @@ class JobQueue:
                 self._jobs[job.id] = job
             if skipped:  # the file is rewritten below without them: keep the original for the user
                 kept = quarantine(self._path, f"{skipped} unreadable job(s)")
-                notes.append(f"{skipped} stored job(s) could not be read and were skipped; {self._path.name} as it "
-                             f"was is kept as {kept.name}.")
+                notes.append(say("notes.jobs_skipped", count=skipped, file=self._path.name, kept=kept.name))
             if interrupted:
-                notes.append(f"{interrupted} job(s) were cut short when the app stopped; re-queue them from the queue.")
+                notes.append(say("notes.interrupted", count=interrupted))
             self._save_locked()
         return notes
 

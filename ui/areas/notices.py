@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from backend.i18n import words
 from ui.context import ServerInfo, UiContext
 from ui.formatting import attr, esc
 from ui.labels import label
@@ -49,7 +50,9 @@ def access_lines(server: ServerInfo, lang: str = "en") -> list[str]:
 
 
 def notices_html(notes: list[str], server: ServerInfo, lang: str = "en") -> str:
-    items = [f"<li>⚠️ {esc(n)}</li>" for n in notes] + [f"<li>{line}</li>" for line in access_lines(server, lang)]
+    """Start-up notes in `lang` (each kept with its message: backend.i18n.Said), then how the page is shared."""
+    items = [f"<li>⚠️ {esc(words(n, lang))}</li>" for n in notes]
+    items += [f"<li>{line}</li>" for line in access_lines(server, lang)]
     return f'<ul class="wan-notices">{"".join(items)}</ul>' if items else ""
 
 

@@ -82,3 +82,5 @@ def listen(ctx: UiContext) -> None:
           preprocess=False)
     ctx.blocks().load(refresh, inputs=[w.preset, size, frames], outputs=[w.summary], show_progress="hidden",
                       api_name="preset_summary", preprocess=False)
+    ctx.on_language("language_preset", refresh, outputs=[w.summary], inputs=[w.preset, size, frames, loras],
+                    preprocess=False)
