@@ -150,6 +150,14 @@ STUDIO: dict[str, dict[str, str]] = {
     "notes.jobs_skipped": {"en": "{count} stored job(s) could not be read and were skipped; {file} as it was is "
                                  "kept as {kept}.",
                            "zh": "{count} 个已保存的任务无法读取，已跳过；原来的 {file} 保存为 {kept}。"},
+    # Why a folder could not be shown (ui/folders.py)
+    "folders.missing": {"en": "The folder {folder} does not exist.", "zh": "文件夹 {folder} 不存在。"},
+    "folders.no_desktop": {"en": "This machine has no desktop session to show it in.",
+                           "zh": "这台电脑没有可以显示它的桌面会话。"},
+    "folders.no_opener": {"en": "No file manager opener (xdg-open) is installed.",
+                          "zh": "没有安装打开文件管理器的程序（xdg-open）。"},
+    "folders.failed": {"en": "It could not be opened ({error}).", "zh": "无法打开它（{error}）。"},
+    # Start-up notes, continued
     "notes.interrupted": {"en": "{count} job(s) were cut short when the app stopped; re-queue them from the queue.",
                           "zh": "{count} 个任务因应用停止而中断；可在队列中重新排队。"},
 }

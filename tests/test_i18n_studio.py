@@ -164,3 +164,32 @@ def test_start_up_notes_in_the_pages_language(paths) -> None:
         assert "The clip 20260101-000000-7 is not listed: it was cut short" in en
     finally:
         studio.stop()
+
+
+def test_a_clips_notes_in_the_pages_language(paths) -> None:
+    from tests.conftest import FakeGpu
+    from tests.support.cpu_engine import CpuTestEngine
+
+    studio = Studio(paths, CpuTestEngine(oom_presets=("12gb",)), gpu=FakeGpu(), preload=False)
+    studio.start()
+    try:
+        (made,) = studio.submit(PROMPT, seed=3, preset="12gb", **SMALL)
+        finished = studio.queue.wait_for(made.id, ("done", "failed"), timeout=60)
+        assert finished.status == "done", finished.error
+        english = "Ran out of GPU memory on the 12gb preset while denoising; retried once on 8gb"
+        _video, zh, _download = player.show(studio, finished.clip_id, lang="zh")
+        assert "显存不足" in zh and "8gb" in zh and english not in zh, zh
+        assert english in player.show(studio, finished.clip_id, lang="en")[1]
+        studio.clear_finished()  # the job gone: the record's own (English) words are shown, not lost
+        assert english in player.show(studio, finished.clip_id, lang="zh")[1]
+    finally:
+        studio.stop()
+
+
+def test_why_a_folder_was_not_shown_in_the_pages_language(tmp_path) -> None:
+    from backend.i18n import words
+    from ui import folders
+
+    gone = tmp_path / "gone"
+    why = folders.open_folder(gone)
+    assert why == f"The folder {gone} does not exist." and words(why or "", "zh") == f"文件夹 {gone} 不存在。"

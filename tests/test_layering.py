@@ -32,7 +32,7 @@ UI_MAY_IMPORT: dict[str, frozenset[str]] = {
     "backend.background": frozenset({"RunState"}),
     # the catalog: the page words its run-time text from it
     "backend.i18n": frozenset({"data_size", "mib", "seconds", "text", "words", "Message", "Lang", "LANGS",
-                               "pick_language", "progress_text"}),
+                               "pick_language", "progress_text", "say"}),
     "backend.access": frozenset({"Viewer", "Role", "OWNER", "OWN_ONLY", "GuestPermissions", "NotAllowed"}),
     "backend.weights_words": frozenset({"weights_message"}),  # a weights check's facts as the catalog's message
     "backend.preview.decoder": frozenset({"DOWNLOAD_SIZE"}),  # the decoder's size before the Hub tells it

@@ -14,6 +14,7 @@ LABELS: dict[str, dict[str, str]] = {
                                  "work well.",
                            "zh": "描述视频：主体、动作、地点、光线、镜头。一两句话效果最好。"},
     "prompt.examples": {"en": "Example prompts", "zh": "示例提示词"},
+    "prompt.examples_list": {"en": "Examples", "zh": "示例"},
     "language.label": {"en": "Language", "zh": "语言"},
     "notices.dismiss": {"en": "Dismiss", "zh": "关闭"},
     "preview.setting": {"en": "Preview after every step", "zh": "每一步后预览"},

@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 
 from backend.errors import StudioError
-from backend.i18n import text
+from backend.i18n import text, words
 from backend.request import LORA_STRENGTH_MAX, LORA_STRENGTH_MIN, MAX_LORAS
 from backend.studio import Studio
 from ui.context import UiContext
@@ -128,7 +128,7 @@ def open_lora_folder(ctx: UiContext, lang: str = "en") -> str:
         return note(text("page.lora.on_host", lang))
     why = open_folder(folder)
     return done(text("page.lora.opened", lang, folder=folder)) if why is None else \
-        note(text("page.lora.folder_is", lang, why=why, folder=folder))
+        note(text("page.lora.folder_is", lang, why=words(why, lang), folder=folder))
 
 
 def restore(studio: Studio, clip_id: str | None) -> tuple[object, ...]:

@@ -15,7 +15,7 @@ import gradio as gr
 
 from backend.access import OWNER, Viewer
 from backend.gallery import Clip
-from backend.i18n import text
+from backend.i18n import text, words
 from backend.studio import Studio
 from ui.choices import size_choices, size_value
 from ui.clip_cache import forget_cached
@@ -69,9 +69,11 @@ def render(ctx: UiContext) -> PlayerWidgets:
     return ctx.keep(PlayerWidgets(clip, video, details, reuse, download, delete, open_button, message))
 
 
-def details_lines(clip: Clip, viewer: Viewer = OWNER, lang: str = "en") -> list[str]:
+def details_lines(clip: Clip, viewer: Viewer = OWNER, lang: str = "en",
+                  notes: tuple[str, ...] | None = None) -> list[str]:
     """The clip's settings and record, one plain line each in `lang` (unescaped: the caller escapes). The
-    prompt is shown as typed; where the file is on disk is for the owner only."""
+    prompt is shown as typed; where the file is on disk is for the owner only. `notes`: the record's notes
+    worded in `lang` (clip_notes), else as the record keeps them."""
     r, m = clip.request, clip.record
     if r is None:
         lines = [text("studio.clip.prompt", lang, prompt=clip.title), text("studio.clip.no_settings", lang)]
@@ -87,15 +89,28 @@ def details_lines(clip: Clip, viewer: Viewer = OWNER, lang: str = "en") -> list[
         *(text("studio.clip.lora", lang, name=lora.name, strength=f"{lora.strength:g}", sha=lora.sha256_16,
                layers=lora.layers) for lora in m.loras),
         *([text("studio.clip.file", lang, path=clip.path)] if viewer.is_owner else []),
-        *m.notes,
+        *(m.notes if notes is None else notes),
     ]
     return lines
 
 
-def details_html(clip: Clip, viewer: Viewer = OWNER, lang: str = "en") -> str:
+def clip_notes(studio: Studio, clip: Clip, lang: str) -> tuple[str, ...]:
+    """The record's notes in `lang` where its job (still in the queue) kept them as messages; else as stored."""
+    notes = clip.record.notes
+    if lang == "en" or not notes or not clip.record.job_id:
+        return notes
+    try:
+        job = studio.job(clip.record.job_id)
+    except Exception:  # the job was cleared from the queue: the record's own words
+        return notes
+    worded = dict(zip(job.notes, job.notes_in(lang), strict=True))
+    return tuple(worded.get(n, n) for n in notes)
+
+
+def details_html(clip: Clip, viewer: Viewer = OWNER, lang: str = "en", notes: tuple[str, ...] | None = None) -> str:
     """Plain text in the page's HTML: every line escaped, the prompt kept as typed (line breaks too)."""
     return '<div class="wan-details">' + "".join(
-        f'<div class="wan-detail">{esc(line)}</div>' for line in details_lines(clip, viewer, lang)) + "</div>"
+        f'<div class="wan-detail">{esc(line)}</div>' for line in details_lines(clip, viewer, lang, notes)) + "</div>"
 
 
 def show(studio: Studio, clip_id: str | None, viewer: Viewer = OWNER, lang: str = "en") -> tuple[Any, str, Any]:
@@ -106,7 +121,8 @@ def show(studio: Studio, clip_id: str | None, viewer: Viewer = OWNER, lang: str 
         clip = studio.visible_clip(clip_id, viewer)
     except Exception as err:
         return None, problem(err, "page.doing.open_clip", lang), gr.update(value=None, interactive=False)
-    return str(clip.path), details_html(clip, viewer, lang), gr.update(value=str(clip.path), interactive=True)
+    details = details_html(clip, viewer, lang, clip_notes(studio, clip, lang))
+    return str(clip.path), details, gr.update(value=str(clip.path), interactive=True)
 
 
 def reuse(studio: Studio, clip_id: str | None, viewer: Viewer = OWNER, lang: str = "en") -> tuple[object, ...]:
@@ -145,7 +161,7 @@ def open_clips_folder(ctx: UiContext, lang: str = "en") -> str:
     why = open_folder(folder)
     if why is None:
         return done(text("studio.player.opened", lang, folder=folder))
-    return note(text("studio.player.folder_is", lang, why=why, folder=folder))
+    return note(text("studio.player.folder_is", lang, why=words(why, lang), folder=folder))
 
 
 def listen(ctx: UiContext) -> None:

@@ -42,7 +42,8 @@ def render(ctx: UiContext) -> PromptWidgets:
 def render_examples(ctx: UiContext) -> None:
     """Example prompts, folded, under Generate: they fill the prompt box when clicked."""
     with gr.Accordion(label("prompt.examples"), open=False, elem_id="wan-examples"):
-        gr.Examples(examples=[[p] for p in EXAMPLE_PROMPTS], inputs=[ctx.widget("prompt")], label=None,
+        gr.Examples(examples=[[p] for p in EXAMPLE_PROMPTS], inputs=[ctx.widget("prompt")],
+                    label=label("prompt.examples_list"),
                     examples_per_page=len(EXAMPLE_PROMPTS))
 
 
