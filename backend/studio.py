@@ -23,6 +23,7 @@ from backend.engine.base import EngineConfig, VideoEngine
 from backend.errors import BadRequest, StudioError
 from backend.gallery import Clip, Gallery
 from backend.gpu import GpuSource, NvmlSource, VramMonitor, host_ram_gib, total_vram_gib
+from backend.i18n import say
 from backend.jobs.job import FINISHED, Job, JobKind, JobStatus
 from backend.jobs.queue import JobQueue
 from backend.jobs.worker import EngineState, Worker
@@ -211,11 +212,11 @@ class Studio(LoraDesk, MachineDesk, PreviewDesk, GuestDesk, OwnerDesk):
         state = self.engine_state.state
         busy = any(j.status in ("queued", "running") for j in self.queue.snapshot())
         if state in ("idle", "error") and not busy:
-            return False, "The model is not loaded: there is nothing to free."
+            return False, say("studio.free.not_loaded")
         self.worker.request_unload()
         if busy:
-            return True, "The model will be unloaded when the queue is empty."
-        return True, "Unloading the model: its GPU memory and RAM are given back."
+            return True, say("studio.free.when_empty")
+        return True, say("studio.free.unloading")
 
     def jobs(self) -> list[Job]:
         return self.queue.snapshot()

@@ -193,3 +193,19 @@ def test_why_a_folder_was_not_shown_in_the_pages_language(tmp_path) -> None:
     gone = tmp_path / "gone"
     why = folders.open_folder(gone)
     assert why == f"The folder {gone} does not exist." and words(why or "", "zh") == f"文件夹 {gone} 不存在。"
+
+
+def test_generate_cancel_and_free_gpu_say_it_in_the_pages_language(studio: Studio) -> None:
+    from ui.areas import generate
+
+    message, _seed, queued = generate.generate(studio, PROMPT, "256x256", 5, "77", True, 2, "auto", lang="zh")
+    assert message == "✅ 已排队 2 个视频（种子 77, 78）。关闭此页面后任务仍会继续运行。" and len(queued) == 2
+    english, _seed, more = generate.generate(studio, PROMPT, "256x256", 5, "9", True, 1, "auto")
+    assert english == "✅ Queued 1 clip (seed 9). Jobs keep running if you close this tab."
+    for job_id in (*queued, *more):
+        studio.queue.wait_for(job_id, ("done", "failed"), 60)
+    assert generate.cancel_running(studio, lang="zh") == "ℹ️ 没有正在运行的任务。"
+    freed = generate.free_gpu(studio, "zh")
+    assert freed in ("✅ 正在卸载模型：释放其显存和内存。", "ℹ️ 模型未加载：没有可释放的内容。"), freed
+    bad = generate.generate(studio, "", "256x256", 5, "1", True, 1, "auto", lang="zh")[0]
+    assert bad.startswith("⚠️ ") and not ENGLISH.search(bad), bad

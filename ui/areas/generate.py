@@ -14,7 +14,7 @@ import gradio as gr
 
 from backend.access import OWN_ONLY, OWNER, GuestPermissions, Viewer
 from backend.errors import reworded
-from backend.i18n import progress_text, text
+from backend.i18n import progress_text, text, words
 from backend.jobs.job import ACTIVE, FINISHED, Job
 from backend.studio import Studio
 from ui.choices import parse_size
@@ -168,17 +168,17 @@ def progress_html(jobs: list[Job], job: Job | None, now: float | None = None, vi
 
 def generate(studio: Studio, prompt: object, size: object, frames: object, seed: object, seed_lock: object,
              count: object, preset: object, loras: object = (), guard: RepeatGuard | None = None,
-             viewer: Viewer = OWNER) -> tuple[str, object, tuple[str, ...]]:
+             viewer: Viewer = OWNER, lang: str = "en") -> tuple[str, object, tuple[str, ...]]:
     """Queue the form as jobs: (message, seed to show, ids of the jobs queued). Nothing is queued on a bad value,
     nor when the same form was just queued (a double click).
 
-    The values arrive raw, as the page or an API caller sent them: the Studio checks every one."""
+    The values arrive raw, as the page or an API caller sent them: the Studio checks every one. Said in `lang`."""
     reason = studio.unavailable_reason()
     if reason:
-        return f"🚫 {esc(reason)}", gr.skip(), ()
+        return f"🚫 {esc(reworded(reason, lang))}", gr.skip(), ()
     form = (viewer, prompt, size, frames, seed if seed_lock else None, bool(seed_lock), count, preset, loras)
     if guard is not None and guard.repeated(form):
-        return note("Already queued: the same settings were queued a moment ago."), gr.skip(), ()
+        return note(text("studio.gen.repeated", lang)), gr.skip(), ()
     try:
         width, height = parse_size(size)
         chosen_seed = seed if seed_lock else None
@@ -187,14 +187,14 @@ def generate(studio: Studio, prompt: object, size: object, frames: object, seed:
     except Exception as err:
         if guard is not None:
             guard.forget()
-        return problem(err, "adding the job"), gr.skip(), ()
+        return problem(err, "page.doing.add_job", lang), gr.skip(), ()
     first = jobs[0].request
     if viewer.is_owner:  # the owner's form is remembered; a guest's never replaces it
         remember_form(studio, jobs[0], width, height, bool(seed_lock))
     seeds = ", ".join(str(j.request.seed) for j in jobs[:4]) + (", …" if len(jobs) > 4 else "")
-    what = "1 clip" if len(jobs) == 1 else f"{len(jobs)} clips"
-    text = f"Queued {what} (seed {seeds}). Jobs keep running if you close this tab."
-    return done(text), (str(first.seed) if seed_lock else gr.skip()), tuple(j.id for j in jobs)
+    queued = text("studio.gen.queued_one", lang, seeds=seeds) if len(jobs) == 1 else \
+        text("studio.gen.queued_many", lang, count=len(jobs), seeds=seeds)
+    return done(queued), (str(first.seed) if seed_lock else gr.skip()), tuple(j.id for j in jobs)
 
 
 def remember_form(studio: Studio, job: Job, width: int, height: int, seed_lock: bool) -> None:
@@ -228,25 +228,25 @@ def status(studio: Studio, queued: tuple[str, ...] = (), viewer: Viewer = OWNER,
             gr.update(interactive=job is not None and viewer.owns(job)), message, () if message == "" else queued)
 
 
-def cancel_running(studio: Studio, viewer: Viewer = OWNER) -> str:
+def cancel_running(studio: Studio, viewer: Viewer = OWNER, lang: str = "en") -> str:
     job = studio.active_job()
     if job is None or job.status not in ACTIVE:
-        return "ℹ️ Nothing is running."
+        return note(text("page.prog.nothing", lang))
     if not viewer.owns(job):
-        return note("The running job is someone else's; you can cancel only your own.")
+        return note(text("studio.gen.not_yours", lang))
     try:
         studio.cancel(job.id, viewer)
     except Exception as err:
-        return problem(err, "cancelling the job")
-    return done("Cancelling: the job stops at its next step.")
+        return problem(err, "page.doing.cancel_job", lang)
+    return done(text("studio.queue.cancelling", lang))
 
 
-def free_gpu(studio: Studio) -> str:
+def free_gpu(studio: Studio, lang: str = "en") -> str:
     try:
-        asked, text = studio.free_engine()
+        asked, said = studio.free_engine()
     except Exception as err:
-        return problem(err, "unloading the model")
-    return done(text) if asked else note(text)
+        return problem(err, "page.doing.unload", lang)
+    return done(words(said, lang)) if asked else note(words(said, lang))
 
 
 def listen(ctx: UiContext) -> None:
@@ -259,13 +259,13 @@ def listen(ctx: UiContext) -> None:
                     preset: object, loras: object = (), request: gr.Request | None = None,
                     ) -> tuple[str, object, tuple[str, ...]]:
         return generate(studio, prompt, size, frames, seed, seed_lock, count, preset, loras, guard,
-                        ctx.viewer(request))
+                        ctx.viewer(request), ctx.lang(request))
 
     def on_status(queued: tuple[str, ...] | None, request: gr.Request) -> tuple[object, ...]:
         return status(studio, tuple(queued or ()), ctx.viewer(request), ctx.lang(request))
 
     def on_cancel(request: gr.Request) -> str:
-        return cancel_running(studio, ctx.viewer(request))
+        return cancel_running(studio, ctx.viewer(request), ctx.lang(request))
 
     # preprocess=False: the Studio validates the raw form values with messages that name the bad one;
     # Gradio's own slider/number preprocessing crashes on a non-number sent through the API.
@@ -273,7 +273,7 @@ def listen(ctx: UiContext) -> None:
     w.button.click(on_generate, inputs=[*ctx.form(), ctx.widget("loras")],
                    outputs=[w.message, ctx.widget("seed"), w.queued], api_name="generate", preprocess=False)
     panel.cancel.click(on_cancel, outputs=[w.message], api_name="cancel_running")
-    panel.free.click(lambda: free_gpu(studio), outputs=[w.message], api_name="free_gpu")
+    panel.free.click(lambda: free_gpu(studio, ctx.lang()), outputs=[w.message], api_name="free_gpu")
     outputs = [panel.progress, panel.availability, w.button, panel.cancel, w.message, w.queued]
     ctx.widget("fast_timer").tick(on_status, inputs=[w.queued], outputs=outputs, show_progress="hidden",
                                   api_name="progress", concurrency_limit=None)

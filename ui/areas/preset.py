@@ -75,7 +75,7 @@ def listen(ctx: UiContext) -> None:
         try:
             return describe(ctx.studio, name, size_value, frame_count, chosen, ctx.lang())
         except Exception as err:  # a preview must never break the form
-            return f'<div class="wan-note">⚠️ {esc(problem_text(err, "predicting the fit"))}</div>'
+            return f'<div class="wan-note">⚠️ {esc(problem_text(err, "page.doing.fit", ctx.lang()))}</div>'
 
     gr.on([w.preset.change, size.change, frames.change, loras.change], refresh, inputs=[w.preset, size, frames, loras],
           outputs=[w.summary], show_progress="hidden", api_name="preset_fit", api_visibility="private",
