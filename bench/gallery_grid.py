@@ -7,12 +7,13 @@ navigation's start (performance.now()):
 - up: Generate is in the page (the page is usable);
 - cards: all N cards are in the grid, each with its poster <img>, and the browser has painted the frame that
   shows them (the next task after the next animation frame);
-- posters: the first row's posters are decoded (they load lazily, as a real grid's do);
+- posters: after that, the first row's posters are decoded (they load lazily, as a real grid's do);
 - the grid request's start and end (Resource Timing of `grid`).
 "grid" = cards - up, the figure held to 1.5 s: how long after the page is usable the clips are all drawn (0
 when they are drawn first). So that a grid drawn before Generate cannot hide its cost inside "up", the same
-page is also loaded with no clips, and "cards - empty up" is how much later than an empty gallery's page the
-N clips are all drawn. "server" is Studio.clips() plus the grid's HTML, timed in the process.
+page with no clips is loaded in turns with it, and "cards - empty up" is how much later than an empty
+gallery's page the N clips are all drawn. "server" is Studio.clips() plus the grid's HTML, timed in the
+process. The load average goes with the result: this is a browser on a shared machine.
 
 python -m bench.gallery_grid --clips 500 --out bench/out/gallery-grid.json   (needs Playwright + Chromium)
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -51,10 +53,11 @@ MARKS = """(count) => {
       at('cards_in');
       requestAnimationFrame(() => setTimeout(() => at('cards'), 0));
     }
-    if ('cards_in' in marks && posters()) at('posters');
-    if (!('posters' in marks)) setTimeout(look, 5);
+    if ('cards' in marks && !('posters' in marks) && posters()) at('posters');
+    if ('posters' in marks && 'up' in marks) watch.disconnect(); else setTimeout(look, 5);
   };
-  new MutationObserver(look).observe(document, {childList: true, subtree: true});
+  const watch = new MutationObserver(look);
+  watch.observe(document, {childList: true, subtree: true});
   look();
 }"""
 """Noted on every change to the page and every 5 ms, so a mark is never late by more than that."""
@@ -81,55 +84,61 @@ def fill(clips_dir: Path, count: int) -> None:
     poster_path(sample).unlink()
 
 
-def page_runs(url: str, count: int, repeats: int) -> list[dict[str, float]]:
-    """Load the page `repeats` times in a fresh tab each; the marks in ms from navigation start."""
-    from playwright.sync_api import sync_playwright
-
-    runs: list[dict[str, float]] = []
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        for _ in range(repeats):
-            page = chromium.new_page(viewport={"width": 1440, "height": 900})
-            page.add_init_script(f"({MARKS})({count})")
-            page.goto(url)
-            wanted = "posters" if count else "up"
-            page.wait_for_function(f"() => window.__gridBench && '{wanted}' in window.__gridBench", timeout=60_000)
-            marks = page.evaluate("window.__gridBench")
-            request = page.evaluate("""() => performance.getEntriesByType('resource')
-                .filter((e) => new URL(e.name).pathname.endsWith('/grid')).map((e) => [e.startTime, e.responseEnd])""")
-            run = {"page_up_ms": marks["up"]}
-            if count:
-                run.update(cards_ms=marks["cards"], grid_ms=max(0.0, marks["cards"] - marks["up"]),
-                           posters_ms=max(0.0, marks["posters"] - marks["up"]))
-                if request:
-                    run.update(grid_request_ms=request[0][0], grid_response_ms=request[0][1])
-            runs.append(run)
-            page.close()
-        chromium.close()
-    return runs
+def page_load(chromium: Any, url: str, count: int) -> dict[str, float]:
+    """Load the page once in a fresh tab; the marks in ms from navigation start."""
+    page = chromium.new_page(viewport={"width": 1440, "height": 900})
+    try:
+        page.add_init_script(f"({MARKS})({count})")
+        page.goto(url)
+        wanted = "posters" if count else "up"
+        page.wait_for_function(f"() => window.__gridBench && '{wanted}' in window.__gridBench", timeout=60_000)
+        marks = page.evaluate("window.__gridBench")
+        request = page.evaluate("""() => performance.getEntriesByType('resource')
+            .filter((e) => new URL(e.name).pathname.endsWith('/grid')).map((e) => [e.startTime, e.responseEnd])""")
+    finally:
+        page.close()
+    run = {"page_up_ms": marks["up"]}
+    if count:
+        run.update(cards_in_dom_ms=marks["cards_in"], cards_ms=marks["cards"],
+                   grid_ms=max(0.0, marks["cards"] - marks["up"]), posters_ms=max(0.0, marks["posters"] - marks["up"]))
+        if request:
+            run.update(grid_request_ms=request[0][0], grid_response_ms=request[0][1])
+    return run
 
 
 def measure(count: int, repeats: int) -> dict[str, Any]:
+    """Both pages served at once and loaded in turns (the order swapped each round), so the machine's load
+    weighs on the N-clip page and the empty one alike."""
+    from playwright.sync_api import sync_playwright
+
     home = Path(tempfile.mkdtemp(prefix="wan-grid-"))
+    load_before = os.getloadavg()
     try:
-        paths = Paths.default(home / "full")
+        paths, empty = Paths.default(home / "full"), Paths.default(home / "empty")
         paths.create()
+        empty.create()
         fill(paths.clips_dir, count)
-        with running_app(paths) as app:
+        runs: list[dict[str, float]] = []
+        empty_runs: list[dict[str, float]] = []
+        with running_app(paths) as app, running_app(empty) as bare, sync_playwright() as pw:
             server_ms = []
             for _ in range(repeats):
                 started = time.perf_counter()
                 clips = app.studio.clips()
                 html = gallery.grid_html([(c, app.studio.poster(c)) for c in clips])
                 server_ms.append((time.perf_counter() - started) * 1000)
-            runs = page_runs(app.url, count, repeats)
-        empty = Paths.default(home / "empty")
-        empty.create()
-        with running_app(empty) as app:
-            empty_runs = page_runs(app.url, 0, repeats)
+            chromium = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            for i in range(repeats):
+                if i % 2:
+                    empty_runs.append(page_load(chromium, bare.url, 0))
+                runs.append(page_load(chromium, app.url, count))
+                if not i % 2:
+                    empty_runs.append(page_load(chromium, bare.url, 0))
+            chromium.close()
         medians = {f"{key}_median": statistics.median(r[key] for r in runs) for key in runs[0]}
         empty_up = statistics.median(r["page_up_ms"] for r in empty_runs)
-        return {"clips": len(clips), "grid_html_bytes": len(html), "server_ms": server_ms, "browser_runs": runs,
+        return {"clips": len(clips), "grid_html_bytes": len(html), "load_average_before": load_before,
+                "load_average_after": os.getloadavg(), "server_ms": server_ms, "browser_runs": runs,
                 "empty_gallery_runs": empty_runs, "server_median_ms": statistics.median(server_ms), **medians,
                 "empty_page_up_ms_median": empty_up, "cards_after_empty_up_ms": medians["cards_ms_median"] - empty_up}
     finally:
@@ -154,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
             ("browser: page up to all cards drawn (median, min-max)",
              f"{result['grid_ms_median']:.0f} ms ({grids[0]:.0f}-{grids[-1]:.0f})"),
             ("browser: all cards drawn after an empty page is up", f"{result['cards_after_empty_up_ms']:.0f} ms"),
-            ("browser: page up to first posters shown (median)", f"{result['posters_ms_median']:.0f} ms")]
+            ("browser: page up to first posters shown (median)", f"{result['posters_ms_median']:.0f} ms"),
+            ("load average (1 min) before, after", "{:.2f}, {:.2f}".format(result["load_average_before"][0],
+                                                                       result["load_average_after"][0]))]
     width = max(len(name) for name, _ in rows)
     sys.stdout.write("\n".join(f"{name.ljust(width)}  {value}" for name, value in rows) + "\n")
     sys.stdout.write(f"written to {args.out}\n")
