@@ -168,6 +168,19 @@ STUDIO: dict[str, dict[str, str]] = {
     "page.doing.add_job": {"en": "adding the job", "zh": "添加任务"},
     "page.doing.unload": {"en": "unloading the model", "zh": "卸载模型"},
     "page.doing.fit": {"en": "predicting the fit", "zh": "预测显存占用"},
+    # The queue's refusals (backend/jobs/queue.py) and the size box (ui/choices.py)
+    "queue.closing": {"en": "The app is shutting down; the job was not added.", "zh": "应用正在关闭，任务未添加。"},
+    "queue.full": {"en": "The queue is full: {waiting} jobs are waiting and at most {most} may wait; nothing was "
+                         "added.",
+                   "zh": "队列已满：有 {waiting} 个任务在等待，最多只能等待 {most} 个；未添加任何任务。"},
+    "queue.full_hint": {"en": "Wait for some to finish, or cancel the ones you no longer need.",
+                        "zh": "请等一些任务完成，或取消不再需要的任务。"},
+    "queue.already": {"en": "This job is already {status}; there is nothing to cancel.",
+                      "zh": "这个任务的状态是“{status}”，没有可取消的内容。"},
+    "queue.no_job": {"en": "There is no job with id {id}.", "zh": "没有 ID 为 {id} 的任务。"},
+    "studio.bad_size": {"en": "The size {value} is not valid.", "zh": "尺寸 {value} 无效。"},
+    "studio.bad_size_hint": {"en": "Choose one of the listed sizes, such as 832×480.",
+                             "zh": "请选择列出的尺寸之一，例如 832×480。"},
     # Why a folder could not be shown (ui/folders.py)
     "folders.missing": {"en": "The folder {folder} does not exist.", "zh": "文件夹 {folder} 不存在。"},
     "folders.no_desktop": {"en": "This machine has no desktop session to show it in.",

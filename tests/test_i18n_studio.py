@@ -209,3 +209,21 @@ def test_generate_cancel_and_free_gpu_say_it_in_the_pages_language(studio: Studi
     assert freed in ("✅ 正在卸载模型：释放其显存和内存。", "ℹ️ 模型未加载：没有可释放的内容。"), freed
     bad = generate.generate(studio, "", "256x256", 5, "1", True, 1, "auto", lang="zh")[0]
     assert bad.startswith("⚠️ ") and not ENGLISH.search(bad), bad
+
+
+def test_the_queues_refusals_in_chinese(studio: Studio) -> None:
+    from backend.errors import BadRequest, NotFound
+    from ui.choices import parse_size
+
+    (made,) = studio.submit(PROMPT, seed=1, **SMALL)
+    studio.queue.wait_for(made.id, ("done", "failed"), timeout=60)
+    for call, zh in ((lambda: studio.cancel(made.id), "这个任务的状态是“完成”，没有可取消的内容。"),
+                     (lambda: studio.cancel("nope"), "没有 ID 为 'nope' 的任务。"),
+                     (lambda: parse_size("big"), "尺寸 'big' 无效。 请选择列出的尺寸之一，例如 832×480。")):
+        try:
+            call()
+        except (BadRequest, NotFound) as err:
+            assert err.user_text("zh") == zh, err.user_text("zh")
+            assert not re.search(r"[\u4e00-\u9fff]", err.user_text())
+        else:
+            raise AssertionError("not refused")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import get_args
 
 from backend.errors import BadRequest
+from backend.i18n import Message
 from backend.jobs.job import JobStatus
 from backend.presets import Fit
 from backend.request import SUPPORTED_SIZES
@@ -46,7 +47,7 @@ def parse_size(value: object) -> tuple[int, int]:
     text = str(value or "").lower().replace("×", "x").strip()
     width, sep, height = text.partition("x")
     if not sep or not width.strip().isdigit() or not height.strip().isdigit():
-        raise BadRequest(f"The size {value!r} is not valid.", "Choose one of the listed sizes, such as 832×480.")
+        raise BadRequest(Message.of("studio.bad_size", value=repr(value)), Message.of("studio.bad_size_hint"))
     return int(width), int(height)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from backend.engine.base import CancelToken
 from backend.errors import BadRequest, NotFound, StudioError
-from backend.i18n import say
+from backend.i18n import Message, say
 from backend.jobs.job import ACTIVE, FINISHED, Job, JobKind, Progress, said_error
 from backend.request import GenerationRequest
 from backend.storage import quarantine, read_json, write_bytes_atomic
@@ -112,12 +112,11 @@ class JobQueue:
         jobs = [Job.new(r, kind, guest) for r in requests]
         with self._cond:
             if self._closed:
-                raise StudioError("The app is shutting down; the job was not added.")
+                raise StudioError(Message.of("queue.closing"))
             waiting = sum(j.status == "queued" for j in self._jobs.values())
             if waiting + len(jobs) > MAX_WAITING:
-                raise BadRequest(f"The queue is full: {waiting} jobs are waiting and at most {MAX_WAITING} may "
-                                 f"wait; nothing was added.",
-                                 "Wait for some to finish, or cancel the ones you no longer need.")
+                raise BadRequest(Message.of("queue.full", waiting=waiting, most=MAX_WAITING),
+                                 Message.of("queue.full_hint"))
             for job in jobs:
                 self._jobs[job.id] = job
                 self._tokens[job.id] = CancelToken()
@@ -194,7 +193,7 @@ class JobQueue:
                 self._tokens.setdefault(job_id, CancelToken()).cancel()
                 logger.info("Job %s: cancel requested while %s", job_id, job.status)
                 return job
-            raise BadRequest(f"This job is already {job.status}; there is nothing to cancel.")
+            raise BadRequest(Message.of("queue.already", status=Message.of("studio.status." + job.status)))
 
     def requeue(self, job_id: str) -> Job:
         """Queue a finished job's request again (same seed) as a new job."""
@@ -239,7 +238,7 @@ class JobQueue:
     def _get_locked(self, job_id: str) -> Job:
         job = self._jobs.get(job_id) if isinstance(job_id, str) else None
         if job is None:
-            raise NotFound(f"There is no job with id {str(job_id)[:40]!r}.")
+            raise NotFound(Message.of("queue.no_job", id=repr(str(job_id)[:40])))
         return job
 
     def get(self, job_id: str) -> Job:
