@@ -181,6 +181,23 @@ STUDIO: dict[str, dict[str, str]] = {
     "studio.bad_size": {"en": "The size {value} is not valid.", "zh": "尺寸 {value} 无效。"},
     "studio.bad_size_hint": {"en": "Choose one of the listed sizes, such as 832×480.",
                              "zh": "请选择列出的尺寸之一，例如 832×480。"},
+    # The weights folder typed on the Models tab or the command line (backend/weights_folder.py)
+    "folder.remote": {"en": "{folder} is on another computer; the weights must be on a disk of this computer.",
+                      "zh": "{folder} 在另一台电脑上；权重必须放在这台电脑的磁盘上。"},
+    "folder.remote_hint": {"en": "Choose a local folder (network folders are refused: Windows would sign in to that "
+                                 "computer with your account).",
+                           "zh": "请选择本地文件夹（网络文件夹会被拒绝：Windows 会用你的账户登录那台电脑）。"},
+    "folder.climbs": {"en": "Give the full path of the folder, without '..' (not {raw}).",
+                      "zh": "请给出文件夹的完整路径，不要包含“..”（而不是 {raw}）。"},
+    "folder.missing_hint": {"en": "Create it first, or choose one that has the weights.",
+                            "zh": "请先创建它，或选择一个已有权重的文件夹。"},
+    "folder.foreign": {"en": "{folder} already holds other files and was not made by Wan Studio.",
+                       "zh": "{folder} 中已有其他文件，且不是 Wan Studio 创建的。"},
+    "folder.foreign_hint": {"en": "If it really holds the weights, tick the confirmation (on the command line: "
+                                  "--use-folder-with-other-files) and try again; downloads never replace a file Wan "
+                                  "Studio did not write.",
+                            "zh": "如果其中确实是权重，请勾选确认（命令行中使用 --use-folder-with-other-files）后"
+                                  "重试；下载永远不会替换不是 Wan Studio 写入的文件。"},
     # Why a folder could not be shown (ui/folders.py)
     "folders.missing": {"en": "The folder {folder} does not exist.", "zh": "文件夹 {folder} 不存在。"},
     "folders.no_desktop": {"en": "This machine has no desktop session to show it in.",

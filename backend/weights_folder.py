@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from backend.errors import BadRequest
+from backend.i18n import Message
 from backend.models import MANIFEST_FILE
 
 DRIVE_REMOTE = 4
@@ -51,9 +52,7 @@ def is_network_path(text: str, windows: bool | None = None,
 def refuse_network_path(folder: Path | str, windows: bool | None = None,
                         drive_type: Callable[[str], int] = windows_drive_type) -> None:
     if is_network_path(str(folder), windows, drive_type):
-        raise BadRequest(f"{folder} is on another computer; the weights must be on a disk of this computer.",
-                         "Choose a local folder (network folders are refused: Windows would sign in to that "
-                         "computer with your account).")
+        raise BadRequest(Message.of("folder.remote", folder=str(folder)), Message.of("folder.remote_hint"))
 
 
 def has_foreign_files(folder: Path) -> bool:
@@ -68,20 +67,17 @@ def check_weights_folder(text: str | None, confirmed: bool = False, windows: boo
     """The folder the owner typed, if it may hold the weights; else BadRequest saying why and what to do."""
     raw = (text or "").strip()
     if not raw:
-        raise BadRequest("Type the path of a folder.")
+        raise BadRequest(Message.of("models.type_path"))
     refuse_network_path(raw, windows, drive_type)
     folder = Path(raw).expanduser()
     # '..' is refused rather than resolved: a folder is named plainly, never by climbing out of another.
     if not folder.is_absolute() or ".." in folder.parts:
-        raise BadRequest(f"Give the full path of the folder, without '..' (not {raw}).")
+        raise BadRequest(Message.of("folder.climbs", raw=str(raw)))
     if not folder.is_dir():
-        raise BadRequest(f"The folder {folder} does not exist.",
-                         "Create it first, or choose one that has the weights.")
+        raise BadRequest(Message.of("folders.missing", folder=str(folder)), Message.of("folder.missing_hint"))
     if not confirmed and has_foreign_files(folder):
-        raise FolderNeedsConfirmation(
-            f"{folder} already holds other files and was not made by Wan Studio.",
-            "If it really holds the weights, tick the confirmation (on the command line: "
-            "--use-folder-with-other-files) and try again; downloads never replace a file Wan Studio did not write.")
+        raise FolderNeedsConfirmation(Message.of("folder.foreign", folder=str(folder)),
+                                      Message.of("folder.foreign_hint"))
     return folder
 
 

@@ -227,3 +227,18 @@ def test_the_queues_refusals_in_chinese(studio: Studio) -> None:
             assert not re.search(r"[\u4e00-\u9fff]", err.user_text())
         else:
             raise AssertionError("not refused")
+
+
+def test_a_refused_weights_folder_in_chinese(studio: Studio, tmp_path) -> None:
+    from ui.areas import models
+
+    gone = tmp_path / "no-such-folder"
+    message, _folder, _status = models.choose_folder(studio, str(gone), "fp8", lang="zh")
+    assert message == f"ℹ️ 文件夹 {gone} 不存在。 请先创建它，或选择一个已有权重的文件夹。"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "holiday.jpg").write_bytes(b"x")
+    message, _folder, _status = models.choose_folder(studio, str(other), "fp8", lang="zh")
+    assert message.startswith(f"ℹ️ {other} 中已有其他文件，且不是 Wan Studio 创建的。 如果其中确实是权重，请勾选确认")
+    english = models.choose_folder(studio, str(gone), "fp8")[0]
+    assert english == f"ℹ️ The folder {gone} does not exist. Create it first, or choose one that has the weights."
