@@ -2,13 +2,15 @@
 
 Keys are `area.name`; `{name}` fields are filled by backend.i18n.text (or kept with a Message). Every error
 class in backend/errors.py has `error.<kind>` here. The doctor's words live in backend/catalog_doctor.py,
-the page's run-time text in backend/catalog_page.py and backend/catalog_studio.py; CATALOG joins the parts
+the page's run-time text in backend/catalog_page.py and backend/catalog_studio.py, the sentences of
+the errors built from values in backend/catalog_errors.py; CATALOG joins the parts
 (a key in two parts is an error). tests/test_i18n.py checks both languages, the fields, and that every key
 is used in the code."""
 
 from __future__ import annotations
 
 from backend.catalog_doctor import DOCTOR
+from backend.catalog_errors import ERRORS
 from backend.catalog_page import PAGE
 from backend.catalog_studio import STUDIO
 
@@ -215,7 +217,7 @@ CORE: dict[str, dict[str, str]] = {
     "error.needs_confirmation": {"en": "This folder has other files in it: use it only if you are sure.",
                                  "zh": "这个文件夹里有其他文件：请确认后再使用。"},
     "error.details": {"en": "{title} Details: {detail}", "zh": "{title}详情：{detail}"},
-    "error.line": {"en": "{text} {hint}", "zh": "{text} {hint}"},
+    "error.line": {"en": "{text} {hint}", "zh": "{text}{hint}"},
     "error.engine_failed.detail": {"en": "The engine failed: {detail}.", "zh": "引擎运行失败：{detail}。"},
     "error.see_log": {"en": "See the log file for details.", "zh": "详情见日志文件。"},
     "job.oom_retry": {"en": "Ran out of GPU memory on the {preset} preset while {stage}; retried once on {lower} with "
@@ -242,4 +244,4 @@ def _joined(*parts: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     return joined
 
 
-CATALOG = _joined(CORE, DOCTOR, PAGE, STUDIO)
+CATALOG = _joined(CORE, DOCTOR, PAGE, STUDIO, ERRORS)

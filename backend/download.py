@@ -35,6 +35,7 @@ from backend.weights_words import set_title, weights_message
 __all__ = ["DownloadProgress", "DownloadState", "FileProgress", "FileState", "WeightsDownloader", "gb"]
 
 logger = logging.getLogger(__name__)
+M = Message.of
 
 LIST_TIMEOUT_S = 10.0
 TIMEOUT = httpx2.Timeout(20.0, connect=10.0)
@@ -43,7 +44,6 @@ MAX_ATTEMPTS = 6
 DISK_RESERVE = 512 << 20
 """Left free beyond the weights, so the download never fills the disk to the last byte."""
 PARTIAL_SUFFIX = ".incomplete"
-UNREACHABLE_HINT = "Check the connection or choose a folder that already has the weights."
 
 
 class _Retry(Exception):
@@ -58,21 +58,19 @@ def free_disk_bytes(root: Path) -> int:
     return shutil.disk_usage(probe).free
 
 
-def _unreachable(detail: str) -> DownloadError:
-    return DownloadError(f"Cannot reach the Hugging Face Hub ({detail}).", UNREACHABLE_HINT)
+def _unreachable(detail: str | Message) -> DownloadError:
+    return DownloadError(M("hub.unreachable", detail=detail), M("hub.unreachable_hint"))
 
 
 def _hub_error(err: Exception, what: str) -> DownloadError:
     """The Hub's and the network's errors as one sentence plus what to do."""
     if isinstance(err, OfflineModeIsEnabled):
-        return _unreachable("offline mode is on: HF_HUB_OFFLINE is set")
+        return _unreachable(M("hub.offline"))
     if isinstance(err, HfHubHTTPError) and err.response is not None:
         code = err.response.status_code
         if code in (401, 403):
-            return DownloadError(f"The Hugging Face Hub refused access to {what} (HTTP {code}).",
-                                 "Enter a Hugging Face access token (or check the one given) and try again.")
-        return DownloadError(f"The Hugging Face Hub answered HTTP {code} for {what}.",
-                             "Try again later, or choose a folder that already has the weights.")
+            return DownloadError(M("hub.refused", what=what, code=code), M("hub.refused_hint"))
+        return DownloadError(M("hub.http", code=code, what=what), M("hub.http_hint"))
     if isinstance(err, _Retry) or not str(err):
         return _unreachable(str(err) or type(err).__name__)
     return _unreachable(f"{type(err).__name__}: {err}")
@@ -97,7 +95,7 @@ class WeightsDownloader:
         under `weights_dir`. Refused while one is running."""
         file_set = what if isinstance(what, FileSet) else FILE_SETS.get(what)
         if file_set is None:
-            raise DownloadError(f"Unknown weight set {what!r}; choose one of {', '.join(FILE_SETS)}.")
+            raise DownloadError(M("download.unknown_set", name=repr(what), names=", ".join(FILE_SETS)))
         root = file_set.root(weights_dir)
         if self._thread is not None and self._thread.is_alive() and self._fetching is not None:
             raise DownloadError(Message.of("download.busy", title=set_title(self._fetching)),
@@ -105,7 +103,7 @@ class WeightsDownloader:
         try:
             refuse_network_path(root)
         except BadRequest as err:
-            raise DownloadError(err.message, err.hint) from None
+            raise DownloadError(*err.parts()) from None
         self._cancel.clear()
         self._tracker = DownloadTracker()
         self._fetching = file_set
@@ -143,7 +141,7 @@ class WeightsDownloader:
         except DownloadError as err:
             self._tracker.set("failed", err.said() or err.user_text())
         except OfflineModeIsEnabled as err:
-            self._tracker.set("failed", _hub_error(err, file_set.repo_id).user_text())
+            self._tracker.set("failed", _hub_error(err, file_set.repo_id).said() or "")
         except OSError as err:
             self._tracker.set("failed", Message.of("download.write_failed", folder=str(root), error=str(err)))
         except Exception as err:  # the thread must always end in a state the page can show
@@ -157,7 +155,7 @@ class WeightsDownloader:
 
     def _list_remote(self, repo_id: str, token: str | None) -> tuple[str, dict[str, FileFacts]]:
         if constants.is_offline_mode() or os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE"):
-            raise _unreachable("offline mode is on: HF_HUB_OFFLINE is set")
+            raise _unreachable(M("hub.offline"))
         try:
             info = HfApi(endpoint=self.endpoint, token=token).model_info(repo_id, files_metadata=True,
                                                                          timeout=LIST_TIMEOUT_S)
@@ -173,25 +171,24 @@ class WeightsDownloader:
         wanted = list(file_set.files)
         absent = [p for p in wanted if p not in remote]
         if absent:
-            raise DownloadError(
-                f"The Hub repository {file_set.repo_id} no longer has {len(absent)} file(s) the {file_set.title} "
-                f"needs: {', '.join(absent[:5])}{' …' if len(absent) > 5 else ''}. Its layout has changed.",
-                "Update Wan Studio, or choose a folder that already has the weights.")
+            shown = ", ".join(absent[:5]) + (" …" if len(absent) > 5 else "")
+            raise DownloadError(M("download.absent", repo=file_set.repo_id, count=len(absent),
+                                  title=set_title(file_set), files=shown),
+                                M("download.absent_hint"))
         wanted += sorted(p for p in remote
                          if p not in wanted and p.startswith(tuple(f"{d}/" for d in file_set.whole_folders)))
         for name in wanted:  # every name checked before the first byte is written
             try:
                 check_remote_name(name)
             except BadRequest as err:
-                raise DownloadError(err.message, err.hint) from None
+                raise DownloadError(*err.parts()) from None
         todo = self._plan(root, revision, [remote[p] for p in wanted], file_set.repo_id)
         needed = sum(f.size - self._tracker.files[f.path][0] for f in todo)
         free = self._disk_free(root)
         if free < needed + DISK_RESERVE:
-            raise DownloadError(
-                f"Not enough free disk space in {root}: the {file_set.title} needs {gb(needed + DISK_RESERVE)} "
-                f"more ({gb(needed)} of weights plus {gb(DISK_RESERVE)} to spare), only {gb(free)} is free.",
-                "Free some space or choose a folder on another disk.")
+            raise DownloadError(M("download.no_space", folder=str(root), title=set_title(file_set),
+                                  needed=gb(needed + DISK_RESERVE), weights=gb(needed), spare=gb(DISK_RESERVE),
+                                  free=gb(free)), M("download.no_space_hint"))
         headers = {**build_hf_headers(token=token), "Accept-Encoding": "identity"}
         self._tracker.set("downloading", Message.of("download.fetching", count=len(todo), size=gb(needed),
                                                     title=set_title(file_set), folder=str(root)))
@@ -202,7 +199,7 @@ class WeightsDownloader:
         self._tracker.set("verifying", Message.of("download.verifying_all"))
         report = check_files(root, file_set)
         if not report.complete:
-            raise DownloadError(report.summary())
+            raise DownloadError(weights_message(report))
 
     def _plan(self, root: Path, revision: str, files: list[FileFacts], repo_id: str) -> list[FileFacts]:
         """Which files still need bytes. A file already there counts only if the manifest vouches for it
@@ -224,10 +221,7 @@ class WeightsDownloader:
                     vouched.append(f)
                     continue
             if (dest.exists() or dest.is_symlink()) and f.path not in manifest:
-                raise DownloadError(
-                    f"{dest} is already there and was not written by Wan Studio, and it is not the file the "
-                    "weights need; it was left untouched and nothing was downloaded.",
-                    "Move it away, or choose an empty folder for the weights.")
+                raise DownloadError(M("download.foreign_file", path=str(dest)), M("download.foreign_file_hint"))
             part = dest.with_name(dest.name + PARTIAL_SUFFIX)
             kept = part.stat().st_size if part.is_file() else 0
             self._tracker.file(f.path, kept if kept <= f.size else 0, "pending")
@@ -271,8 +265,7 @@ class WeightsDownloader:
         if file_matches_checksum(part, facts, self._on_hash_chunk) is False:
             part.unlink()
             self._tracker.file(facts.path, 0, "failed")
-            raise DownloadError(f"{facts.path} arrived damaged: its content does not match the Hub's checksum.",
-                                "It was removed; start the download again to fetch it anew.")
+            raise DownloadError(M("download.damaged", path=facts.path), M("download.damaged_hint"))
         os.replace(part, dest)
         self._tracker.file(facts.path, facts.size, "done")
         logger.info("Downloaded %s (%s)", facts.path, gb(facts.size))

@@ -36,6 +36,11 @@ class StudioError(Exception):
         self.hint = self._hint_said.text("en") if self._hint_said else ""
         self.args = (self.message,)
 
+    def parts(self) -> tuple[Message | str, Message | str]:
+        """The sentence and the hint as they were given (messages kept), to raise them as another error."""
+        return (self._said if self._said is not None else self.message,
+                self._hint_said if self._hint_said is not None else self.hint)
+
     def said(self) -> Message | None:
         """The whole line (sentence and hint) as a message any language can word; None for a free sentence."""
         if self._said is None:

@@ -192,28 +192,27 @@ def check_preset_name(preset: object) -> str:
 def check_lora_strength(value: object, name: str = "LoRA") -> float:
     """A finite strength from -2 to 2 (a number or its text)."""
     if isinstance(value, bool):
-        raise LoraError(f"The strength of {name} must be a number, got {value!r}.")
+        raise LoraError(M("lora.strength_type", name=name, value=repr(value)))
     try:
         strength = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise LoraError(f"The strength of {name} must be a number, got {value!r}.") from None
+        raise LoraError(M("lora.strength_type", name=name, value=repr(value))) from None
     if not math.isfinite(strength) or not LORA_STRENGTH_MIN <= strength <= LORA_STRENGTH_MAX:
-        raise LoraError(f"The strength of {name} is {value!r}: use a number from {LORA_STRENGTH_MIN:g} to "
-                        f"{LORA_STRENGTH_MAX:g} (1 is the LoRA as trained, 0 turns it off).")
+        raise LoraError(M("lora.strength_range", name=name, value=repr(value), min=f"{LORA_STRENGTH_MIN:g}",
+                          max=f"{LORA_STRENGTH_MAX:g}"))
     return strength
 
 
 def check_lora_name(value: object) -> str:
     """A plain .safetensors file name (looked up only inside the LoRA folders, never as a path)."""
     if not isinstance(value, str) or not value.strip():
-        raise LoraError(f"A LoRA must be named by its file name, got {value!r}.")
+        raise LoraError(M("lora.name_type", value=repr(value)))
     name = value.strip()
     if (len(name) > 255 or any(c in name for c in "/\\:") or name.startswith(".")
             or any(unicodedata.category(c) in ("Cc", "Cs") for c in name)):
-        raise LoraError(f"{name!r} is not a LoRA file name.", "Choose a LoRA from the list.")
+        raise LoraError(M("lora.bad_name", value=repr(name)), M("lora.bad_name_hint"))
     if not name.lower().endswith(".safetensors"):
-        raise LoraError(f"{name} is not a .safetensors file.",
-                        "Only .safetensors LoRA files are read: .pt, .ckpt and .bin files can run code when opened.")
+        raise LoraError(M("lora.not_safetensors", name=name), M("lora.not_safetensors_hint"))
     return name
 
 
@@ -230,9 +229,9 @@ def check_loras(value: object) -> tuple[LoraUse, ...]:
     if value is None or value == "":
         return ()
     if not isinstance(value, (list, tuple)):
-        raise LoraError(f"The LoRAs must be a list, got {type(value).__name__}.")
+        raise LoraError(M("lora.list_type", kind=type(value).__name__))
     if len(value) > MAX_LORAS:
-        raise LoraError(f"{len(value)} LoRAs were chosen; a clip can use at most {MAX_LORAS}.")
+        raise LoraError(M("lora.too_many", count=len(value), max=MAX_LORAS))
     uses: list[LoraUse] = []
     for item in value:
         name: object
@@ -246,12 +245,12 @@ def check_loras(value: object) -> tuple[LoraUse, ...]:
         elif isinstance(item, (list, tuple)) and len(item) == 2:
             (name, strength), sha = item, ""
         else:
-            raise LoraError(f"A LoRA must be a file name with a strength, got {item!r}.")
+            raise LoraError(M("lora.item", value=repr(item)))
         clean = check_lora_name(name)
         if not isinstance(sha, str) or (sha and (len(sha) != 16 or any(c not in "0123456789abcdef" for c in sha))):
-            raise LoraError(f"The sha256 recorded for {clean} is not 16 hex digits: {sha!r}.")
+            raise LoraError(M("lora.bad_sha", name=clean, value=repr(sha)))
         if any(u.name == clean for u in uses):
-            raise LoraError(f"{clean} is chosen twice.", "Choose it once, with the strength you want.")
+            raise LoraError(M("lora.twice", name=clean), M("lora.twice_hint"))
         uses.append(LoraUse(clean, sha, check_lora_strength(strength, clean)))
     return tuple(uses)
 

@@ -23,7 +23,7 @@ from backend.engine.base import EngineConfig, VideoEngine
 from backend.errors import BadRequest, StudioError
 from backend.gallery import Clip, Gallery
 from backend.gpu import GpuSource, NvmlSource, VramMonitor, host_ram_gib, total_vram_gib
-from backend.i18n import say
+from backend.i18n import Message, say
 from backend.jobs.job import FINISHED, Job, JobKind, JobStatus
 from backend.jobs.queue import JobQueue
 from backend.jobs.worker import EngineState, Worker
@@ -183,9 +183,9 @@ class Studio(LoraDesk, MachineDesk, PreviewDesk, GuestDesk, OwnerDesk):
         try:
             n = int(count)  # type: ignore[call-overload]
         except (TypeError, ValueError):
-            raise BadRequest(f"The number of clips must be a whole number, got {count!r}.") from None
+            raise BadRequest(Message.of("count.clips_number", value=repr(count))) from None
         if not 1 <= n <= MAX_BATCH:
-            raise BadRequest(f"The number of clips {n} is not allowed: use 1 to {MAX_BATCH}.")
+            raise BadRequest(Message.of("count.clips_range", count=n, max=MAX_BATCH))
         first = build_request(prompt, width, height, frames, seed, preset, negative_prompt, loras)
         chosen = self.preset_for(first.preset)
         problem = limit_problem(chosen, first.width, first.height, first.frames,

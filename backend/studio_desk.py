@@ -83,8 +83,8 @@ class MachineDesk:
             return self.card_weight_set()
         chosen = next((s for s in WEIGHT_SETS if s == value), None)
         if chosen is None:
-            raise BadRequest(f"There is no weight set named {str(value)[:20]!r}.",
-                             f"Choose one of: {', '.join(WEIGHT_SETS)}.")
+            raise BadRequest(Message.of("weights.no_set", name=repr(str(value)[:20])),
+                             Message.of("weights.choose_set", names=", ".join(WEIGHT_SETS)))
         return chosen
 
     def weights_report(self, weight_set: object = None, verify: bool = False,

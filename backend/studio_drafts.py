@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backend.errors import BadRequest, NotFound
+from backend.i18n import Message
 from backend.jobs.job import FINISHED, Job, JobKind
 from backend.jobs.queue import JobQueue
 from backend.preview.publisher import PreviewPublisher, PreviewTap
@@ -40,16 +41,16 @@ class PreviewDesk:
         try:
             n = int(count)  # type: ignore[call-overload]
         except (TypeError, ValueError):
-            raise BadRequest(f"The number of drafts must be a whole number, got {count!r}.") from None
+            raise BadRequest(Message.of("count.drafts_number", value=repr(count))) from None
         if not DRAFTS_MIN <= n <= DRAFTS_MAX:
-            raise BadRequest(f"The number of drafts {n} is not allowed: use {DRAFTS_MIN} to {DRAFTS_MAX}.")
+            raise BadRequest(Message.of("count.drafts_range", count=n, min=DRAFTS_MIN, max=DRAFTS_MAX))
         return self.submit(prompt, width, height, frames, seed, preset, negative_prompt, count=n, kind="draft")
 
     def choose_draft(self, job_id: str) -> Job:
         """Queue the full clip of a draft: same prompt, size, frames, preset, LoRAs and seed."""
         draft = self.queue.get(job_id)
         if draft.kind != "draft":
-            raise BadRequest("Only a draft can be chosen; this job is a clip.")
+            raise BadRequest(Message.of("count.only_draft"))
         return self.queue.enqueue([draft.request], "clip")[0]  # checked when the draft was queued
 
     def keep_previews_in(self, folder: Path) -> None:

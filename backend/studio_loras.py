@@ -56,7 +56,7 @@ class LoraDesk:
         first; returns (name, strength) for submit."""
         value = check_lora_strength(strength, path.name)
         if not path.is_file():
-            raise LoraError(f"The LoRA file {path} does not exist.")
+            raise LoraError(Message.of("lora.no_such_file", path=str(path)))
         inspect(path, self.loras.layout)
         self.loras.add_session_folder(path.resolve().parent)
         return path.name, value
@@ -71,7 +71,8 @@ class LoraDesk:
         text = str(folder or "").strip()
         path = Path(text).expanduser()
         if not text or not path.is_absolute() or not path.is_dir():
-            raise BadRequest(f"{text or 'That'} is not a folder on this computer.", "Give the full path of a folder.")
+            said = Message.of("lora.not_folder", path=text) if text else Message.of("lora.that_not_folder")
+            raise BadRequest(said, Message.of("lora.folder_hint"))
         if path not in self.lora_folders():
             kept = [line for line in self.settings.lora_folders.splitlines() if line.strip()]
             self.update_settings(lora_folders="\n".join([*kept, str(path)]))

@@ -48,7 +48,7 @@ def test_generate_bad_input_in_chinese(paths) -> None:
                                                         "--frames", "80"]), out)
     finally:
         studio.stop()
-    assert code == 1 and out.getvalue() == ("错误：帧数 80 不允许：请使用 5 到 161 之间的 4k+1（例如 49、81 或 121）。 "
+    assert code == 1 and out.getvalue() == ("错误：帧数 80 不允许：请使用 5 到 161 之间的 4k+1（例如 49、81 或 121）。"
                                            "在 16 fps 下，81 帧约为 5 秒。\n")
 
 

@@ -109,7 +109,7 @@ def test_errors_built_from_values_read_fully_in_chinese_and_unchanged_in_english
     oom = OutOfVram("decoding the video", "8gb")
     assert oom.user_text() == "The GPU ran out of memory while decoding the video. Try the 8gb preset, fewer " \
                               "frames or a smaller size."
-    assert oom.user_text("zh") == "GPU 显存不足（正在解码视频时）。 请改用 8gb 预设、减少帧数或缩小尺寸。"
+    assert oom.user_text("zh") == "GPU 显存不足（正在解码视频时）。请改用 8gb 预设、减少帧数或缩小尺寸。"
     assert NoGpu("PyTorch sees no CUDA device").user_text("zh").startswith("未找到支持 CUDA 的 NVIDIA GPU（PyTorch")
     assert str(NoGpu()) == "No NVIDIA GPU with CUDA was found."
     many = WeightsMissing([f"block_{i}.safetensors" for i in range(7)], "/models")
@@ -184,7 +184,7 @@ def test_a_failed_job_keeps_its_message_and_values_in_chinese_across_a_restart(p
         studio.stop()
     assert failed.status == "failed" and failed.error_kind == "out_of_vram"
     english = ("The GPU ran out of memory while denoising. Try the 8gb preset, fewer frames or a smaller size.")
-    chinese = "GPU 显存不足（正在去噪时）。 请改用 8gb 预设、减少帧数或缩小尺寸。"
+    chinese = "GPU 显存不足（正在去噪时）。请改用 8gb 预设、减少帧数或缩小尺寸。"
     assert (failed.error, failed.error_text(), failed.error_text("zh")) == (english, english, chinese)
     restored = JobQueue(paths.queue_file)
     restored.restore()

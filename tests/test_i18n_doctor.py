@@ -124,7 +124,7 @@ def test_the_report_in_chinese_keeps_numbers_and_commands() -> None:
     torch = report_text(run_checks(machines["cpu torch"]), "zh")
     assert "torch 2.7.0+cpu 是仅支持 CPU 的版本。" in torch and "--index-url https://download.pytorch.org/whl/" in torch
     preset = report_text(run_checks(machines["unknown preset"]), "zh")
-    assert "没有名为“99gb”的预设。 请从以下选择：auto, 8gb, 12gb, 16gb, 24gb。" in preset
+    assert "没有名为“99gb”的预设。请从以下选择：auto, 8gb, 12gb, 16gb, 24gb。" in preset
     english = report_text(run_checks(machines["small card"]), "en")
     assert "[FAIL] VRAM: 12.0 GiB, 0.3 GiB used by other programs: less than the 16gb preset's 16 GB budget." in english
 

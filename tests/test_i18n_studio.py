@@ -219,7 +219,7 @@ def test_the_queues_refusals_in_chinese(studio: Studio) -> None:
     studio.queue.wait_for(made.id, ("done", "failed"), timeout=60)
     for call, zh in ((lambda: studio.cancel(made.id), "这个任务的状态是“完成”，没有可取消的内容。"),
                      (lambda: studio.cancel("nope"), "没有 ID 为 'nope' 的任务。"),
-                     (lambda: parse_size("big"), "尺寸 'big' 无效。 请选择列出的尺寸之一，例如 832×480。")):
+                     (lambda: parse_size("big"), "尺寸 'big' 无效。请选择列出的尺寸之一，例如 832×480。")):
         try:
             call()
         except (BadRequest, NotFound) as err:
@@ -234,11 +234,11 @@ def test_a_refused_weights_folder_in_chinese(studio: Studio, tmp_path) -> None:
 
     gone = tmp_path / "no-such-folder"
     message, _folder, _status = models.choose_folder(studio, str(gone), "fp8", lang="zh")
-    assert message == f"ℹ️ 文件夹 {gone} 不存在。 请先创建它，或选择一个已有权重的文件夹。"
+    assert message == f"ℹ️ 文件夹 {gone} 不存在。请先创建它，或选择一个已有权重的文件夹。"
     other = tmp_path / "other"
     other.mkdir()
     (other / "holiday.jpg").write_bytes(b"x")
     message, _folder, _status = models.choose_folder(studio, str(other), "fp8", lang="zh")
-    assert message.startswith(f"ℹ️ {other} 中已有其他文件，且不是 Wan Studio 创建的。 如果其中确实是权重，请勾选确认")
+    assert message.startswith(f"ℹ️ {other} 中已有其他文件，且不是 Wan Studio 创建的。如果其中确实是权重，请勾选确认")
     english = models.choose_folder(studio, str(gone), "fp8")[0]
     assert english == f"ℹ️ The folder {gone} does not exist. Create it first, or choose one that has the weights."

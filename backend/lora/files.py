@@ -17,6 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from backend.errors import LoraError
+from backend.i18n import Message
+
+M = Message.of
 
 SUFFIX = ".safetensors"
 MAX_BYTES = 2 * 1024**3
@@ -38,30 +41,27 @@ class TensorInfo:
 
 def _looks_like(head: bytes) -> str:
     if head.startswith(b"PK\x03\x04"):
-        return " (it is a zip archive, as PyTorch .pt/.ckpt files are, renamed to .safetensors)"
+        return "lora.is_zip"
     if head[:1] == b"\x80":
-        return " (it is a Python pickle, which can run code when opened, renamed to .safetensors)"
-    return ""
+        return "lora.is_pickle"
+    return "lora.not_format"
 
 
 def check_file(path: Path) -> int:
     """The file's size, after the checks that need no reading; raises LoraError naming the file."""
     name = path.name
     if path.suffix.lower() != SUFFIX:
-        raise LoraError(f"{name} is not a .safetensors file.",
-                        "Only .safetensors LoRA files are read: .pt, .ckpt and .bin files can run code when opened.")
+        raise LoraError(M("lora.not_safetensors", name=name), M("lora.not_safetensors_hint"))
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise LoraError(f"The LoRA file {name} is not there any more.",
-                        "Put it back in a LoRA folder, or choose another LoRA.") from None
+        raise LoraError(M("lora.gone", name=name), M("lora.gone_hint")) from None
     except OSError as err:
-        raise LoraError(f"The LoRA file {name} cannot be read ({err.strerror}).") from None
+        raise LoraError(M("lora.unreadable", name=name, error=str(err.strerror))) from None
     if not path.is_file():
-        raise LoraError(f"{name} is not a file.")
+        raise LoraError(M("lora.not_file", name=name))
     if size > MAX_BYTES:
-        raise LoraError(f"{name} is {size / 1024**3:.1f} GB; LoRA files over 2 GB are refused.",
-                        "A LoRA for this model is usually 50–600 MB; this is probably a whole model.")
+        raise LoraError(M("lora.too_big", name=name, size=f"{size / 1024**3:.1f}"), M("lora.too_big_hint"))
     return size
 
 
@@ -78,10 +78,8 @@ def read_table(path: Path) -> dict[str, TensorInfo]:
             head = fh.read(8)
         detail = str(err)
         if "not fully covered" in detail or "incomplete" in detail or "EOF" in detail:
-            raise LoraError(f"{path.name} is incomplete or damaged: it ends before its table of tensors says.",
-                            "Download it again.") from None
-        raise LoraError(f"{path.name} is not a safetensors file{_looks_like(head)}.",
-                        "Use the .safetensors version of this LoRA.") from None
+            raise LoraError(M("lora.incomplete", name=path.name), M("lora.download_again")) from None
+        raise LoraError(M(_looks_like(head), name=path.name), M("lora.use_safetensors")) from None
     with path.open("rb") as fh:
         (length,) = struct.unpack("<Q", fh.read(8))
         header = json.loads(fh.read(length))
@@ -99,7 +97,7 @@ def read_tensors(path: Path, table: dict[str, TensorInfo], names: Iterable[str])
             info = table[name]
             dtype = READABLE.get(info.dtype)
             if dtype is None:
-                raise LoraError(f"{path.name} stores {name} as {info.dtype}; LoRA factors must be F32, F16 or BF16.")
+                raise LoraError(M("lora.dtype", name=path.name, tensor=name, dtype=info.dtype))
             fh.seek(info.start)
             data = fh.read(info.end - info.start)
             out[name] = np.frombuffer(data, dtype=dtype).reshape(info.shape)

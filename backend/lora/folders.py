@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backend.errors import LoraError
+from backend.i18n import Message
 from backend.lora import parse
 from backend.lora.files import SUFFIX, sha256_16
 from backend.lora.merge import LoraPart, LoraSet
 from backend.lora.parse import WAN21_14B, DitLayout, LoraFactors, LoraReport
 from backend.request import MAX_LORAS, LoraUse
+
+M = Message.of
 
 logger = logging.getLogger(__name__)
 FileKey = tuple[str, int, int]  # (path, size, mtime_ns): a changed file is a new entry
@@ -109,8 +112,7 @@ class LoraLibrary:
             path = folder / name
             if path.parent == folder and path.is_file():
                 return path
-        raise LoraError(f"The LoRA file {name} is not in any LoRA folder.",
-                        "Put it in the LoRA folder (the LoRA area shows where), or choose another LoRA.")
+        raise LoraError(M("lora.not_in_folders", name=name), M("lora.not_in_folders_hint"))
 
     # ---- checking a choice (submit) ---------------------------------------------------------------
     def check(self, use: LoraUse) -> tuple[LoraUse, LoraReport]:
@@ -119,8 +121,8 @@ class LoraLibrary:
         report = parse.inspect(path, self.layout)
         sha = self._sha(path)
         if use.sha256_16 and use.sha256_16 != sha:
-            raise LoraError(f"{use.name} is not the file this clip was made with (sha256 {sha}, recorded "
-                            f"{use.sha256_16}).", "Choose the file again to use this version.")
+            raise LoraError(M("lora.other_file", name=use.name, sha=sha, recorded=use.sha256_16),
+                            M("lora.other_file_hint"))
         return LoraUse(use.name, sha, use.strength), report
 
     def _sha(self, path: Path) -> str:
@@ -148,8 +150,8 @@ class LoraLibrary:
             if factors is None:
                 sha = self._sha(path)
                 if use.sha256_16 and sha != use.sha256_16:
-                    raise LoraError(f"{use.name} changed after the job was queued (sha256 {sha}, queued with "
-                                    f"{use.sha256_16}).", "Queue the job again to use the new file.")
+                    raise LoraError(M("lora.changed", name=use.name, sha=sha, queued=use.sha256_16),
+                                    M("lora.changed_hint"))
                 factors = parse.load(path, self.layout)
                 logger.info("LoRA %s read: %s, rank %d", use.name, factors.report.summary(), factors.report.rank)
                 with self._lock:

@@ -9,8 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from backend.errors import LoraError
+from backend.i18n import Message
 from backend.lora.files import TensorInfo, as_float32, read_table, read_tensors
 from backend.lora.keys import KINDS, canonical_layer, layer_parts, split_key
+
+M = Message.of
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +105,7 @@ def _plan(path: Path, layout: DitLayout) -> _Plan:
             modules.setdefault(split.module, {})[split.part] = key
     name = path.name
     if not modules:
-        raise LoraError(f"{name} holds no LoRA factors (its keys look like: {_examples(sorted(table))}).",
-                        "It may be a whole model or another kind of add-on.")
+        raise LoraError(M("lora.no_factors", name=name, examples=_examples(sorted(table))), M("lora.no_factors_hint"))
     keys: dict[str, tuple[str, str, str | None]] = {}
     unmatched: list[str] = []
     ranks: dict[str, int] = {}
@@ -113,21 +115,19 @@ def _plan(path: Path, layout: DitLayout) -> _Plan:
             unmatched.append(module)
             continue
         if "down" not in parts or "up" not in parts:
-            raise LoraError(f"{name} is damaged: layer {module} has only half of its LoRA factors.")
+            raise LoraError(M("lora.half_layer", name=name, layer=module))
         kind = layer_parts(layer)[1]
         down, up = table[parts["down"]].shape, table[parts["up"]].shape
         out_dim, in_dim = layout.shape(kind)
         if len(down) != 2 or len(up) != 2 or down[1] != in_dim or up[0] != out_dim or down[0] != up[1]:
-            raise LoraError(f"{name} is for another model: its layer {module} is {up[0] if up else '?'}×"
-                            f"{down[1] if len(down) > 1 else '?'}, this model's is {out_dim}×{in_dim}.",
-                            "Use a LoRA made for Wan2.1 T2V 14B.")
+            theirs = f"{up[0] if up else '?'}×{down[1] if len(down) > 1 else '?'}"
+            raise LoraError(M("lora.other_model", name=name, layer=module, theirs=theirs, ours=f"{out_dim}×{in_dim}"),
+                            M("lora.other_model_hint"))
         if ranks.setdefault(kind, down[0]) != down[0]:
-            raise LoraError(f"{name} has rank {down[0]} in {module} but rank {ranks[kind]} elsewhere for the "
-                            f"same layer; block-by-block offload needs one rank for all blocks.")
+            raise LoraError(M("lora.ranks", name=name, rank=down[0], layer=module, other=ranks[kind]))
         keys[layer] = (parts["down"], parts["up"], parts.get("alpha"))
     if not keys:
-        raise LoraError(f"{name} matches none of this model's layers (its layers look like: "
-                        f"{_examples(unmatched)}).", "It is probably a LoRA for another model.")
+        raise LoraError(M("lora.no_match", name=name, examples=_examples(unmatched)), M("lora.no_match_hint"))
     report = LoraReport(name=name, size_bytes=path.stat().st_size, layers=len(modules), matched=len(keys),
                         ranks=tuple((k, ranks[k]) for k in KINDS if k in ranks), unmatched=tuple(unmatched[:5]))
     if unmatched:
@@ -156,7 +156,7 @@ def load(path: Path, layout: DitLayout = WAN21_14B) -> LoraFactors:
         if alpha_key is not None:
             alpha = as_float32(data[alpha_key], plan.table[alpha_key].dtype).reshape(-1)
             if alpha.size != 1 or not np.isfinite(alpha[0]):
-                raise LoraError(f"{path.name} is damaged: the alpha of {layer} is not one number.")
+                raise LoraError(M("lora.bad_alpha", name=path.name, layer=layer))
             scale = float(alpha[0]) / down.shape[0]
         factors[layer] = Factor(down=down, up=up, dtype=dtypes.pop(), scale=scale)
     return LoraFactors(plan.report, factors)

@@ -37,7 +37,6 @@ def refuse_lazy_load(engine_keys: dict[str, object]) -> None:
     (and that reader takes raw key names, with no conversion). Refused up front instead."""
     if engine_keys.get("lazy_load"):
         from backend.errors import LoraError
+        from backend.i18n import Message
 
-        raise LoraError("Low-RAM mode cannot use LoRAs: the engine reads the model from disk block by block "
-                        "and cannot read a LoRA that way.",
-                        "Remove the LoRAs, or set Settings → Low-RAM mode to Off (needs about 32 GB of RAM).")
+        raise LoraError(Message.of("lora.low_ram"), Message.of("lora.low_ram_hint"))
