@@ -148,4 +148,16 @@ ERRORS: dict[str, dict[str, str]] = {
                          "zh": "{path} 下载后已损坏：内容与 Hub 的校验和不一致。"},
     "download.damaged_hint": {"en": "It was removed; start the download again to fetch it anew.",
                               "zh": "它已被删除；请重新开始下载以重新获取。"},
+    # The server's own refusals before the page (ui/login_gate.py), in the browser's language
+    "gate.other_site": {"en": "Requests from another web site are refused.", "zh": "来自其他网站的请求会被拒绝。"},
+    "gate.own_address": {"en": "This page answers only to this computer's own address.",
+                         "zh": "这个页面只响应这台电脑自己的地址。"},
+    "gate.no_uploads": {"en": "This page takes no uploads.", "zh": "这个页面不接受上传。"},
+    "gate.too_many": {"en": "Too many wrong passwords: try again in {wait} s.",
+                      "zh": "密码错误次数过多：请在 {wait} 秒后重试。"},
+    "gate.not_yours": {"en": "This file is not yours to see.", "zh": "你无权查看这个文件。"},
+    "gate.owner_link": {"en": "This owner link is not valid (Wan Studio makes a new one at every start). Open the "
+                              "link the console printed, or log in with the shared password.",
+                        "zh": "这个所有者链接无效（Wan Studio 每次启动都会生成新的链接）。请打开控制台打印的链接，或用"
+                              "共享密码登录。"},
 }

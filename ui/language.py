@@ -1,6 +1,7 @@
 """The page's language per browser: the choice kept in the browser (localStorage, so a guest's choice is
 never the owner's), the browser's own language (Accept-Language, navigator.language) when it is "auto",
-and which language each page session gets its run-time text in.
+and which language each page session gets its run-time text in. The choice is also kept in a cookie of the
+same name, so the server's refusals sent before any page (ui/login_gate.py) follow it.
 
 Static labels follow Gradio's translation (`gr.I18n`, ui/labels.py) in the browser; a switch tells that
 translation the new locale through Gradio's own `changeLocale` (what its footer settings use) and tells
@@ -29,6 +30,7 @@ const wanLanguage = async (pick) => {
   const nav = (navigator.language || 'en').toLowerCase();
   const locale = (pick === 'zh' || (pick === 'auto' && nav.startsWith('zh'))) ? 'zh-CN' : 'en';
   try { localStorage.setItem('@KEY@', pick); } catch (e) {}
+  document.cookie = '@KEY@=' + pick + '; path=/; max-age=31536000; SameSite=Strict';
   const core = performance.getEntriesByType('resource').map((e) => e.name)
     .find((name) => /\\/assets\\/core-[^/]*\\.js(\\?|$)/.test(name));
   if (!core) { console.warn('Wan Studio: Gradio translation module not found'); return; }
@@ -42,6 +44,7 @@ LOAD_JS = "async (choice) => {" + APPLY_JS + """
   try { saved = localStorage.getItem('@KEY@'); } catch (e) {}
   const pick = ['auto', 'en', 'zh'].includes(saved) ? saved : 'auto';
   if (pick !== 'auto') await wanLanguage(pick);
+  else document.cookie = '@KEY@=auto; path=/; max-age=31536000; SameSite=Strict';
   return pick;
 }""".replace("@KEY@", STORAGE_KEY)
 CHANGE_JS = "async (choice) => {" + APPLY_JS + """

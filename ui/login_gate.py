@@ -30,8 +30,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.access import Viewer
 from backend.handoff import JOBS_PATH
+from backend.i18n import Lang, text
 from backend.owner_key import OWNER_PARAM, is_owner_key
 from ui.edges import LoginThrottle, client_address, is_closed, local_host_header, same_origin
+from ui.language import STORAGE_KEY, page_lang
 from ui.roles import OWNER_USER, session_token, viewer_from
 
 logger = logging.getLogger(__name__)
@@ -96,6 +98,13 @@ def _refuse(status: int, detail: str, headers: dict[str, str] | None = None) -> 
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
+def refusal_lang(scope: Scope) -> Lang:
+    """The language of a refusal sent before any page: the browser's stored choice (the cookie the page's
+    language switch keeps next to its own storage), else its Accept-Language."""
+    headers = Headers(scope=scope)
+    return page_lang(HTTPConnection(scope).cookies.get(STORAGE_KEY), headers.get("accept-language", ""))
+
+
 class LoginGate:
     """ASGI middleware inside Gradio's app. `policy` comes from ui/server.py (a default one in tests)."""
 
@@ -123,18 +132,19 @@ class LoginGate:
         headers = Headers(scope=scope)
         path = _path(scope)
         login = getattr(server, "auth", None) is not None
+        lang = refusal_lang(scope)
         if not same_origin(headers):
-            return _refuse(403, "Requests from another web site are refused.")
+            return _refuse(403, text("gate.other_site", lang))
         if not login and not local_host_header(headers):
-            return _refuse(403, "This page answers only to this computer's own address.")
+            return _refuse(403, text("gate.own_address", lang))
         if is_closed(path):
-            return _refuse(403, "This page takes no uploads.")
+            return _refuse(403, text("gate.no_uploads", lang))
         if path == "/" and OWNER_PARAM in _query(scope):
             return self._owner_link(scope, server, headers, login)
         if path in ("/login", "/login/"):
             wait = self.policy.throttle.wait_left(client_address(scope.get("client"), headers))
             if wait > 0:
-                return _refuse(429, f"Too many wrong passwords: try again in {wait:.0f} s.",
+                return _refuse(429, text("gate.too_many", lang, wait=f"{wait:.0f}"),
                                {"Retry-After": str(max(1, round(wait)))})
         if not login:
             return None
@@ -145,7 +155,7 @@ class LoginGate:
         if viewer is not None and not viewer.is_owner and path.startswith(FILE_PREFIXES):
             wanted = unquote(path.split("=", 1)[1])
             if not self.policy.may_fetch(viewer, wanted):
-                return _refuse(403, "This file is not yours to see.")
+                return _refuse(403, text("gate.not_yours", lang))
         return None
 
     def _owner_link(self, scope: Scope, server: Any, headers: Headers, login: bool) -> Response:
@@ -156,8 +166,7 @@ class LoginGate:
         if wait > 0 or self.policy.owner_key is None or not is_owner_key(given, self.policy.owner_key):
             if wait <= 0:
                 self.policy.throttle.failed(address)
-            return _refuse(403, "This owner link is not valid (Wan Studio makes a new one at every start). "
-                                "Open the link the console printed, or log in with the shared password.")
+            return _refuse(403, text("gate.owner_link", refusal_lang(scope)))
         self.policy.throttle.succeeded(address)
         response = RedirectResponse(str(scope.get("root_path") or "") + "/", status_code=303)
         if login:
