@@ -139,6 +139,9 @@ DOCTOR: dict[str, dict[str, str]] = {
     "doctor.torch.no_cuda": {"en": "{build} cannot reach the GPU (torch.cuda.is_available() is False).",
                              "zh": "{build} 无法访问 GPU（torch.cuda.is_available() 为 False）。"},
     "doctor.torch.no_gpu_here": {"en": "torch cannot use a GPU here", "zh": "torch 在这里无法使用 GPU"},
+    "doctor.torch.not_needed": {"en": "no NVIDIA GPU, so PyTorch is not needed (the launch scripts install it once a "
+                                      "GPU is found)",
+                                "zh": "没有 NVIDIA GPU，因此不需要 PyTorch（找到 GPU 后启动脚本会安装它）"},
     "doctor.arch.ok": {"en": "torch has kernels for {sm}", "zh": "torch 带有适用于 {sm} 的内核"},
     "doctor.arch.rtx50": {"en": " (RTX 50 cards need a CUDA 12.8+ build)", "zh": "（RTX 50 显卡需要 CUDA 12.8+ 版本）"},
     "doctor.arch.ptx": {"en": "torch has no {sm} kernels ({archs}), only code compiled on first use: slow to start "
@@ -248,4 +251,8 @@ DOCTOR: dict[str, dict[str, str]] = {
     "weights.files_more": {"en": "{files} and {more} more", "zh": "{files} 以及另外 {more} 个"},
     "weights.incomplete": {"en": "{found}. Download the set again (it resumes) or choose another folder.",
                            "zh": "{found}。请重新下载该权重集（会断点续传），或选择其他文件夹。"},
+    "weights.not_downloaded": {"en": "The {set} set is not downloaded yet ({checked} files, none in {folder}). "
+                                     "Download it in the Models tab or choose a folder that has it.",
+                               "zh": "{set} 权重集尚未下载（共 {checked} 个文件，{folder} 中一个也没有）。"
+                                     "请在“模型”页下载，或选择已有该权重集的文件夹。"},
 }

@@ -173,12 +173,20 @@ class WeightsReport:
     checked: int = 0
     verified: bool = False
 
+    @property
+    def nothing_there(self) -> bool:
+        """Not one file of the set in the folder: never downloaded, not broken."""
+        return bool(self.missing) and len(self.missing) == self.checked and not self.problems
+
     def summary(self) -> str:
         """One sentence for a person."""
         file_set = FILE_SETS.get(self.weight_set)
         if self.checked == 1 and file_set is not None:  # a one-file set (the preview decoder) is named, not counted
             return self._one_file_summary(file_set)
         name = self.weight_set.upper()
+        if self.nothing_there:
+            return (f"The {name} set is not downloaded yet ({self.checked} files, none in {self.root}). "
+                    "Download it in the Models tab or choose a folder that has it.")
         if self.complete:
             how = "present and verified" if self.verified else "present"
             return f"All {self.checked} files of the {name} set are {how} in {self.root}."

@@ -39,6 +39,8 @@ def weights_message(report: WeightsReport) -> Message:
                                     "checked": report.checked}
     if report.complete:
         return M("cli.weights_verified" if report.verified else "cli.weights_ok", **values)
+    if report.nothing_there:
+        return M("weights.not_downloaded", **values)
     parts: list[Message] = []
     if report.missing:
         more = len(report.missing) - 3

@@ -139,7 +139,15 @@ def test_torch_reinstall_names_the_build_for_this_driver(driver: str, system: st
     assert line(env, "PyTorch").fix.endswith(REINSTALL + tag)
     no_gpu = make_env(gpu=GpuReading(ok=False, reason="No NVIDIA GPU found."), probe=ProbeResult(
         torch=TorchInfo(ok=False, error="No module named 'torch'")))
-    assert line(no_gpu, "PyTorch").fix.endswith(REINSTALL + "cu128"), "unknown driver: the build for RTX 20 to 50"
+    check = line(no_gpu, "PyTorch")  # no card: torch is not installed by the launch scripts, nothing to fix
+    assert check.status == "skip" and "not needed" in check.detail and not check.fix
+
+
+def test_a_cpu_only_torch_on_a_computer_without_gpu_is_skipped_not_failed() -> None:
+    no_gpu = make_env(gpu=GpuReading(ok=False, reason="No NVIDIA GPU found."),
+                      probe=with_torch(version="2.7.0+cpu", cuda="", cuda_available=False))
+    check = line(no_gpu, "PyTorch")
+    assert check.status == "skip" and "PyTorch is not needed" in check.detail and not check.fix
 
 
 def test_vram_against_the_preset() -> None:

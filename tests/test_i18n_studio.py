@@ -114,7 +114,7 @@ def test_models_tab_in_chinese(studio: Studio) -> None:
     from ui.areas import models
 
     status = models.status_text(studio, "fp8", "zh")
-    assert "FP8 权重集的 48 个文件缺少 48 个" in status and "FP8 权重集约 22 GB；所在磁盘还有 " in status
+    assert "FP8 权重集尚未下载（共 48 个文件" in status and "FP8 权重集约 22 GB；所在磁盘还有 " in status
     assert models.decoder_text(studio, "zh") == ("ℹ️ 预览使用快速色彩映射。下载 TAEHV 预览解码器（约 23 MB）"
                                                  "可获得更清晰的预览。")
     assert models.decoder_text(studio, "en").startswith("ℹ️ Previews use the quick colour map. Download the TAEHV")

@@ -70,7 +70,13 @@ def test_empty_folder_reports_every_file_missing(tmp_path):
     report = check_weights(tmp_path / "nowhere", "fp8")
     assert not report.complete
     assert report.missing == tuple(required_files("fp8"))
-    assert "48 of 48 files of the FP8 set are missing" in report.summary()
+    assert report.nothing_there  # a first-time user's folder: "not downloaded yet", not "download again"
+    assert report.summary().startswith("The FP8 set is not downloaded yet (48 files, none in ")
+    assert "again" not in report.summary()
+    from backend.i18n import words
+    from backend.weights_words import weights_message
+    assert words(weights_message(report), "en") == report.summary()
+    assert words(weights_message(report), "zh").startswith("FP8 权重集尚未下载")
     with pytest.raises(WeightsMissing) as info:
         report.require()
     assert "config.json" in str(info.value)

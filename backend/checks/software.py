@@ -46,6 +46,8 @@ def check_torch(env: Environment) -> Check:
     torch = env.probe.torch
     if torch is None:
         return Check("PyTorch", "skip", M("doctor.not_checked", why=_not_probed(env)))
+    if (not torch.ok or not torch.cuda) and no_card(env):  # the launch scripts install torch only with a GPU
+        return Check("PyTorch", "skip", M("doctor.not_checked", why=M("doctor.torch.not_needed")))
     if not torch.ok:
         return Check("PyTorch", "fail", M("doctor.torch.no_import", error=torch.error), torch_reinstall(env))
     if not torch.cuda:
