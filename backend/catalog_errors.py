@@ -1,5 +1,6 @@
 """The sentences of the errors built from values (LoRA files, the clip and draft counts, the weights
-download and the Hugging Face Hub), in English and Simplified Chinese. Part of the one catalog
+download and the Hugging Face Hub), the server's refusals before the page and a job's notes on its
+previews, in English and Simplified Chinese. Part of the one catalog
 (backend/catalog.py joins the parts). File names, sizes, checksums and the Hub's own words are values,
 shown as they are in every language."""
 
@@ -160,4 +161,17 @@ ERRORS: dict[str, dict[str, str]] = {
                               "link the console printed, or log in with the shared password.",
                         "zh": "这个所有者链接无效（Wan Studio 每次启动都会生成新的链接）。请打开控制台打印的链接，或用"
                               "共享密码登录。"},
+    # A job's notes on its previews (backend/preview/decoder.py), kept with the clip's record
+    "preview.note.damaged": {"en": "Previews used the quick colour map: the TAEHV preview decoder is damaged "
+                                   "({problem}). Download it again in the Models tab (it resumes).",
+                             "zh": "预览使用了快速色彩映射：TAEHV 预览解码器已损坏（{problem}）。请在“模型”页重新下载"
+                                   "（会断点续传）。"},
+    "preview.note.load_failed": {"en": "Previews used the quick colour map: the TAEHV preview decoder {file} could "
+                                       "not be loaded ({error}). Download it again in the Models tab (it resumes).",
+                                 "zh": "预览使用了快速色彩映射：无法加载 TAEHV 预览解码器 {file}（{error}）。请在“模型”"
+                                       "页重新下载（会断点续传）。"},
+    "preview.note.decode_failed": {"en": "Previews switched to the quick colour map after the TAEHV preview decoder "
+                                         "failed ({error}). The clip is not affected.",
+                                   "zh": "TAEHV 预览解码器出错（{error}），之后的预览改用快速色彩映射。视频本身不受"
+                                         "影响。"},
 }

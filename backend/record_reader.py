@@ -9,6 +9,7 @@ from dataclasses import fields
 from typing import Any
 
 from backend.errors import StudioError
+from backend.i18n import Message
 from backend.records import (
     BuildFacts,
     ClipRecord,
@@ -42,7 +43,7 @@ def read_record(data: object) -> tuple[ClipRecord, tuple[str, ...]]:
 KNOWN_KEYS = frozenset({
     "record_version", "id", "created_at", "job_id", "request", "seed", "preset", "low_ram", "engine_config",
     "kernels", "timings", "peaks", "versions", "machine", "build", "warm", "vae_tiling", "loras", "lora_layers",
-    "notes",
+    "notes", "notes_said",
     # the flat layout before record_version 2
     "app_version", "engine", "gpu", "gpu_total_mib", "driver", "host_ram_gib", "platform", "lightx2v", "torch",
     "kernel_probes", "gpu_capability", "import_s", "build_s", "t5_read_ahead_s", "pinned_pool", "context_mib",
@@ -139,6 +140,7 @@ def _parse(data: dict[str, Any]) -> tuple[ClipRecord, tuple[str, ...]]:
     take("created_at", _number)
     take("engine_config", _config)
     take("notes", lambda v: tuple(_text(n) for n in _list(v)))
+    take("notes_said", lambda v: tuple(m for m in map(Message.from_json, _list(v)) if m is not None))
     take("loras", lambda v: tuple(_lora(x) for x in _list(v)))
     take("lora_layers", _count)
     for name, cls in SECTIONS.items():

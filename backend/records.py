@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from backend.i18n import Message
 from backend.request import GenerationRequest
 
 RECORD_VERSION = 2
@@ -149,6 +150,8 @@ class ClipRecord:
     loras: tuple[LoraApplied, ...] = ()
     lora_layers: int = 0
     notes: tuple[str, ...] = ()
+    notes_said: tuple[Message, ...] = ()
+    """The notes the app words itself, as messages, so a page in any language can word them again."""
     job_id: str = ""
     clip_id: str = ""
     created_at: float | None = None
@@ -174,7 +177,7 @@ class ClipRecord:
             "machine": asdict(self.machine), "build": _build_json(self.build), "warm": self.warm,
             "vae_tiling": self.vae_tiling,
             "loras": [asdict(lora) for lora in self.loras], "lora_layers": self.lora_layers,
-            "notes": list(self.notes),
+            "notes": list(self.notes), "notes_said": [m.to_json() for m in self.notes_said],
         })
         return data
 

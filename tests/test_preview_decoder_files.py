@@ -13,7 +13,7 @@ import pytest
 
 import app
 from backend.download import PARTIAL_SUFFIX, WeightsDownloader
-from backend.i18n import data_size
+from backend.i18n import Said, data_size
 from backend.models import (
     MANIFEST_FILE,
     PREVIEW_DECODER,
@@ -104,6 +104,10 @@ def test_status_absent_ready_damaged_in_the_apps_words(tmp_path: Path) -> None:
     assert damaged.job_note() == ("Previews used the quick colour map: the TAEHV preview decoder is damaged "
                                   "(100 bytes on disk, 204 expected). Download it again in the Models tab "
                                   "(it resumes).")
+    note = damaged.job_note()
+    assert isinstance(note, Said)
+    assert note.said.text("zh") == ("预览使用了快速色彩映射：TAEHV 预览解码器已损坏（100 bytes on disk, 204 "
+                                    "expected）。请在“模型”页重新下载（会断点续传）。")
     assert (folder / PREVIEW_DECODER_FILE).read_bytes() == data[:100]  # nothing is removed by looking
     (folder / PREVIEW_DECODER_FILE).write_bytes(bytes(204))  # right size, wrong content
     assert decoder_status(weights).usable and not decoder_status(weights, verify=True).usable

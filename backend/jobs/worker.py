@@ -21,7 +21,7 @@ from backend.engine.base import (
 )
 from backend.errors import Cancelled, EngineFailed, EngineUnusable, LoraError, OutOfVram, StudioError
 from backend.gallery import Gallery
-from backend.i18n import Message, stage_message
+from backend.i18n import Message, Said, stage_message
 from backend.jobs.eta import EtaModel
 from backend.jobs.job import Job, Progress, said_error
 from backend.jobs.queue import JobQueue
@@ -176,10 +176,10 @@ class Worker:
                     raise OutOfVram(err.stage, None) from err
                 said = Message.of("job.oom_retry", preset=config.preset.name, stage=stage_message(err.stage),
                                   lower=lower.name)
-                note = said.text()
+                note = Said(said)
                 logger.warning("Job %s: %s", job.id, note)
                 notes.append(note)
-                self._queue.update(job.id, notes=tuple(notes), notes_said=(said,))
+                self._queue.update(job.id, **noted(notes))
             if lower is not None:
                 # Retried outside the handler: the failed attempt's error holds its traceback, whose frames hold
                 # that attempt's GPU tensors (on an H200 under a 11.5 GiB limit the retry found 10.5 GiB taken).
@@ -190,28 +190,28 @@ class Worker:
                     below = self._lower_of(config.preset)
                     raise OutOfVram(again.stage, below.name if below else None) from again
         except Cancelled:
-            self._queue.finish(job.id, status="cancelled", error_kind="cancelled", notes=tuple(notes),
+            self._queue.finish(job.id, status="cancelled", error_kind="cancelled", **noted(notes),
                                **said_error("job.cancelled"))
             return
         except StudioError as err:
             if isinstance(err, EngineUnusable):
                 self._set_state("error", err.said() or err.user_text())
             self._queue.finish(job.id, status="failed", error=err.user_text(), error_kind=err.kind,
-                               error_said=err.said(), notes=tuple(notes))
+                               error_said=err.said(), **noted(notes))
             return
         except Exception as err:
             logger.exception("Job %s failed in the engine", job.id)
             failure = EngineFailed(Message.of("error.engine_failed.detail", detail=first_line(err)),
                                    Message.of("error.see_log"))
             self._queue.finish(job.id, status="failed", error=failure.user_text(), error_kind=failure.kind,
-                               error_said=failure.said(), notes=tuple(notes))
+                               error_said=failure.said(), **noted(notes))
             return
         self._set_state("ready", Message.of("engine.loaded", preset=config.preset.name))
         info = rendered.info
         notes += info.notes  # the engine's own (previews that fell back to the colour map)
         timings = replace(info.timings, render_s=round(time.monotonic() - started, 3))
         if job.kind == "draft":  # its preview is the result; nothing to decode or save
-            self._queue.finish(job.id, status="done", preset_used=config.preset.name, notes=tuple(notes),
+            self._queue.finish(job.id, status="done", preset_used=config.preset.name, **noted(notes),
                                timings=timings, peak_vram_mib=info.peaks.vram_mib,
                                progress=Progress(stage="done", step=DRAFT_STEPS, fraction=1.0,
                                                  elapsed_s=time.monotonic() - started, eta_s=0.0,
@@ -222,8 +222,8 @@ class Worker:
                             engine_config=info.engine_config, kernels=info.kernels, timings=timings, peaks=info.peaks,
                             versions=replace(versions, lightx2v=info.lightx2v, torch=info.torch), machine=machine,
                             build=info.build, warm=info.warm, vae_tiling=info.vae_tiling, loras=info.loras,
-                            lora_layers=info.lora_layers, notes=tuple(notes), job_id=job.id)
-        self._queue.update(job.id, status="saving", preset_used=config.preset.name, notes=tuple(notes),
+                            lora_layers=info.lora_layers, **noted(notes), job_id=job.id)
+        self._queue.update(job.id, status="saving", preset_used=config.preset.name, **noted(notes),
                            timings=timings, peak_vram_mib=info.peaks.vram_mib,
                            progress=self._progress(job, config, "saving", 0, 0, 0.0,
                                                    time.monotonic() - started))
@@ -273,3 +273,9 @@ class Worker:
                                            work_elapsed)
         return Progress(stage=stage, step=step, total_steps=total, fraction=fraction,
                         elapsed_s=work_elapsed, eta_s=eta, updated_at=time.time())
+
+
+def noted(notes: list[str]) -> dict[str, Any]:
+    """A job's notes for its record: the text, and the messages of those the app worded itself (a Said note),
+    so a page in any language words them again, also once the job has left the queue."""
+    return {"notes": tuple(notes), "notes_said": tuple(n.said for n in notes if isinstance(n, Said))}

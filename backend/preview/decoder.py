@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from backend.i18n import Said, say
 from backend.models import PREVIEW_DECODER, PREVIEW_DECODER_FILE, WeightsReport, check_files
 
 DecoderState = Literal["absent", "ready", "damaged"]
@@ -44,11 +45,11 @@ class DecoderStatus:
         return (f"Previews use the quick colour map. Download the TAEHV preview decoder ({DOWNLOAD_SIZE}) "
                 "for sharper ones.")
 
-    def job_note(self) -> str | None:
+    def job_note(self) -> Said | None:
         """What a job records when it wanted the sharper previews and got the colour map; None otherwise."""
         if self.state != "damaged":
             return None
-        return f"Previews used the quick colour map: the TAEHV preview decoder is damaged ({self.problem}). {FIX}"
+        return say("preview.note.damaged", problem=self.problem)
 
 
 def decoder_status(weights_dir: Path, verify: bool = False) -> DecoderStatus:
@@ -60,14 +61,13 @@ def decoder_status(weights_dir: Path, verify: bool = False) -> DecoderStatus:
     return DecoderStatus(state, root / PREVIEW_DECODER_FILE, report)
 
 
-def load_failed_note(path: Path, err: BaseException) -> str:
-    """A job's note when the decoder's file is there but LightX2V could not build the decoder from it."""
-    return (f"Previews used the quick colour map: the TAEHV preview decoder {path.name} could not be loaded "
-            f"({type(err).__name__}: {str(err)[:160]}). {FIX}")
+def load_failed_note(path: Path, err: BaseException) -> Said:
+    """A job's note when the decoder's file is there but LightX2V could not build the decoder from it (English
+    text that keeps its message: any language can word it, the error's own words kept)."""
+    return say("preview.note.load_failed", file=path.name, error=f"{type(err).__name__}: {str(err)[:160]}")
 
 
-def decode_failed_note(err: BaseException) -> str:
+def decode_failed_note(err: BaseException) -> Said:
     """A job's note when the decoder failed during a step (out of GPU memory, for one): the rest of the job's
     previews, and the pipeline's, use the colour map."""
-    return (f"Previews switched to the quick colour map after the TAEHV preview decoder failed "
-            f"({type(err).__name__}: {str(err)[:160]}). The clip is not affected.")
+    return say("preview.note.decode_failed", error=f"{type(err).__name__}: {str(err)[:160]}")

@@ -95,16 +95,19 @@ def details_lines(clip: Clip, viewer: Viewer = OWNER, lang: str = "en",
 
 
 def clip_notes(studio: Studio, clip: Clip, lang: str) -> tuple[str, ...]:
-    """The record's notes in `lang` where its job (still in the queue) kept them as messages; else as stored."""
+    """The record's notes in `lang` where the record (or its job, still in the queue, for a clip made before
+    records kept them) has them as messages; any other note as stored."""
     notes = clip.record.notes
-    if lang == "en" or not notes or not clip.record.job_id:
+    if lang == "en" or not notes:
         return notes
-    try:
-        job = studio.job(clip.record.job_id)
-    except Exception:  # the job was cleared from the queue: the record's own words
-        return notes
-    worded = dict(zip(job.notes, job.notes_in(lang), strict=True))
-    return tuple(worded.get(n, n) for n in notes)
+    said = {m.text(): m.text(lang) for m in clip.record.notes_said}
+    if not said and clip.record.job_id:
+        try:
+            job = studio.job(clip.record.job_id)
+        except Exception:  # the job was cleared from the queue: the record's own words
+            return notes
+        said = dict(zip(job.notes, job.notes_in(lang), strict=True))
+    return tuple(said.get(n, n) for n in notes)
 
 
 def details_html(clip: Clip, viewer: Viewer = OWNER, lang: str = "en", notes: tuple[str, ...] | None = None) -> str:
