@@ -16,6 +16,7 @@ from tests.support.cpu_engine import CpuTestEngine
 from tests.support.ui_app import RunningApp, running_app
 from tests.test_browser import OVERFLOW as PAGE_OVERFLOW
 from ui.areas.prompt import EXAMPLE_PROMPTS
+from ui.gradio_zh import FIXED_LABELS_ZH
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -51,6 +52,10 @@ ENGLISH_WORDS = """() => {
   }
   return [...words];
 }"""
+HIDDEN_LABELS = """(wanted) => [...document.querySelectorAll('[aria-label],[title]')]
+  .flatMap((el) => ['aria-label', 'title'].map((name) => el.getAttribute(name)))
+  .filter((value) => value && wanted.includes(value))"""
+"""The page's accessibility labels and tooltips that are one of `wanted`."""
 NAMES = {"Wan", "Studio", "Wan2", "LoRA", "LoRAs", "GPU", "VRAM", "RAM", "MiB", "GiB", "MB", "GB", "KB", "fps",
          "FP8", "INT8", "NVIDIA", "GeForce", "RTX", "Ti", "Super", "DiT", "VAE", "T5", "CUDA", "driver", "API",
          "English", "Auto", "x", "p", "s", "W", "C", "safetensors", "min", "h", "random", "Ctrl", "Enter"} | {
@@ -107,6 +112,7 @@ def test_english_browser_keeps_english_labels(app: RunningApp) -> None:
             tab.goto(app.url)
             tab.wait_for_function("() => document.getElementById('wan-generate')?.innerText.trim() === 'Generate'")
             assert "Prompt" in tab.locator("#wan-prompt").inner_text()
+            assert tab.evaluate(HIDDEN_LABELS, list(FIXED_LABELS_ZH.values())) == []
         finally:
             browser.close()
 
@@ -131,6 +137,8 @@ def test_studio_tab_in_chinese_has_no_english_word(app: RunningApp, viewport: di
             tab.screenshot(path=str(ARTIFACTS / f"i18n-zh-CN-studio-{name}.png"), full_page=True)
             assert english == [], f"English words on the Chinese Studio tab: {english}"
             assert tab.evaluate(OVERFLOW) == []
+            assert tab.evaluate(HIDDEN_LABELS, list(FIXED_LABELS_ZH)) == []  # Gradio's fixed English labels
+            assert tab.evaluate(HIDDEN_LABELS, list(FIXED_LABELS_ZH.values()))  # …swapped, not just absent
         finally:
             browser.close()
 

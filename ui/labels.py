@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ui.gradio_zh import GRADIO_GAPS_ZH
+
 LABELS: dict[str, dict[str, str]] = {
     "generate.button": {"en": "Generate", "zh": "生成"},
     "prompt.label": {"en": "Prompt", "zh": "提示词"},
@@ -103,15 +105,6 @@ LABELS: dict[str, dict[str, str]] = {
 
 ZH_LOCALES = ("zh", "zh-CN", "zh-Hans", "zh-SG")
 """Browser languages that get the Simplified Chinese labels (Gradio matches the full tag, then its language)."""
-
-
-GRADIO_GAPS_ZH: dict[str, str] = {
-    "common.complete": "完成",
-    "common.progress": "进度",
-    "status.queue_position": "排队中：第 {position} / {size} 位",
-}
-"""Gradio's own words that its Simplified Chinese table lacks (its English has them), so a Chinese page never shows
-the raw key (its status tracker announces "common.complete" after each event)."""
 
 
 def translations() -> gr.I18n:

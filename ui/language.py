@@ -50,6 +50,7 @@ LOAD_JS = "async (choice) => {" + APPLY_JS + """
 CHANGE_JS = "async (choice) => {" + APPLY_JS + """
   const pick = ['auto', 'en', 'zh'].includes(choice) ? choice : 'auto';
   await wanLanguage(pick);
+  if (window.wanSwapLabels) window.wanSwapLabels();
   return pick;
 }"""
 

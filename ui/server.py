@@ -32,6 +32,7 @@ from backend.errors import BadRequest
 from backend.i18n import text
 from backend.owner_key import owner_url
 from backend.studio import Studio
+from ui import gradio_zh
 from ui.areas import gallery
 from ui.context import ServerInfo, UiContext
 from ui.grid_route import grid_routes
@@ -158,7 +159,8 @@ def launch_kwargs(options: LaunchOptions, access: Access, clips_dir: Path,
         "run_history": False,
         "footer_links": ["api"],  # Gradio's own "Settings" panel is for developers, not the app's settings
         "css_paths": [CSS_FILE, LANG_CSS_FILE],
-        "head": gallery.PAGE_HEAD,  # the clips grid's first request, before Gradio's scripts load
+        # the clips grid's first request, before Gradio's scripts load; Gradio's fixed English labels in Chinese
+        "head": gallery.PAGE_HEAD + gradio_zh.HEAD,
         "i18n": translations(),  # static labels in the browser's language (ui/labels.py)
         # Gradio leaves some of its routes open even with a login; the gate closes them (ui/login_gate.py).
         "app_kwargs": {"middleware": [Middleware(LoginGate, policy=policy or GatePolicy())],
