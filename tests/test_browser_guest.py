@@ -21,7 +21,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 OWNER_ONLY = ("#wan-free-gpu", "#wan-delete", "#wan-open-folder", "#wan-cancel-waiting", "#wan-clear-finished",
               "#wan-queue [data-act=requeue]", "#wan-weights-dir", "#wan-download", "#wan-low-ram", "#wan-doctor-run",
-              "#wan-folders")
+              "#wan-folders", "#wan-notices-row", "#wan-dismiss")
 
 sync_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -57,7 +57,8 @@ def test_a_guest_sees_only_what_a_guest_can_use(paths: Paths) -> None:
                 assert not guest.locator(selector).is_visible(), selector
             text = guest.locator("body").inner_text()
             assert "the owner's private fox" not in text and owner_clip.id not in text
-            assert str(paths.data_dir) not in guest.content()
+            assert str(paths.data_dir) not in guest.content() and password not in guest.content()
+            assert "local network" not in text  # the start-up notices are the owner's
             assert guest.locator("#wan-prompt textarea").input_value() != "the owner's unsent idea"
 
             guest.locator("#wan-prompt textarea").fill("a guest's heron at dusk")
@@ -81,6 +82,7 @@ def test_a_guest_sees_only_what_a_guest_can_use(paths: Paths) -> None:
             owner.wait_for_selector("#wan-generate")  # no login page for the owner
             assert "?owner=" not in owner.url
             owner.wait_for_selector("button[role=tab]:has-text('Models')")  # shown to the owner at page load
+            owner.wait_for_selector("#wan-notices li:has-text('local network')")
             assert {"Studio", "Models", "System"} <= set(tabs(owner))
             assert owner.locator("#wan-free-gpu").is_visible() and owner.locator("#wan-delete").is_visible()
             owner.wait_for_selector("#wan-gallery .wan-card:has-text(\"the owner's private fox\")")

@@ -223,6 +223,23 @@ def test_a_guest_page_holds_no_owner_data(paths: Paths) -> None:
 
 
 @pytest.mark.slow
+def test_start_up_notices_reach_the_owner_only(paths: Paths) -> None:
+    with running_app(paths, options=LISTEN) as app:
+        app.studio.notes.append("a note about the owner's files")
+        _user, password = app.access.credentials or ("", "")
+        assert password
+        guest = guest_session(app)
+        answers = [call_event(guest, app, name) for name in ("notices", "language_notices", "dismiss_notices")]
+        answers += [call_event(guest, app, "role_view")]
+        for page in (guest.get(app.url).text, guest.get(f"{app.url}config").text, *map(str, answers)):
+            assert password not in page and "owner's files" not in page and "local network" not in page
+        assert all(refused(answer) for answer in answers[:3])
+        owner = outputs(call_event(owner_session(app), app, "notices"))
+        assert password in owner[0] and "owner's files" in owner[0] and "local network" in owner[0]
+        assert owner[1].get("visible") is True
+
+
+@pytest.mark.slow
 def test_gradio_client_as_guest_and_as_owner(paths: Paths) -> None:
     with running_app(paths, options=LISTEN) as app:
         guest: Client = app.client()

@@ -27,7 +27,7 @@ OWNER_USER = "owner (this computer)"
 
 ENDPOINT_ROLES: Mapping[str, Role] = {
     # What anyone logged in may use: the form, queueing (capped), their own jobs, watching.
-    "load_example": "guest", "notices": "guest", "dismiss_notices": "guest", "prompt_warning": "guest",
+    "load_example": "guest", "prompt_warning": "guest",
     "snap_frames": "guest", "frame_limits": "guest", "new_seed": "guest", "lock_seed": "guest", "seed_shown": "guest",
     "preset_fit": "guest", "preset_summary": "guest", "generate": "guest", "cancel_running": "guest",
     "progress": "guest",
@@ -36,9 +36,11 @@ ENDPOINT_ROLES: Mapping[str, Role] = {
     "gallery_view": "guest", "gallery_on_load": "guest", "role_view": "guest",
     "page_language": "guest", "choose_language": "guest",  # a browser's own language: theirs to choose
     # what a switch draws again in the new language
-    "language_notices": "guest", "language_doctor": "owner", "language_length": "guest", "language_clip": "guest",
+    "language_notices": "owner", "language_doctor": "owner", "language_length": "guest", "language_clip": "guest",
     "language_preset": "guest", "language_models": "owner",
     # Only the person at the computer: the GPU, files, folders, downloads, settings, the saved form, the doctor.
+    # Start-up notices: the owner's files, the port, the login and its password.
+    "notices": "owner", "dismiss_notices": "owner",
     "free_gpu": "owner", "requeue_job": "owner", "cancel_waiting": "owner", "clear_finished": "owner",
     "delete_clip": "owner", "open_clips_folder": "owner",
     "use_weights_folder": "owner", "weights_folder_submit": "owner", "default_weights_folder": "owner",

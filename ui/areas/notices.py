@@ -1,7 +1,8 @@
 """The notices area at the top of the page: start-up notes and how the page is shared.
 
 Start-up notes are skipped damaged files and interrupted jobs; sharing is the public link and the
-login. Shown once per tab until dismissed.
+login. Shown once per tab until dismissed, to the owner only: the row is drawn hidden and shown to the owner
+at page load, and its events refuse guests on the server (ui/roles.py), so a guest's page never gets them.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ class NoticeWidgets:
 
 
 def render(ctx: UiContext) -> NoticeWidgets:
-    with gr.Row(elem_id="wan-notices-row"):
-        banner = gr.HTML("", elem_id="wan-notices")  # filled per viewer at load
+    with gr.Row(elem_id="wan-notices-row") as row:
+        banner = gr.HTML("", elem_id="wan-notices")  # filled for the owner at load
         dismiss = gr.Button(label("notices.dismiss"), size="sm", scale=0, min_width=90, elem_id="wan-dismiss")
+    ctx.owner_only(row)  # the owner's files, the port and the password: never a guest's
     return ctx.keep(NoticeWidgets(banner, dismiss))
 
 
@@ -60,9 +62,8 @@ def listen(ctx: UiContext) -> None:
     w = ctx.area(NoticeWidgets)
 
     def current(request: gr.Request) -> tuple[str, dict]:
-        # Start-up notes are about the owner's files; a guest needs only how the page is shared.
-        notes = ctx.studio.notes if ctx.viewer(request).is_owner else []
-        html = notices_html(notes, ctx.server, ctx.lang(request))
+        # Owner-only endpoints (ui/roles.py): a guest's call is refused before it gets here.
+        html = notices_html(ctx.studio.notes, ctx.server, ctx.lang(request))
         return html, gr.update(visible=bool(html))
 
     ctx.blocks().load(current, outputs=[w.banner, w.dismiss], show_progress="hidden", api_name="notices")
