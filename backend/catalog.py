@@ -114,8 +114,9 @@ CORE: dict[str, dict[str, str]] = {
                            "zh": "这个数据文件夹的 Wan Studio 已在 {url} 运行（进程 {pid}）；已在浏览器中打开。"},
     # The server's console lines
     "serve.running": {"en": "Wan Studio is running at {url}", "zh": "Wan Studio 正在运行：{url}"},
-    "serve.owner_link": {"en": "Your own link (it opens the page as the owner; keep it to yourself): {url}",
-                         "zh": "你自己的链接（以所有者身份打开页面；请勿分享）：{url}"},
+    "serve.owner_link": {"en": "Wan Studio is running. Open it with your own link (it opens the page as the owner; "
+                               "keep it to yourself): {url}",
+                         "zh": "Wan Studio 正在运行。请用你自己的链接打开（以所有者身份打开页面；请勿分享）：{url}"},
     "serve.network": {"en": "It is open to your network on port {port}: {addresses}",
                       "zh": "局域网可通过端口 {port} 访问：{addresses}"},
     "serve.network_any": {"en": "use this computer's address.", "zh": "请使用这台电脑的地址。"},
@@ -128,6 +129,8 @@ CORE: dict[str, dict[str, str]] = {
     "serve.login_given": {"en": "Login: user '{user}' with the password given by --auth.",
                           "zh": "登录：用户名“{user}”，密码为 --auth 指定的密码。"},
     "serve.stop": {"en": "Press Ctrl+C to stop.", "zh": "按 Ctrl+C 停止。"},
+    "serve.guest_login": {"en": "For guests: {url} asks for the password below (logging in there makes you a guest).",
+                          "zh": "访客地址：{url}，需要下面的密码（在那里登录即为访客）。"},
     # A request's values (backend/request.py)
     "request.field.prompt": {"en": "prompt", "zh": "提示词"},
     "request.field.negative_prompt": {"en": "negative prompt", "zh": "反向提示词"},

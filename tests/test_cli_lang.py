@@ -128,7 +128,10 @@ def test_server_lines_and_a_busy_folder_in_chinese(tmp_path: Path) -> None:
     announce(ServerInfo(local_url="http://127.0.0.1:7860/", port=7860, share_requested=True, user="studio",
                         generated_password="pw123"), out, "http://127.0.0.1:7860/?owner=k", "zh")
     lines = out.getvalue().splitlines()
-    assert lines[0] == "Wan Studio 正在运行：http://127.0.0.1:7860/" and lines[-1] == "按 Ctrl+C 停止。"
+    # The owner's own link first; the address that asks for the password is the guests'.
+    assert lines[0] == "Wan Studio 正在运行。请用你自己的链接打开（以所有者身份打开页面；请勿分享）：http://127.0.0.1:7860/?owner=k"
+    assert lines[1] == "访客地址：http://127.0.0.1:7860/，需要下面的密码（在那里登录即为访客）。"
+    assert lines[-1] == "按 Ctrl+C 停止。"
     assert "登录：用户名“studio”，密码“pw123”（页面上也会显示）。" in lines and "无法创建公开链接" in lines[2]
     first = DataFolderLock(tmp_path / "data", "serve")
     first.acquire()

@@ -158,6 +158,12 @@ def test_listen_prints_the_lan_addresses_and_passwords_never_start_with_a_dash(m
     text = out.getvalue()
     assert "http://192.168.1.20:7860/" in text and "http://10.0.0.5:7860/" in text
     assert "?owner=k" in text and "keep it to yourself" in text
+    first, second = text.splitlines()[:2]  # the owner reads their own link first; the login page is the guests'
+    assert first.startswith("Wan Studio is running. Open it with your own link") and first.endswith("?owner=k")
+    assert second.startswith("For guests: http://127.0.0.1:7860/ asks for the password")
+    alone = io.StringIO()  # this computer only, no login: the page's address is the owner's
+    announce(ServerInfo(local_url="http://127.0.0.1:7860/", port=7860), alone)
+    assert alone.getvalue().splitlines()[0] == "Wan Studio is running at http://127.0.0.1:7860/"
 
     made: list[str] = ["-starts-with-dash", "_fine-one-x", "also-fine"]
     monkeypatch.setattr(server_module.secrets, "token_urlsafe", lambda _n: made.pop(0))

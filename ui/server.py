@@ -218,9 +218,10 @@ def record_launch(ctx: UiContext, demo: gr.Blocks) -> ServerInfo:
 def announce(info: ServerInfo, out: TextIO, owner_link: str | None = None, lang: str = "en") -> None:
     """The console lines a person needs, in the console's language. The one place the app writes to stdout:
     the generated password and the owner link must reach the user and must not go into the log file."""
-    lines = [text("serve.running", lang, url=info.local_url)]
-    if owner_link:
-        lines.append(text("serve.owner_link", lang, url=owner_link))
+    if owner_link:  # a login guards the page: the owner's own way in first, then the address that asks for it
+        lines = [text("serve.owner_link", lang, url=owner_link), text("serve.guest_login", lang, url=info.local_url)]
+    else:
+        lines = [text("serve.running", lang, url=info.local_url)]
     if info.listen:
         addresses = lan_addresses()
         where = (", ".join(f"http://{a}:{info.port}/" for a in addresses) if addresses
