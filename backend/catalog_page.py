@@ -42,7 +42,7 @@ PAGE: dict[str, dict[str, str]] = {
     "page.tagline": {"en": "Wan2.1 text-to-video, 4 steps, on your own GPU",
                      "zh": "Wan2.1 文生视频，4 步，在你自己的 GPU 上"},
     # Generate's engine line and the current job (ui/areas/generate.py)
-    "page.gen.off": {"en": "**Generate is off:** {reason}", "zh": "**生成已关闭：**{reason}"},
+    "page.gen.off": {"en": "**Generate is off:** {reason}", "zh": "**生成已关闭**：{reason}"},
     "page.gen.working": {"en": "Engine working: model loaded ({preset} preset).",
                          "zh": "引擎工作中：模型已加载（{preset} 预设）。"},
     "page.gen.idle": {"en": "Engine idle: the model loads at the first Generate.",
