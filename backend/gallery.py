@@ -123,11 +123,11 @@ class Gallery:
     def get(self, clip_id: str) -> Clip:
         """A clip by id. Ids are plain names: anything path-like is refused, never resolved."""
         if not isinstance(clip_id, str) or not CLIP_ID.match(clip_id) or clip_id.endswith(".json"):
-            raise NotFound(f"There is no clip named {str(clip_id)[:60]!r}.")
+            raise NotFound(Message.of("clip.no_such", name=repr(str(clip_id)[:60])))
         with self._lock:
             clip = self._clips.get(clip_id)
         if clip is None or not clip.path.exists():
-            raise NotFound(f"There is no clip named {clip_id!r}.")
+            raise NotFound(Message.of("clip.no_such", name=repr(clip_id)))
         return clip
 
     def new_id(self, seed: int) -> str:
@@ -163,8 +163,8 @@ class Gallery:
                 with contextlib.suppress(OSError):
                     leftover.unlink(missing_ok=True)
             if isinstance(err, OSError):
-                raise SaveFailed(f"The clip could not be saved in {self.folder} ({err.strerror or err}).",
-                                 "Free some disk space or choose another clips folder.") from err
+                said = Message.of("clip.save_failed", folder=str(self.folder), error=str(err.strerror or err))
+                raise SaveFailed(said, Message.of("clip.save_failed_hint")) from err
             raise
         clip = Clip(clip_id, final, float(record.created_at or 0.0), record)
         with self._lock:

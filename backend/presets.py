@@ -216,13 +216,13 @@ def limit_problem(preset: Preset, width: int, height: int, frames: int, *,
                   has_bigger: bool = True) -> BadRequest | None:
     """Why a size or frame count is above what the preset allows (the error to raise), or None. `has_bigger`:
     whether a preset with a larger budget exists to suggest (the biggest one never suggests another)."""
-    bigger = " or a bigger preset" if has_bigger else ""
     if frames > preset.max_frames:
-        return BadRequest(f"The {preset.name} preset allows at most {preset.max_frames} frames; {frames} were asked.",
-                          f"Choose fewer frames{bigger}.")
+        return BadRequest(Message.of("limit.frames", preset=preset.name, max=preset.max_frames, frames=frames),
+                          Message.of("limit.frames_bigger" if has_bigger else "limit.frames_hint"))
     if width * height > preset.max_pixels:
-        return BadRequest(f"The {preset.name} preset allows at most {preset.max_pixels:,} pixels a frame; "
-                          f"{width}×{height} has {width * height:,}.", f"Choose a smaller size{bigger}.")
+        return BadRequest(Message.of("limit.pixels", preset=preset.name, max=f"{preset.max_pixels:,}", width=width,
+                                     height=height, pixels=f"{width * height:,}"),
+                          Message.of("limit.pixels_bigger" if has_bigger else "limit.pixels_hint"))
     return None
 
 

@@ -20,7 +20,8 @@ from tests.support.fake_hub import FakeHub, closed_port
 from tests.support.lora_files import TINY, make_layers, write_file, write_lora
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-KEPT = re.compile(r"[\w.-]*\.(safetensors|ckpt)|sha256|LoRA|HTTP|Hugging Face Hub|Hub|HF_HUB_OFFLINE|Wan Studio|"
+KEPT = re.compile(r"ValueError: shape mismatch|[\w.-]*\.(safetensors|ckpt)|sha256|LoRA|HTTP|Hugging Face Hub|Hub|"
+                  r"HF_HUB_OFFLINE|Wan Studio|"
                   r"Wan2\.1 T2V 14B|F32|F16|BF16|GB|MB|alpha|zip|Python pickle|PyTorch|\.pt|\.bin|\.ckpt|"
                   r"safetensors|diffusion_model[\w.]*|lora_unet\w*|distill_fp8/[\w.]*|FP8|fp8|int8|taehv|[a-z]+_[a-z_]+|"
                   r"\w+Error|\bstr\b|/[\w/.-]+|'[^']*'")
@@ -32,7 +33,7 @@ def assert_chinese(err: StudioError, english: str) -> str:
     assert err.user_text() == english
     assert err.said() is not None, "a free sentence: shown under its class's heading as English details"
     zh = err.user_text("zh")
-    assert CJK.search(zh) and "详情" not in zh and "。 " not in zh, zh
+    assert CJK.search(zh) and "详情：" not in zh and "。 " not in zh, zh
     left = KEPT.sub("", zh)
     assert not re.search(r"[A-Za-z]{3,}", left), f"English left in {zh!r}"
     return zh
@@ -145,3 +146,24 @@ def test_a_failed_download_is_worded_in_chinese_on_the_page(tmp_path: Path) -> N
     unreachable.start(tmp_path / "other", "fp8")
     progress = unreachable.wait(20)
     assert progress.state == "failed" and progress.message_in("zh").startswith("无法连接 Hugging Face Hub（")
+
+
+def test_a_presets_limits_a_clips_name_and_the_engines_failures_in_chinese(tmp_path: Path) -> None:
+    from backend.engine.translate import translate
+    from backend.gallery import Gallery
+    from backend.presets import limit_problem, load_presets
+
+    preset = load_presets()["8gb"]
+    frames = limit_problem(preset, 832, 480, preset.max_frames + 4)
+    assert frames is not None and "8gb 预设最多允许" in assert_chinese(
+        frames, f"The 8gb preset allows at most {preset.max_frames} frames; {preset.max_frames + 4} were asked. "
+                "Choose fewer frames or a bigger preset.")
+    pixels = limit_problem(preset, 1280, 1280, 5, has_bigger=False)
+    assert pixels is not None and assert_chinese(pixels, pixels.user_text()).endswith("请选择更小的尺寸。")
+    missing = raised(lambda: Gallery(tmp_path).get("20260101-000000-1"))
+    assert assert_chinese(missing, "There is no clip named '20260101-000000-1'.") == \
+        "没有名为 '20260101-000000-1' 的视频。"
+    failed = translate(ValueError("shape mismatch"), "decoding")
+    assert assert_chinese(failed, "The engine failed while decoding the video: ValueError: shape mismatch. See the "
+                                  "log file for details.") == \
+        "引擎出错（正在解码视频时）：ValueError: shape mismatch。详情见日志文件。"

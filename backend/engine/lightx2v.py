@@ -33,9 +33,10 @@ from backend.engine.lora_switch import LoraSwitch
 from backend.engine.pinned import release_cached_pinned, serve_pinned_from
 from backend.engine.prefetch import serve_t5_from
 from backend.engine.readahead import ReadAhead, start_read_ahead
-from backend.engine.translate import ENGINE_FIX, translate
+from backend.engine.translate import translate
 from backend.errors import Cancelled, EngineUnavailable, GpuArchUnsupported, NoGpu, WeightsMissing
 from backend.gpu import NvmlSource
+from backend.i18n import Message
 from backend.lora.merge import LoraSet
 from backend.lora.vram import refuse_lazy_load
 from backend.records import BuildFacts, Kernels, KernelTrial, Peaks, RenderInfo
@@ -125,8 +126,8 @@ class LightX2VEngine:
         try:
             LightX2VPipeline = import_pipeline_class(lean=self._lean_import)
         except Exception as err:  # ImportError, or RuntimeError from its platform check
-            raise EngineUnavailable(f"The LightX2V engine could not be imported ({type(err).__name__}: {err}).",
-                                    ENGINE_FIX) from err
+            raise EngineUnavailable(Message.of("engine.import_failed", error=f"{type(err).__name__}: {err}"),
+                                    Message.of("engine.install_hint")) from err
         import_s = time.monotonic() - import_started
         from backend.engine import kernels
         from backend.models import check_weights, layout
@@ -135,8 +136,8 @@ class LightX2VEngine:
                                                           self._kernel_cache, kernel_key(torch, self._nvml.read()))
         if not scheme or not attention:
             failed = "; ".join(f"{p.name}: {p.detail}" for p in probes if not p.ok)
-            raise EngineUnavailable(f"No working {'matmul' if not scheme else 'attention'} kernel on this GPU "
-                                    f"({failed}).", "Run the doctor (System tab) for details.")
+            raise EngineUnavailable(Message.of("engine.no_kernel", kind="matmul" if not scheme else "attention",
+                                               failed=failed), Message.of("engine.no_kernel_hint"))
         weight_set = kernels.weight_set_for(scheme)
         report = check_weights(config.weights_dir, weight_set)
         if not report.complete:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.errors import EngineFailed
+from backend.i18n import Message
 from backend.lora.files import write_bf16_file
 from backend.lora.merge import LoraSet
 from backend.lora.vram import refuse_lazy_load
@@ -70,5 +71,5 @@ class LoraSwitch:
         # The runner's switch_lora logs and swallows LightX2V's exception and returns False.
         if not self.runner.switch_lora(path, 1.0):
             self.uses, self._shapes = (), None
-            what = "remove the LoRAs" if path == "" else "apply the LoRAs"
-            raise EngineFailed(f"The engine could not {what}.", "The log file has LightX2V's reason.")
+            raise EngineFailed(Message.of("engine.lora_remove" if path == "" else "engine.lora_apply"),
+                               Message.of("engine.lora_hint"))

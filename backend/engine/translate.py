@@ -15,6 +15,7 @@ from backend.errors import (
     StudioError,
     WeightsMissing,
 )
+from backend.i18n import Message, stage_message
 
 ENGINE_FIX = (
     "Run launch.sh / launch.bat again with an internet connection to install it, "
@@ -47,5 +48,6 @@ def translate(err: BaseException, stage: str, gpu: str = "this GPU") -> StudioEr
         return WeightsMissing([str(missing)], "the weights folder")
     if isinstance(err, ImportError):
         name = getattr(err, "name", None) or str(err)
-        return EngineUnavailable(f"The LightX2V engine could not be imported (missing: {name}).", ENGINE_FIX)
-    return EngineFailed(f"The engine failed while {where}: {text[:300]}.", "See the log file for details.")
+        return EngineUnavailable(Message.of("engine.import_missing", name=str(name)), Message.of("engine.install_hint"))
+    return EngineFailed(Message.of("engine.failed_while", stage=stage_message(where), detail=text[:300]),
+                        Message.of("error.see_log"))

@@ -257,7 +257,7 @@ class Worker:
         loras = None
         if job.request.loras:
             if self._loras_for is None:
-                raise LoraError("This app was started without LoRA folders; the job's LoRAs cannot be found.")
+                raise LoraError(Message.of("lora.no_folders"))
             loras = self._loras_for(job.request.loras)
         extras = RenderExtras(previews=self._previews_for(job) if self._previews_for else None,
                               stop_after_step=DRAFT_STEPS if job.kind == "draft" else None)
