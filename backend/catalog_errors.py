@@ -206,5 +206,9 @@ ERRORS: dict[str, dict[str, str]] = {
                             "zh": "引擎出错（{stage}时）：{detail}。"},
     "engine.lora_apply": {"en": "The engine could not apply the LoRAs.", "zh": "引擎无法应用 LoRA。"},
     "engine.lora_remove": {"en": "The engine could not remove the LoRAs.", "zh": "引擎无法移除 LoRA。"},
+    "engine.not_installed": {"en": "{what} is not installed. {hint}", "zh": "{what}未安装。{hint}"},
+    "engine.lightx2v": {"en": "The LightX2V engine", "zh": "LightX2V 引擎"},
+    "engine.weights_incomplete": {"en": "{summary} Open the Models tab to download them or to choose their folder.",
+                                  "zh": "{summary}请打开“模型”页下载，或选择存放它们的文件夹。"},
     "engine.lora_hint": {"en": "The log file has LightX2V's reason.", "zh": "日志文件中有 LightX2V 给出的原因。"},
 }

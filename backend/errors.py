@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.i18n import Message, fields, stage_message, text
+from backend.i18n import Message, Said, fields, stage_message, text
 
 
 class StudioError(Exception):
@@ -236,6 +236,8 @@ class FolderInUse(StudioError):
 def reworded(sentence: str, lang: str) -> str:
     """A sentence of the app's own that carries no values (an engine's "no GPU" reason, kept as text) in
     `lang`; any other sentence as it is."""
+    if lang != "en" and isinstance(sentence, Said):
+        return sentence.said.text(lang)
     if lang != "en":
         for fixed in _fixed_errors():
             if sentence == fixed.user_text():

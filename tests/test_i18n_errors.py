@@ -167,3 +167,29 @@ def test_a_presets_limits_a_clips_name_and_the_engines_failures_in_chinese(tmp_p
     assert assert_chinese(failed, "The engine failed while decoding the video: ValueError: shape mismatch. See the "
                                   "log file for details.") == \
         "引擎出错（正在解码视频时）：ValueError: shape mismatch。详情见日志文件。"
+
+
+def test_why_generate_is_off_reads_in_chinese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from backend.engine import cuda_process
+    from backend.engine.translate import ENGINE_FIX
+    from backend.errors import reworded
+    from backend.gpu import GpuReading
+
+    card = GpuReading(ok=True, name="RTX 4090", total_mib=24564, used_mib=0, capability=(8, 9))
+    monkeypatch.setattr(cuda_process, "_find_spec", lambda module: object())
+    monkeypatch.delitem(sys.modules, "lightx2v", raising=False)
+    weights = cuda_process.why_unavailable(card, tmp_path)
+    assert weights is not None and weights.endswith(" Open the Models tab to download them or to choose their folder.")
+    from backend.models import check_weights
+    assert weights == f"{check_weights(tmp_path, 'fp8').summary()} Open the Models tab to download them or to choose " \
+                      "their folder."  # worded as before
+    assert reworded(weights, "en") == weights
+    assert reworded(weights, "zh").endswith("请打开“模型”页下载，或选择存放它们的文件夹。") and str(tmp_path) in \
+        reworded(weights, "zh") and "Models" not in reworded(weights, "zh")
+    monkeypatch.setattr(cuda_process, "_find_spec", lambda module: None if module == "lightx2v" else object())
+    missing = cuda_process.why_unavailable(card, tmp_path)
+    assert missing == f"The LightX2V engine is not installed. {ENGINE_FIX}"
+    assert reworded(missing or "", "zh") == ("LightX2V 引擎未安装。请在联网时再次运行 launch.sh / launch.bat 来安装它，"
+                                             "或在“系统”页查看缺少什么。")

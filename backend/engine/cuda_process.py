@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from backend.engine.dist import read_engine_dist
-from backend.engine.translate import ENGINE_FIX
 from backend.errors import NoGpu
 from backend.gpu import GpuReading
+from backend.i18n import Message, Said, say
 from backend.models import check_weights, default_weight_set
+from backend.weights_words import weights_message
 
 MIB = 1024 * 1024
 
@@ -71,14 +72,16 @@ def _find_spec(name: str) -> Any:
         return None
 
 
-def why_unavailable(reading: GpuReading, weights_dir: Path) -> str | None:
-    """Why generation cannot run here (no GPU, torch or LightX2V missing, weights incomplete), or None."""
+def why_unavailable(reading: GpuReading, weights_dir: Path) -> str | Said | None:
+    """Why generation cannot run here (no GPU, torch or LightX2V missing, weights incomplete), or None: English
+    text that keeps its message (Said), so a page words it in its own language."""
     if not reading.ok:
         return NoGpu().user_text()  # the gauge shows NVML's own words
     for module, what in (("torch", "PyTorch"), ("lightx2v", "The LightX2V engine")):
         if module not in sys.modules and _find_spec(module) is None:
-            return f"{what} is not installed. {ENGINE_FIX}"
+            return say("engine.not_installed", what=what if module == "torch" else Message.of("engine.lightx2v"),
+                       hint=Message.of("engine.install_hint"))
     report = check_weights(weights_dir, default_weight_set(reading.capability))
     if not report.complete:
-        return f"{report.summary()} Open the Models tab to download them or to choose their folder."
+        return say("engine.weights_incomplete", summary=weights_message(report))
     return None
