@@ -207,6 +207,28 @@ def test_queue_list_cancels_a_waiting_job(app: RunningApp, browser) -> None:
     wait_done(app, held.id)
 
 
+IN_VIEW = """(s) => { const r = document.querySelector(s).getBoundingClientRect();
+  return r.top >= -1 && r.bottom <= window.innerHeight + 1; }"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_picking_a_card_brings_the_player_into_view(app: RunningApp, browser, viewport: dict[str, int]) -> None:
+    (job,) = app.studio.submit(PROMPT, 256, 256, 5, None, "auto")
+    wait_done(app, job.id)
+    clip_id = app.studio.queue.get(job.id).clip_id
+    page = open_page(browser, app, viewport)
+    try:
+        card = page.locator(f'#wan-gallery .wan-card[data-clip="{clip_id}"]')
+        card.scroll_into_view_if_needed()
+        assert not page.evaluate(IN_VIEW, "#wan-video")  # the grid is below the player: it is out of sight
+        card.click()
+        page.wait_for_function(IN_VIEW, arg="#wan-video")  # smooth scrolling: it arrives
+        assert "wan-picked" in (card.get_attribute("class") or "")
+        shot(page, f"{'phone' if viewport is PHONE else 'desktop'}-picked")
+    finally:
+        page.close()
+
+
 def test_phone_nothing_scrolls_sideways(app: RunningApp, browser) -> None:
     # Its own finished clip first: the module's other tests may run on another worker (or not at all).
     (first,) = app.studio.submit(PROMPT, 256, 256, 5, None, "auto")

@@ -11,7 +11,8 @@ head asks `grid` (ui/grid_route.py: the same HTML for the same viewer) while Gra
 the grid puts that HTML in place as soon as it is on the page. After that the slow timer keeps it current: the
 drawn grid carries a key of what it shows (`data-key`), the timer sends that key from the page, and the
 server sends the grid again only when its key differs. The cards are plain markup with one delegated click
-listener; off-screen cards skip layout and paint (page.css).
+listener, which also scrolls the player into view (it plays at the top of the page, out of sight once the
+grid is scrolled to); off-screen cards skip layout and paint (page.css).
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ element.addEventListener('click', (e) => {
   element.querySelectorAll('.wan-picked').forEach((c) => c.classList.remove('wan-picked'));
   card.classList.add('wan-picked');
   trigger('click', {clip: card.dataset.clip});
+  const player = document.querySelector('#wan-video');  // it plays up front: bring it into view
+  const box = player && player.getBoundingClientRect();
+  if (box && (box.top < 0 || box.bottom > window.innerHeight)) {
+    const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    player.scrollIntoView({behavior: still ? 'auto' : 'smooth', block: 'start'});
+  }
 });
 const drawn = () => element.querySelector('[data-key]');
 const first = window.wanFirstGrid || @FETCH@;
