@@ -58,11 +58,12 @@ def test_doctor_without_a_gpu_skips_what_it_cannot_check() -> None:
                                     cuda_available=False, capability=None, tiny_op_ok=None, arch_list=()))
     env = replace(env, engine_dist=EngineDist(False), probe=replace(env.probe, lightx2v=None))
     checks = {c.name: c for c in run_checks(env)}
-    for name in ("Preset", "GPU probe", "LightX2V install", "LightX2V import"):
+    for name in ("Preset", "GPU probe", "PyTorch", "LightX2V install", "LightX2V import"):
         assert checks[name].status == "skip" and checks[name].detail, name
     assert "no NVIDIA GPU" in checks["Preset"].detail and "no NVIDIA GPU" in checks["GPU probe"].detail
     failures = [c.name for c in checks.values() if c.status == "fail" and c.name != "Weights"]
-    assert failures == ["GPU", "PyTorch"] and "nvidia-smi" in checks["GPU"].fix  # the engine is not failed again
+    assert failures == ["GPU"] and "nvidia-smi" in checks["GPU"].fix  # torch and the engine are not failed again
+    assert "PyTorch is not needed" in checks["PyTorch"].detail
 
 
 def test_a_machine_whose_torch_sees_the_gpu_still_checks_everything() -> None:
