@@ -14,6 +14,7 @@ import pytest
 from backend.settings import Paths
 from tests.support.cpu_engine import CpuTestEngine
 from tests.support.ui_app import RunningApp, running_app
+from ui.areas.prompt import EXAMPLE_PROMPTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -21,6 +22,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 GENERATE_IS = "(word) => document.getElementById('wan-generate')?.innerText.trim() === word"
+TEXT_HAS = "([id, pattern]) => new RegExp(pattern).test(document.getElementById(id)?.innerText || '')"
 
 sync_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -98,5 +100,50 @@ def test_an_english_browser_can_choose_chinese(app: RunningApp) -> None:
             assert "提示词" in tab.locator("#wan-prompt").inner_text()
             tab.reload()
             tab.wait_for_function(GENERATE_IS, arg="生成")
+        finally:
+            browser.close()
+
+
+def test_a_chosen_language_words_the_server_text_after_a_reload_and_back(paths: Paths) -> None:
+    """An English browser that chose 简体中文 gets the server-drawn text of the next page load in Chinese (the
+    start-up notice, the fit badge, the System tab's folders), not in its browser's language; switching back
+    to English redraws the clip's details in English."""
+    paths.settings_file.parent.mkdir(parents=True, exist_ok=True)
+    paths.settings_file.write_text("[]", encoding="utf-8")  # not settings: a start-up notice for the owner
+    with running_app(paths, CpuTestEngine()) as app:
+        chosen_then_reloaded(app)
+
+
+def chosen_then_reloaded(app: RunningApp) -> None:
+    (job,) = app.studio.submit(EXAMPLE_PROMPTS[0], 256, 256, 5, None, "auto")
+    assert app.studio.queue.wait_for(job.id, ("done", "failed"), 90).status == "done"
+    assert app.studio.notes
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_context(locale="en-US").new_page()
+            tab.set_default_timeout(30_000)
+            tab.goto(app.url)
+            tab.wait_for_function(GENERATE_IS, arg="Generate")
+            tab.wait_for_function(TEXT_HAS, arg=["wan-clip-info", "Prompt:"])
+            choose(tab, "简体中文")
+            tab.wait_for_function(GENERATE_IS, arg="生成")
+            tab.wait_for_function(TEXT_HAS, arg=["wan-clip-info", "提示词："])
+
+            tab.reload()
+            tab.wait_for_function(GENERATE_IS, arg="生成")
+            for where, chinese in (("wan-preset-summary", "放得下|紧张|太大|无法判断"), ("wan-notices", "已忽略"),
+                                   ("wan-clip-info", "提示词：")):
+                tab.wait_for_function(TEXT_HAS, arg=[where, chinese])
+            tab.get_by_role("tab", name="系统").click()
+            tab.wait_for_function(TEXT_HAS, arg=["wan-folders", "日志文件"])
+            assert "Log file" not in tab.locator("#wan-folders").inner_text()
+            tab.get_by_role("tab", name="创作").click()
+
+            choose(tab, "English")
+            tab.wait_for_function(GENERATE_IS, arg="Generate")
+            tab.wait_for_function(TEXT_HAS, arg=["wan-clip-info", "Prompt:"])
+            assert "提示词" not in tab.locator("#wan-clip-info").inner_text()
+            tab.wait_for_function(TEXT_HAS, arg=["wan-preset-summary", "fits|tight|too big|fit unknown"])
         finally:
             browser.close()

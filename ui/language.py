@@ -79,11 +79,22 @@ class PageLanguages:
 
     def lang(self, request: gr.Request | None) -> Lang:
         """The language of the page that sent this event: its choice, else its browser's language."""
+        return page_lang(self._choice(request), accept_language(request))
+
+    def overrides(self, request: gr.Request | None) -> bool:
+        """Whether this page's choice words its text otherwise than its browser's language would (then text
+        drawn at its load, before the page told its choice, is drawn again)."""
+        return self.lang(request) != page_lang("auto", accept_language(request))
+
+    def _choice(self, request: gr.Request | None) -> Choice:
         session = getattr(request, "session_hash", None) if request is not None else None
         with self._lock:
-            choice = self._chosen.get(session or "", "auto")
-        headers = getattr(request, "headers", None) if request is not None else None
-        return page_lang(choice, headers.get("accept-language", "") if headers is not None else "")
+            return self._chosen.get(session or "", "auto")
+
+
+def accept_language(request: gr.Request | None) -> str:
+    headers = getattr(request, "headers", None) if request is not None else None
+    return str(headers.get("accept-language", "")) if headers is not None else ""
 
 
 def page_lang(choice: object, accept_language: str) -> Lang:

@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 OWNER_USER = "owner (this computer)"
 """The user name of owner sessions in Gradio's session table; --auth may not use it."""
 
+LANGUAGE_REDRAWS: Mapping[str, Role] = {
+    "language_notices": "owner", "language_doctor": "owner", "language_length": "guest", "language_clip": "guest",
+    "language_preset": "guest", "language_models": "owner",
+}
 ENDPOINT_ROLES: Mapping[str, Role] = {
     # What anyone logged in may use: the form, queueing (capped), their own jobs, watching.
     "load_example": "guest", "prompt_warning": "guest",
@@ -35,9 +39,8 @@ ENDPOINT_ROLES: Mapping[str, Role] = {
     "queue_on_load": "guest", "pick_clip": "guest", "show_clip": "guest", "reuse_settings": "guest",
     "gallery_view": "guest", "gallery_on_load": "guest", "role_view": "guest",
     "page_language": "guest", "choose_language": "guest",  # a browser's own language: theirs to choose
-    # what a switch draws again in the new language
-    "language_notices": "owner", "language_doctor": "owner", "language_length": "guest", "language_clip": "guest",
-    "language_preset": "guest", "language_models": "owner",
+    # what a switch draws again in the new language, and a load once the page told its stored choice
+    **{name + after: role for name, role in LANGUAGE_REDRAWS.items() for after in ("", "_on_load")},
     # Only the person at the computer: the GPU, files, folders, downloads, settings, the saved form, the doctor.
     # Start-up notices: the owner's files, the port, the login and its password.
     "notices": "owner", "dismiss_notices": "owner",
