@@ -68,7 +68,7 @@ def test_switch_is_per_browser_and_remembered(app: RunningApp) -> None:
             assert server_language(app, tab, "zh-CN") == "en"
             tab.reload()
             tab.wait_for_function(GENERATE_IS, arg="Generate")  # remembered by this browser
-            assert tab.locator("#wan-language input").input_value() == "English"
+            tab.wait_for_function("() => document.querySelector('#wan-language input')?.value === 'English'")
             assert server_language(app, tab, "zh-CN") == "en"  # the new page told the server its choice
 
             other = browser.new_context(locale="zh-CN").new_page()  # another person's browser

@@ -53,3 +53,19 @@ def test_the_switch_is_for_everyone_and_lives_in_the_browser() -> None:
     for js in (LOAD_JS, CHANGE_JS):
         assert f"localStorage.setItem('{STORAGE_KEY}'" in js and "changeLocale" in js and "@KEY@" not in js
     assert f"localStorage.getItem('{STORAGE_KEY}')" in LOAD_JS
+
+
+def test_a_choice_overrides_only_when_it_differs_from_the_browser() -> None:
+    """At load the areas are drawn again only for a page whose stored choice words it otherwise than its
+    browser's Accept-Language (what the other load events may have used before the page told its choice)."""
+    pages = PageLanguages()
+    pages.choose("zh-on-en", "zh")
+    pages.choose("en-on-en", "en")
+    pages.choose("auto", "auto")
+    assert pages.overrides(request("zh-on-en", "en-US,en;q=0.9"))
+    assert not pages.overrides(request("zh-on-en", "zh-CN"))
+    assert not pages.overrides(request("en-on-en", "en-US"))
+    assert pages.overrides(request("en-on-en", "zh-CN"))
+    assert not pages.overrides(request("auto", "zh-CN"))
+    assert not pages.overrides(request("unknown", "en"))
+    assert {"language_clip_on_load", "language_preset_on_load", "language_doctor_on_load"} <= set(ENDPOINT_ROLES)
