@@ -235,6 +235,11 @@ def test_phone_nothing_scrolls_sideways(app: RunningApp, browser) -> None:
     wait_done(app, first.id)
     page = open_page(browser, app, PHONE)
     try:
+        page.wait_for_function(VIDEO_READY)  # the first screen, unscrolled: the prompt, Generate and the clip
+        for selector in ("#wan-prompt", "#wan-generate", "#wan-video"):
+            box = page.locator(selector).bounding_box()
+            assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], (selector, box)
+        shot(page, "phone-first-screen")
         app.engine.gate.clear()
         (job,) = app.studio.submit(PROMPT + " " + "verylongwordwithoutanyspaces" * 4, 480, 832, 5, None, "auto")
         app.studio.queue.wait_for(job.id, ("running",), 20)

@@ -2,7 +2,8 @@
 
 Studio tab, first screen: the form and Generate on the left; on the right the current job (with the live
 preview slot) above the latest clip playing, and a compact VRAM gauge. Below: the clips grid and the queue.
-On a phone the columns stack in that order, so Generate comes right after the form.
+On a phone (ui/page.css) the first screen holds the prompt, Generate, the current job and the latest clip;
+the other settings follow.
 
 Every render() runs before any listen(), so an area can wire itself to widgets published by areas
 placed after it.
