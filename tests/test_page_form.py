@@ -170,7 +170,8 @@ def test_prompt_is_saved_as_it_is_typed(studio: Studio) -> None:
 # ---- Models tab --------------------------------------------------------------------------------------------
 def test_models_status_says_the_sets_size_and_the_free_disk(studio: Studio) -> None:
     text = models.status_text(studio, "fp8")
-    assert "not downloaded yet" in text and re.search(r"The FP8 set is about \d+ GB; [\d.]+ GB free on its disk\.", text)
+    assert "not downloaded yet" in text
+    assert re.search(r"The FP8 set is about \d+ GB; [\d.]+ GB free on its disk\.", text)
 
 
 def test_an_ended_download_shows_one_sentence_not_zero_bytes() -> None:
